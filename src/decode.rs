@@ -1,0 +1,1 @@
+//! `sipt-mgc decode KIND HEX` (being written).
