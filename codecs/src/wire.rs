@@ -151,10 +151,13 @@ impl<'a> Reader<'a> {
     /// The next octet, without consuming it.
     #[inline]
     pub fn peek(&self) -> Result<u8, DecodeError> {
-        self.buf.get(self.pos).copied().ok_or(DecodeError::Truncated {
-            offset: self.offset(),
-            need: 1,
-        })
+        self.buf
+            .get(self.pos)
+            .copied()
+            .ok_or(DecodeError::Truncated {
+                offset: self.offset(),
+                need: 1,
+            })
     }
 
     #[inline]
