@@ -76,7 +76,11 @@ fn segment(value: i32, ends: &[i32; 8]) -> usize {
 /// The A-law character for a 16-bit linear sample (G.711 Table 1a; 13-bit resolution).
 pub fn linear_to_alaw(sample: i16) -> u8 {
     let v = i32::from(sample) >> 3;
-    let (mask, mag) = if v >= 0 { (0xD5u8, v) } else { (0x55u8, -v - 1) };
+    let (mask, mag) = if v >= 0 {
+        (0xD5u8, v)
+    } else {
+        (0x55u8, -v - 1)
+    };
     let seg = segment(mag, &ALAW_SEG_END);
     if seg >= 8 {
         return 0x7F ^ mask;

@@ -50,7 +50,11 @@ const FCS_TABLE: [u16; 256] = {
         let mut v = i as u16;
         let mut bit = 0;
         while bit < 8 {
-            v = if v & 1 != 0 { (v >> 1) ^ 0x8408 } else { v >> 1 };
+            v = if v & 1 != 0 {
+                (v >> 1) ^ 0x8408
+            } else {
+                v >> 1
+            };
             bit += 1;
         }
         table[i] = v;
@@ -282,7 +286,13 @@ mod tests {
     fn fcs16_rfc1662_good_residue() {
         // RFC 1662 C.2 tryfcs16(): append the complemented FCS least significant octet first,
         // then the register over the whole frame equals PPPGOODFCS16.
-        for data in [&b""[..], b"\x00", b"\xff\xff\x01\x03", b"123456789", &[0x7e; 40]] {
+        for data in [
+            &b""[..],
+            b"\x00",
+            b"\xff\xff\x01\x03",
+            b"123456789",
+            &[0x7e; 40],
+        ] {
             let mut frame = data.to_vec();
             frame.extend_from_slice(&fcs16(data).to_le_bytes());
             assert_eq!(fcs16_update(FCS_INIT, &frame), FCS_GOOD, "{data:02x?}");
@@ -378,7 +388,10 @@ mod tests {
     fn frames_helpers() {
         assert_eq!(frames::payload(&[1]), None);
         assert_eq!(frames::payload(&[1, 2]), Some(&[][..]));
-        assert_eq!(frames::payload(&[0x81, 0x82, 0x00, 0, 0]), Some(&[0x81, 0x82, 0x00][..]));
+        assert_eq!(
+            frames::payload(&[0x81, 0x82, 0x00, 0, 0]),
+            Some(&[0x81, 0x82, 0x00][..])
+        );
         let mut out = Vec::new();
         frames::encode(b"123456789", &mut out);
         assert_eq!(&out[9..], &[0x6e, 0x90]);

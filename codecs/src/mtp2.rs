@@ -316,7 +316,10 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(roundtrip(&[0x81, 0x82, 0x00]), SignalUnit::fisu(1, true, 2, true));
+        assert_eq!(
+            roundtrip(&[0x81, 0x82, 0x00]),
+            SignalUnit::fisu(1, true, 2, true)
+        );
         assert_eq!(
             roundtrip(&[0xff, 0xff, 0x01, 0x03]),
             SignalUnit::lssu(127, true, 127, true, LinkStatus::Sios)
@@ -377,9 +380,15 @@ mod tests {
     #[test]
     fn encode_checks_ranges() {
         let mut out = Vec::new();
-        assert!(SignalUnit::fisu(128, false, 0, false).encode(&mut out).is_err());
-        assert!(SignalUnit::msu(0, false, 0, false, vec![1, 2]).encode(&mut out).is_err());
-        assert!(SignalUnit::msu(0, false, 0, false, vec![0; 274]).encode(&mut out).is_err());
+        assert!(SignalUnit::fisu(128, false, 0, false)
+            .encode(&mut out)
+            .is_err());
+        assert!(SignalUnit::msu(0, false, 0, false, vec![1, 2])
+            .encode(&mut out)
+            .is_err());
+        assert!(SignalUnit::msu(0, false, 0, false, vec![0; 274])
+            .encode(&mut out)
+            .is_err());
         assert!(SignalUnit::lssu(0, false, 0, false, LinkStatus::Unknown(8))
             .encode(&mut out)
             .is_err());

@@ -24,7 +24,7 @@ mod slt;
 mod snm;
 
 pub use slt::{TestMessage, TestPattern};
-pub use snm::{SnmMessage, UnavailabilityCause};
+pub use snm::{is_known_heading, SnmMessage, UnavailabilityCause};
 
 /// Declares a code enum: one variant per value the standard names, plus `Unknown(u8)` so that no
 /// value is lost. It serializes as the standard's acronym, or as the number when unknown.
@@ -387,7 +387,10 @@ mod tests {
         assert_eq!(sio.spare, 3);
         assert_eq!(sio.service_indicator, ServiceIndicator::Isup);
         assert_eq!(sio.to_octet(), Ok(0xB5));
-        assert_eq!(Sio::from_octet(0x0B).service_indicator, ServiceIndicator::Unknown(11));
+        assert_eq!(
+            Sio::from_octet(0x0B).service_indicator,
+            ServiceIndicator::Unknown(11)
+        );
     }
 
     #[test]

@@ -370,13 +370,12 @@ impl SnmMessage {
         let start = out.len();
         out.push(h0 | (h1 << 4));
         let result = match self {
-            Coo { fsn, spare } | Coa { fsn, spare } => {
-                check_bits("fsn", (*fsn).into(), 7)
-                    .and_then(|()| check_bits("spare", (*spare).into(), 1))
-                    .map(|()| out.push(fsn | (spare << 7)))
+            Coo { fsn, spare } | Coa { fsn, spare } => check_bits("fsn", (*fsn).into(), 7)
+                .and_then(|()| check_bits("spare", (*spare).into(), 1))
+                .map(|()| out.push(fsn | (spare << 7))),
+            Xco { fsn } | Xca { fsn } => {
+                check_bits("fsn", *fsn, 24).map(|()| out.extend_from_slice(&fsn.to_le_bytes()[..3]))
             }
-            Xco { fsn } | Xca { fsn } => check_bits("fsn", *fsn, 24)
-                .map(|()| out.extend_from_slice(&fsn.to_le_bytes()[..3])),
             Cbd { changeback_code } | Cba { changeback_code } => {
                 out.push(*changeback_code);
                 Ok(())
@@ -465,9 +464,23 @@ mod tests {
 
     #[test]
     fn layouts() {
-        assert_eq!(roundtrip(&[0x11, 0xaa]), SnmMessage::Coo { fsn: 0x2a, spare: 1 });
-        assert_eq!(roundtrip(&[0x31, 0x00, 0x07, 0x00]), SnmMessage::Xco { fsn: 1792 });
-        assert_eq!(roundtrip(&[0x51, 0x0a]), SnmMessage::Cbd { changeback_code: 10 });
+        assert_eq!(
+            roundtrip(&[0x11, 0xaa]),
+            SnmMessage::Coo {
+                fsn: 0x2a,
+                spare: 1
+            }
+        );
+        assert_eq!(
+            roundtrip(&[0x31, 0x00, 0x07, 0x00]),
+            SnmMessage::Xco { fsn: 1792 }
+        );
+        assert_eq!(
+            roundtrip(&[0x51, 0x0a]),
+            SnmMessage::Cbd {
+                changeback_code: 10
+            }
+        );
         assert_eq!(
             roundtrip(&[0x14, 0x56, 0x00]),
             SnmMessage::Tfp {
