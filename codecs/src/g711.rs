@@ -5,8 +5,8 @@
 //! steps), mu-law on the 14 most significant bits (Tables 2a/2b: a sign and a magnitude of at
 //! most 8159). Decoding gives the table's reconstruction value scaled back to 16 bits.
 //!
-//! Character signals on the line: A-law inverts the even bits (XOR 0x55, G.711 Table 1a note),
-//! mu-law inverts all bits (Table 2a note); in both the most significant bit is 1 for positive
+//! Character signals on the line: A-law inverts the even bits (XOR 0x55, G.711 Tables 1a/1b),
+//! mu-law inverts all bits (Tables 2a/2b); in both the most significant bit is 1 for positive
 //! values.
 //!
 //! Negative inputs follow the reference implementations the G.711 community tests against

@@ -38,11 +38,11 @@ pub const ESCAPE_XOR: u8 = 0x20;
 /// The FCS-16 register's initial value (RFC 1662 C.2 `PPPINITFCS16`).
 pub const FCS_INIT: u16 = 0xFFFF;
 /// The register value after running over a frame and its correct FCS (RFC 1662 C.2
-/// `PPPGOODFCS16`; the "remainder" of Q.703 2.3.7 / X.25 2.2.7.4).
+/// `PPPGOODFCS16`).
 pub const FCS_GOOD: u16 = 0xF0B8;
 
 /// The CRC register update table: the generator x^16 + x^12 + x^5 + 1 in reflected form
-/// (0x8408), bits taken least significant first as they go on the line (Q.703 2.3.7).
+/// (0x8408), bits taken least significant first as they go on the line (Q.703 2.4).
 const FCS_TABLE: [u16; 256] = {
     let mut table = [0u16; 256];
     let mut i = 0;
@@ -73,7 +73,7 @@ pub fn fcs16_update(mut fcs: u16, data: &[u8]) -> u16 {
     fcs
 }
 
-/// The FCS-16 of `data` (Q.703 2.3.7, ISO 3309, RFC 1662 C.2): CRC-CCITT in reflected form,
+/// The FCS-16 of `data` (the check bits of Q.703 1.3 and 2.2, ISO 3309, RFC 1662 C.2): CRC-CCITT in reflected form,
 /// initial value 0xFFFF, ones complement of the remainder. It is sent least significant octet
 /// first: `fcs16(d).to_le_bytes()` follows `d` on the line.
 pub fn fcs16(data: &[u8]) -> u16 {
@@ -144,7 +144,7 @@ pub struct Deframer {
 
 impl Deframer {
     /// The largest payload accepted by [`Deframer::default`]: an MTP2 MSU with the longest
-    /// SIF (3 + 1 + 272 octets, Q.703 2.3.8) or a Q.921 I frame (4 + 260 octets) fits.
+    /// SIF (3 + 1 + 272 octets, Q.703 2.3) or a Q.921 I frame (4 + 260 octets) fits.
     pub const DEFAULT_MAX_PAYLOAD: usize = 280;
 
     /// A deframer accepting payloads of `min_payload..=max_payload` octets (not counting the

@@ -6,7 +6,7 @@
 //! BSN (7) BIB (1) | FSN (7) FIB (1) | LI (6) spare (2) | SIO + SIF, or status field | CK (16)
 //! ```
 //!
-//! with the bits of each octet sent least significant first (Q.703 2.2). The length indicator
+//! with the bits of each octet sent least significant first (Q.703 2.4). The length indicator
 //! tells the three kinds apart (Q.703 2.3.3): 0 fill-in signal unit (FISU), 1 or 2 link status
 //! signal unit (LSSU), 3 and more message signal unit (MSU). An MSU whose SIO and SIF are 63
 //! octets or longer (a SIF of up to 272 octets, a national option) has LI 63.
@@ -21,7 +21,7 @@ use serde::Serialize;
 
 /// The length of the BSN/BIB, FSN/FIB and LI octets.
 pub const HEADER_LEN: usize = 3;
-/// The largest SIF (Q.703 2.3.8: m = 272 octets).
+/// The largest SIF: 272 octets (Q.703 2.3).
 pub const MAX_SIF_LEN: usize = 272;
 /// The largest SIO and SIF together.
 pub const MAX_MSU_LEN: usize = 1 + MAX_SIF_LEN;
@@ -29,7 +29,7 @@ pub const MAX_MSU_LEN: usize = 1 + MAX_SIF_LEN;
 pub const LI_LONG: u8 = 63;
 
 code_enum! {
-    /// The link status indication, bits C-B-A of the status field (Q.703 11.1.2).
+    /// The link status indication, bits C-B-A of the status field (Q.703 11.1).
     pub enum LinkStatus {
         /// Status indication "O": out of alignment.
         Sio = 0 => "SIO",
@@ -46,7 +46,7 @@ code_enum! {
     }
 }
 
-/// The status field of an LSSU (Q.703 11.1.2): one octet (bits 3-1 the status indication,
+/// The status field of an LSSU (Q.703 11.1): one octet (bits 3-1 the status indication,
 /// bits 8-4 spare) or, with LI 2, a second octet whose use the standard leaves open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct StatusField {

@@ -200,7 +200,7 @@ impl Sio {
     }
 }
 
-/// A signalling point code. ITU point codes have 14 bits (Q.704 2.2.2); the type is wider for
+/// A signalling point code. ITU point codes have 14 bits (Q.704 2.2); the type is wider for
 /// the ANSI 24-bit format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -221,8 +221,8 @@ impl std::fmt::Display for PointCode {
 /// link selection field.
 ///
 /// In signalling network management and test messages the SLS position carries the signalling
-/// link code (SLC) of the link the message concerns, or 0000 when it concerns none (Q.704 15.2,
-/// Q.707 5); [`RoutingLabel::slc`] reads it under that name.
+/// link code (SLC) of the link the message concerns, or 0000 when it concerns none (Q.704 2.2
+/// and 15, Q.707 5); [`RoutingLabel::slc`] reads it under that name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct RoutingLabel {
     pub dpc: PointCode,
@@ -243,7 +243,7 @@ impl RoutingLabel {
     pub fn decode(r: &mut Reader<'_>, variant: Variant) -> Result<Self, DecodeError> {
         match variant {
             Variant::Itu => {
-                // Q.704 2.2.1: DPC first, least significant bit first, then OPC, then SLS; as
+                // Q.704 2.2: DPC first, least significant bit first, then OPC, then SLS; as
                 // a 32-bit little-endian word: DPC bits 0-13, OPC bits 14-27, SLS bits 28-31.
                 let s = r.take(Self::ITU_LEN)?;
                 let word = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);

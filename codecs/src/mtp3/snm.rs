@@ -2,7 +2,7 @@
 //! message group, in bits 4-1; H1, the message, in bits 8-5) and the message's fields.
 //!
 //! Messages that name a signalling link (changeover, changeback, emergency changeover,
-//! inhibiting) carry its SLC in the SLS position of the routing label (Q.704 15.2); see
+//! inhibiting) carry its SLC in the SLS position of the routing label (Q.704 2.2, 15); see
 //! [`super::RoutingLabel::slc`].
 
 use super::{check_bits, code_enum, serialize_hex, PointCode, ServiceIndicator};
@@ -10,7 +10,7 @@ use crate::wire::{DecodeError, EncodeError, Reader};
 use serde::Serialize;
 
 code_enum! {
-    /// The unavailability cause of a UPU message (Q.704 15.17).
+    /// The unavailability cause of a UPU message (Q.704 15).
     pub enum UnavailabilityCause {
         UnknownCause = 0 => "unknown",
         UnequippedRemoteUser = 1 => "unequipped remote user",
@@ -25,10 +25,10 @@ code_enum! {
 #[serde(tag = "message")]
 pub enum SnmMessage {
     /// Changeover order (H0 0001, H1 0001): FSN of the last accepted MSU, 7 bits, and a spare
-    /// bit (Q.704 15.4).
+    /// bit (Q.704 15, changeover messages).
     #[serde(rename = "COO")]
     Coo { fsn: u8, spare: u8 },
-    /// Changeover acknowledgement (H0 0001, H1 0010), the COO layout (Q.704 15.4).
+    /// Changeover acknowledgement (H0 0001, H1 0010), the COO layout.
     #[serde(rename = "COA")]
     Coa { fsn: u8, spare: u8 },
     /// Extended changeover order (H0 0001, H1 0011): a 24-bit FSN, for links with the extended
@@ -38,16 +38,16 @@ pub enum SnmMessage {
     /// Extended changeover acknowledgement (H0 0001, H1 0100).
     #[serde(rename = "XCA")]
     Xca { fsn: u32 },
-    /// Changeback declaration (H0 0001, H1 0101): the changeback code (Q.704 15.5).
+    /// Changeback declaration (H0 0001, H1 0101): the changeback code (Q.704 15, changeback messages).
     #[serde(rename = "CBD")]
     Cbd { changeback_code: u8 },
-    /// Changeback acknowledgement (H0 0001, H1 0110) (Q.704 15.5).
+    /// Changeback acknowledgement (H0 0001, H1 0110).
     #[serde(rename = "CBA")]
     Cba { changeback_code: u8 },
-    /// Emergency changeover order (H0 0010, H1 0001); no fields (Q.704 15.6).
+    /// Emergency changeover order (H0 0010, H1 0001); no fields.
     #[serde(rename = "ECO")]
     Eco,
-    /// Emergency changeover acknowledgement (H0 0010, H1 0010) (Q.704 15.6).
+    /// Emergency changeover acknowledgement (H0 0010, H1 0010).
     #[serde(rename = "ECA")]
     Eca,
     /// Signalling-route-set-congestion-test (H0 0011, H1 0001); no fields.
@@ -113,7 +113,7 @@ pub enum SnmMessage {
     #[serde(rename = "CNP")]
     Cnp,
     /// User part unavailable (H0 1010, H1 0001): the destination, 2 spare bits, the user part
-    /// (a service indicator) and the unavailability cause (Q.704 15.17).
+    /// (a service indicator) and the unavailability cause.
     #[serde(rename = "UPU")]
     Upu {
         destination: PointCode,
