@@ -233,6 +233,7 @@ code_enum! {
 #[serde(rename_all = "snake_case")]
 pub enum ChannelList {
     /// Number/map = 0: channel numbers (7 bits each; extension bit 1 on the last).
+    #[serde(rename = "channel_numbers")]
     Numbers(Vec<u8>),
     /// Number/map = 1: the slot map octets.
     #[serde(serialize_with = "ser_hex")]

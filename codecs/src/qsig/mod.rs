@@ -1,6 +1,6 @@
 //! The contents of the Facility information element as QSIG uses them (Q.932 8.2.3,
-//! ECMA-165 clause 7/annex D): the protocol profile octet, then, for remote operations
-//! (profile 0x91), optional network facility extension `[10]`, network protocol profile
+//! ECMA-165): the protocol profile octet, then, for remote operations (profile 0x91) and
+//! networking extensions (0x9f, what QSIG PINXs send), optional network facility extension `[10]`, network protocol profile
 //! `[18]` and interpretation `[11]` APDUs, and ROSE APDUs (X.880: invoke `[1]`,
 //! returnResult `[2]`, returnError `[3]`, reject `[4]`).
 //!
@@ -40,6 +40,9 @@ use crate::wire::{DecodeError, EncodeError};
 /// Protocol profile octet of remote operations (Q.932 8.2.3: extension bit 1, spare 00,
 /// profile 10001).
 pub const PROFILE_ROSE: u8 = 0x91;
+/// Protocol profile octet of networking extensions (ECMA-165 / ISO/IEC 11582: profile 11111),
+/// what QSIG PINXs send: ROSE APDUs optionally preceded by NFE, NPP and interpretation APDUs.
+pub const PROFILE_NETWORKING_EXTENSIONS: u8 = 0x9f;
 
 /// Interpretation APDU values (ECMA-165): what the receiver does with an invoke it does not
 /// recognise.
@@ -124,12 +127,13 @@ pub struct FacilityContents {
 
 impl FacilityContents {
     /// Decodes the IE contents (octet 3 onwards). `base` is the absolute offset of octet 3.
-    /// Fails for any protocol profile other than remote operations.
+    /// Fails for any protocol profile other than remote operations (0x91) and networking
+    /// extensions (0x9f).
     pub fn decode(contents: &[u8], base: usize) -> Result<FacilityContents, DecodeError> {
         let (&profile, rest) = contents
             .split_first()
             .ok_or(DecodeError::Truncated { offset: base, need: 1 })?;
-        if profile != PROFILE_ROSE {
+        if profile != PROFILE_ROSE && profile != PROFILE_NETWORKING_EXTENSIONS {
             return Err(DecodeError::Invalid {
                 offset: base,
                 field: "facility protocol profile",
@@ -163,9 +167,10 @@ impl FacilityContents {
         }
     }
 
-    /// Remote operations APDUs between end PINXs as QSIG sends them (ECMA-165; libpri does the
-    /// same): a network facility extension with sourceEntity and destinationEntity endPINX, an
-    /// interpretation APDU discardAnyUnrecognisedInvokePdu, then the APDUs.
+    /// APDUs between end PINXs as QSIG sends them (ECMA-165; libpri 1.6 does the same):
+    /// profile networking extensions, a network facility extension with sourceEntity and
+    /// destinationEntity endPINX, an interpretation APDU discardAnyUnrecognisedInvokePdu, then
+    /// the APDUs.
     pub fn qsig(apdus: Vec<Rose>) -> FacilityContents {
         let c = TagClass::Context;
         let nfe = Ber::constructed(
@@ -179,7 +184,7 @@ impl FacilityContents {
         ];
         components.extend(apdus.into_iter().map(Component::Rose));
         FacilityContents {
-            protocol_profile: PROFILE_ROSE,
+            protocol_profile: PROFILE_NETWORKING_EXTENSIONS,
             components,
         }
     }
