@@ -261,7 +261,10 @@ pub enum Control {
     },
     /// Unnumbered format: function (modifier bits), P/F.
     #[serde(rename = "U")]
-    U { function: UnnumberedFunction, pf: bool },
+    U {
+        function: UnnumberedFunction,
+        pf: bool,
+    },
 }
 
 impl Control {
@@ -383,7 +386,15 @@ impl Frame {
     }
 
     /// An I frame (always a command, Q.921 3.6.2) carrying `information`.
-    pub fn i(sapi: u8, tei: u8, sender: Role, n_s: u8, n_r: u8, p: bool, information: Vec<u8>) -> Frame {
+    pub fn i(
+        sapi: u8,
+        tei: u8,
+        sender: Role,
+        n_s: u8,
+        n_r: u8,
+        p: bool,
+        information: Vec<u8>,
+    ) -> Frame {
         Frame {
             address: Address::new(sapi, tei, sender, CommandResponse::Command),
             control: Control::I { n_s, n_r, p },
@@ -434,11 +445,24 @@ mod tests {
     fn sabme_ua_and_i_frame() {
         // SABME, P=1, from the user side: C/R = 0 (command).
         let f = Frame::decode(&[0x00, 0x01, 0x7f]).unwrap();
-        assert_eq!(f.control, Control::U { function: UnnumberedFunction::Sabme, pf: true });
+        assert_eq!(
+            f.control,
+            Control::U {
+                function: UnnumberedFunction::Sabme,
+                pf: true
+            }
+        );
         assert_eq!(f.command_response(Role::User), CommandResponse::Command);
         assert_eq!(f.command_response(Role::Network), CommandResponse::Response);
         let i = Frame::decode(&[0x02, 0x01, 0x04, 0x06, 0x08]).unwrap();
-        assert_eq!(i.control, Control::I { n_s: 2, n_r: 3, p: false });
+        assert_eq!(
+            i.control,
+            Control::I {
+                n_s: 2,
+                n_r: 3,
+                p: false
+            }
+        );
         assert_eq!(i.information, vec![0x08]);
         assert_eq!(i.to_bytes().unwrap(), vec![0x02, 0x01, 0x04, 0x06, 0x08]);
         assert!(Frame::decode(&[0x01, 0x01, 0x7f]).is_err());

@@ -20,9 +20,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sipt_codecs::q921::{CommandResponse, Control, Frame, Role, SupervisoryFunction};
 use sipt_codecs::q931::{ChannelList, InformationElement as E, Message};
-use sipt_codecs::qsig::{
-    Argument, Component, Name, PartyNumber, PresentedNumberUnscreened, Rose,
-};
+use sipt_codecs::qsig::{Argument, Component, Name, PartyNumber, PresentedNumberUnscreened, Rose};
 
 const FIELDS: &[&str] = &[
     "lapd.direction",
@@ -95,7 +93,9 @@ fn record(sender: Role, frame: &[u8]) -> Vec<u8> {
 /// A tshark value with hex numbers made decimal, so that both sides compare as text.
 fn norm(v: &str) -> String {
     match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).map(|n| n.to_string()).unwrap_or(v.to_string()),
+        Some(h) => u64::from_str_radix(h, 16)
+            .map(|n| n.to_string())
+            .unwrap_or(v.to_string()),
         None => v.to_string(),
     }
 }
@@ -109,13 +109,19 @@ impl Expect {
     }
     /// Expected values per field, in order.
     fn get(&self, f: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| *k == f).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| *k == f)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
 fn name(x: &mut Expect, n: &Name) {
     match n {
-        Name::PresentationAllowedSimple(d) => x.add("qsig.na.namePresentationAllowedSimple", latin1(d)),
+        Name::PresentationAllowedSimple(d) => {
+            x.add("qsig.na.namePresentationAllowedSimple", latin1(d))
+        }
         Name::PresentationRestrictedSimple(d) => {
             x.add("qsig.na.namePresentationRestrictedSimple", latin1(d))
         }
@@ -133,12 +139,14 @@ fn latin1(d: &[u8]) -> String {
 fn party(x: &mut Expect, p: &PartyNumber) {
     match p {
         PartyNumber::UnknownPartyNumber(d) => x.add("qsig.unknownPartyNumber", d),
-        PartyNumber::PublicPartyNumber { public_number_digits, .. } => {
-            x.add("qsig.publicNumberDigits", public_number_digits)
-        }
-        PartyNumber::PrivatePartyNumber { private_number_digits, .. } => {
-            x.add("qsig.privateNumberDigits", private_number_digits)
-        }
+        PartyNumber::PublicPartyNumber {
+            public_number_digits,
+            ..
+        } => x.add("qsig.publicNumberDigits", public_number_digits),
+        PartyNumber::PrivatePartyNumber {
+            private_number_digits,
+            ..
+        } => x.add("qsig.privateNumberDigits", private_number_digits),
         _ => {}
     }
 }
@@ -152,7 +160,10 @@ fn presented(x: &mut Expect, p: &PresentedNumberUnscreened) {
 /// The field values tshark must show for `frame` sent by `sender`, from our decoder's view.
 fn expect(sender: Role, frame: &Frame) -> Expect {
     let mut x = Expect::default();
-    x.add("lapd.direction", if sender == Role::Network { 1 } else { 0 });
+    x.add(
+        "lapd.direction",
+        if sender == Role::Network { 1 } else { 0 },
+    );
     x.add("lapd.sapi", frame.address.sapi);
     x.add("lapd.cr", u8::from(frame.address.cr));
     x.add("lapd.tei", frame.address.tei);
@@ -171,22 +182,43 @@ fn expect(sender: Role, frame: &Frame) -> Expect {
             x.add("lapd.control.n_r", n_r);
             x.add("lapd.control.s_ftype", (function.octet() & 0x0c) >> 2);
             if pf {
-                x.add(if response { "lapd.control.f" } else { "lapd.control.p" }, 1);
+                x.add(
+                    if response {
+                        "lapd.control.f"
+                    } else {
+                        "lapd.control.p"
+                    },
+                    1,
+                );
             }
         }
         Control::U { function, pf } => {
             x.add("lapd.control.ftype", 3);
             let modifier = (function.octet() & 0xec) >> 2;
             x.add(
-                if response { "lapd.control.u_modifier_resp" } else { "lapd.control.u_modifier_cmd" },
+                if response {
+                    "lapd.control.u_modifier_resp"
+                } else {
+                    "lapd.control.u_modifier_cmd"
+                },
                 modifier,
             );
             if pf {
-                x.add(if response { "lapd.control.f" } else { "lapd.control.p" }, 1);
+                x.add(
+                    if response {
+                        "lapd.control.f"
+                    } else {
+                        "lapd.control.p"
+                    },
+                    1,
+                );
             }
         }
     }
-    if frame.address.sapi == 0 && matches!(frame.control, Control::I { .. }) && !frame.information.is_empty() {
+    if frame.address.sapi == 0
+        && matches!(frame.control, Control::I { .. })
+        && !frame.information.is_empty()
+    {
         let m = Message::decode(&frame.information).expect("our I frames carry Q.931");
         message(&mut x, &m);
     }
@@ -206,7 +238,10 @@ fn message(x: &mut Expect, m: &Message) {
     for ie in &m.information_elements {
         match ie {
             E::BearerCapability(bc) => {
-                x.add("q931.information_transfer_capability", bc.information_transfer_capability.to_u8());
+                x.add(
+                    "q931.information_transfer_capability",
+                    bc.information_transfer_capability.to_u8(),
+                );
                 if let Some(l1) = bc.user_information_layer_1_protocol {
                     x.add("q931.uil1", l1.to_u8());
                 }
@@ -222,7 +257,10 @@ fn message(x: &mut Expect, m: &Message) {
             }
             E::ProgressIndicator(p) => {
                 x.add("q931.progress_indicator.location", p.location.to_u8());
-                x.add("q931.progress_indicator.description", p.progress_description.to_u8());
+                x.add(
+                    "q931.progress_indicator.description",
+                    p.progress_description.to_u8(),
+                );
             }
             E::CalledPartyNumber(n)
             | E::CallingPartyNumber(n)
@@ -255,14 +293,16 @@ fn message(x: &mut Expect, m: &Message) {
             }
             E::Display(d) => x.add("q931.display_information", d.text()),
             E::RestartIndicator { class } => x.add("q931.restart_indicator", class.to_u8()),
-            E::NotificationIndicator { notification_description } => {
-                x.add("q932.nd", notification_description.to_u8())
-            }
+            E::NotificationIndicator {
+                notification_description,
+            } => x.add("q932.nd", notification_description.to_u8()),
             E::Facility(f) => {
                 x.add("q932.pp", f.octets()[0] & 0x1f);
                 let c = f.contents().expect("our facilities decode");
                 for comp in &c.components {
-                    let Component::Rose(Rose::Invoke(inv)) = comp else { continue };
+                    let Component::Rose(Rose::Invoke(inv)) = comp else {
+                        continue;
+                    };
                     x.add("q932.ros.present", inv.invoke_id);
                     x.add("qsig.operation", inv.opcode.local().unwrap());
                     match &inv.argument {
@@ -278,15 +318,24 @@ fn message(x: &mut Expect, m: &Message) {
                             if let Some(r) = a.original_diversion_reason {
                                 x.add("qsig.cf.originalDiversionReason", r.to_u8());
                             }
-                            for p in [&a.diverting_nr, &a.original_called_nr].into_iter().flatten() {
+                            for p in [&a.diverting_nr, &a.original_called_nr]
+                                .into_iter()
+                                .flatten()
+                            {
                                 presented(x, p);
                             }
-                            for n in [&a.redirecting_name, &a.original_called_name].into_iter().flatten() {
+                            for n in [&a.redirecting_name, &a.original_called_name]
+                                .into_iter()
+                                .flatten()
+                            {
                                 name(x, n);
                             }
                         }
                         Some(Argument::DivertingLegInformation3(a)) => {
-                            x.add("qsig.cf.presentationAllowedIndicator", u8::from(a.presentation_allowed_indicator));
+                            x.add(
+                                "qsig.cf.presentationAllowedIndicator",
+                                u8::from(a.presentation_allowed_indicator),
+                            );
                             if let Some(n) = &a.redirection_name {
                                 name(x, n);
                             }
@@ -307,7 +356,11 @@ fn compare(test: &str, frames: &[(Role, Frame)]) -> Vec<String> {
 
 /// As [`compare`], with the expectations taken from `view(frame)` instead of the frame sent
 /// (lets a test show that a wrong view is caught).
-fn compare_with(test: &str, frames: &[(Role, Frame)], view: impl Fn(&Frame) -> Frame) -> Vec<String> {
+fn compare_with(
+    test: &str,
+    frames: &[(Role, Frame)],
+    view: impl Fn(&Frame) -> Frame,
+) -> Vec<String> {
     let dir = tshark::scratch(test);
     let pcap_path = dir.join(format!("{test}.pcap"));
     let records: Vec<Vec<u8>> = frames
@@ -360,7 +413,12 @@ fn report(failures: Vec<String>, n: usize) {
         failures.is_empty(),
         "{} disagreement(s) with tshark over {n} frames:\n{}",
         failures.len(),
-        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -373,7 +431,11 @@ fn fixtures_through_tshark() {
         .into_iter()
         .filter(|v| v.kind == "q921")
         .map(|v| {
-            let role = if v.source.contains("network side") { Role::Network } else { Role::User };
+            let role = if v.source.contains("network side") {
+                Role::Network
+            } else {
+                Role::User
+            };
             (role, Frame::decode(&v.bytes).expect("fixture decodes"))
         })
         .collect();
@@ -417,15 +479,32 @@ fn a_wrong_view_is_caught() {
     if !tshark::available() {
         return;
     }
-    let m = Message::new(sipt_codecs::q931::MessageType::Setup, sipt_codecs::q931::CallReference::new(9, false))
-        .with(E::CalledPartyNumber(sipt_codecs::q931::Number::new(
-            sipt_codecs::q931::TypeOfNumber::National,
-            sipt_codecs::q931::NumberingPlan::IsdnTelephony,
-            "2001",
-        )));
+    let m = Message::new(
+        sipt_codecs::q931::MessageType::Setup,
+        sipt_codecs::q931::CallReference::new(9, false),
+    )
+    .with(E::CalledPartyNumber(sipt_codecs::q931::Number::new(
+        sipt_codecs::q931::TypeOfNumber::National,
+        sipt_codecs::q931::NumberingPlan::IsdnTelephony,
+        "2001",
+    )));
     let frames = vec![
-        (Role::User, Frame::s(0, 0, Role::User, CommandResponse::Command, SupervisoryFunction::Rr, 5, true)),
-        (Role::Network, prop_q931::strategies::i_frame(Role::Network, 1, 2, &m)),
+        (
+            Role::User,
+            Frame::s(
+                0,
+                0,
+                Role::User,
+                CommandResponse::Command,
+                SupervisoryFunction::Rr,
+                5,
+                true,
+            ),
+        ),
+        (
+            Role::Network,
+            prop_q931::strategies::i_frame(Role::Network, 1, 2, &m),
+        ),
     ];
     assert!(compare("right", &frames).is_empty());
     let failures = compare_with("wrong", &frames, |f| {

@@ -191,17 +191,29 @@ impl BearerCapability {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
             EXT | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
-                | field(self.information_transfer_capability.to_u8(), 5, "information transfer capability")?,
+                | field(
+                    self.information_transfer_capability.to_u8(),
+                    5,
+                    "information transfer capability",
+                )?,
         );
         out.push(
             EXT | field(self.transfer_mode.to_u8(), 2, "transfer mode")? << 5
-                | field(self.information_transfer_rate.to_u8(), 5, "information transfer rate")?,
+                | field(
+                    self.information_transfer_rate.to_u8(),
+                    5,
+                    "information transfer rate",
+                )?,
         );
         if let Some(m) = self.rate_multiplier {
             out.push(EXT | field(m, 7, "rate multiplier")?);
         }
         if let Some(p) = self.user_information_layer_1_protocol {
-            let ext = if self.layer_1_extension.is_empty() { EXT } else { 0 };
+            let ext = if self.layer_1_extension.is_empty() {
+                EXT
+            } else {
+                0
+            };
             out.push(ext | 0x20 | field(p.to_u8(), 5, "user information layer 1 protocol")?);
             out.extend_from_slice(&self.layer_1_extension);
         }
@@ -269,7 +281,10 @@ pub struct ChannelIdentification {
     pub d_channel: bool,
     pub information_channel_selection: InformationChannelSelection,
     /// Octet 3.1 (interface identifier present), raw with its extension bits.
-    #[serde(serialize_with = "ser_hex_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_hex_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub interface_identifier: Option<Vec<u8>>,
     /// Octets 3.2 and 3.3.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -340,7 +355,11 @@ impl ChannelIdentification {
                 | field(self.interface_type.to_u8(), 1, "interface type")? << 5
                 | u8::from(self.exclusive) << 3
                 | u8::from(self.d_channel) << 2
-                | field(self.information_channel_selection.to_u8(), 2, "information channel selection")?,
+                | field(
+                    self.information_channel_selection.to_u8(),
+                    2,
+                    "information channel selection",
+                )?,
         );
         if let Some(i) = &self.interface_identifier {
             out.extend_from_slice(i);
@@ -498,7 +517,11 @@ pub struct Number {
 
 impl Number {
     /// A number without octet 3a (as a called party number is).
-    pub fn new(type_of_number: TypeOfNumber, numbering_plan: NumberingPlan, digits: &str) -> Number {
+    pub fn new(
+        type_of_number: TypeOfNumber,
+        numbering_plan: NumberingPlan,
+        digits: &str,
+    ) -> Number {
         Number {
             type_of_number,
             numbering_plan,
@@ -698,8 +721,11 @@ impl Cause {
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
-            if self.recommendation.is_some() { 0 } else { EXT }
-                | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
+            if self.recommendation.is_some() {
+                0
+            } else {
+                EXT
+            } | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
                 | field(self.location.to_u8(), 4, "location")?,
         );
         if let Some(rec) = self.recommendation {
@@ -794,9 +820,17 @@ impl HighLayerCompatibility {
                 | field(self.interpretation, 3, "interpretation")? << 2
                 | field(self.presentation_method, 2, "presentation method")?,
         );
-        let ext4 = if self.extended_high_layer_characteristics.is_some() { 0 } else { EXT };
+        let ext4 = if self.extended_high_layer_characteristics.is_some() {
+            0
+        } else {
+            EXT
+        };
         out.push(
-            ext4 | field(self.high_layer_characteristics.to_u8(), 7, "high layer characteristics")?,
+            ext4 | field(
+                self.high_layer_characteristics.to_u8(),
+                7,
+                "high layer characteristics",
+            )?,
         );
         if let Some(x) = self.extended_high_layer_characteristics {
             out.push(EXT | field(x, 7, "extended high layer characteristics")?);
@@ -837,9 +871,16 @@ impl LowLayerCompatibility {
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
-            if self.negotiation_indicator.is_some() { 0 } else { EXT }
-                | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
-                | field(self.information_transfer_capability.to_u8(), 5, "information transfer capability")?,
+            if self.negotiation_indicator.is_some() {
+                0
+            } else {
+                EXT
+            } | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
+                | field(
+                    self.information_transfer_capability.to_u8(),
+                    5,
+                    "information transfer capability",
+                )?,
         );
         if let Some(n) = self.negotiation_indicator {
             out.push(EXT | u8::from(n) << 6);
@@ -979,10 +1020,12 @@ impl InformationElement {
                     ChannelIdentification::encode,
                 )
                 .map(E::ChannelIdentification),
-                id::PROGRESS_INDICATOR => {
-                    exact(contents, ProgressIndicator::decode, ProgressIndicator::encode)
-                        .map(E::ProgressIndicator)
-                }
+                id::PROGRESS_INDICATOR => exact(
+                    contents,
+                    ProgressIndicator::decode,
+                    ProgressIndicator::encode,
+                )
+                .map(E::ProgressIndicator),
                 id::CALLED_PARTY_NUMBER => {
                     exact(contents, Number::decode, Number::encode).map(E::CalledPartyNumber)
                 }
@@ -1102,7 +1145,13 @@ impl InformationElement {
             E::NotificationIndicator {
                 notification_description,
             } => {
-                out.push(EXT | field(notification_description.to_u8(), 7, "notification description")?);
+                out.push(
+                    EXT | field(
+                        notification_description.to_u8(),
+                        7,
+                        "notification description",
+                    )?,
+                );
                 Ok(())
             }
             E::Raw { contents, .. } => {
@@ -1192,10 +1241,12 @@ pub fn decode_all(r: &mut Reader<'_>) -> Result<Vec<InformationElement>, DecodeE
         } else {
             let len_off = r.offset();
             let len = r.u8()?;
-            let contents = r.take(usize::from(len)).map_err(|_| DecodeError::BadLength {
-                offset: len_off,
-                field: "information element length",
-            })?;
+            let contents = r
+                .take(usize::from(len))
+                .map_err(|_| DecodeError::BadLength {
+                    offset: len_off,
+                    field: "information element length",
+                })?;
             out.push(InformationElement::from_contents(codeset, octet, contents));
         }
     }

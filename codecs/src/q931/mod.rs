@@ -314,7 +314,14 @@ mod tests {
     fn call_reference_forms() {
         for (bytes, cr) in [
             (vec![0x00], CallReference::DUMMY),
-            (vec![0x01, 0x85], CallReference { length: 1, flag: true, value: 5 }),
+            (
+                vec![0x01, 0x85],
+                CallReference {
+                    length: 1,
+                    flag: true,
+                    value: 5,
+                },
+            ),
             (vec![0x02, 0x00, 0x01], CallReference::new(1, false)),
             (vec![0x02, 0x80, 0x00], CallReference::global(2, true)),
         ] {

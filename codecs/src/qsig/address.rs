@@ -94,8 +94,9 @@ impl PartyNumber {
         }
         let seq = |e: &Ber| -> Option<(u8, String)> {
             match e.elements()? {
-                [t, d] if t.is_universal(universal::ENUMERATED)
-                    && d.is_universal(universal::NUMERIC_STRING) =>
+                [t, d]
+                    if t.is_universal(universal::ENUMERATED)
+                        && d.is_universal(universal::NUMERIC_STRING) =>
                 {
                     Some((u8::try_from(t.integer()?).ok()?, digits(d)?))
                 }

@@ -232,7 +232,14 @@ impl Ber {
                 } else {
                     Contents::Primitive(content.to_vec())
                 };
-                Ok((Ber { class, tag, contents }, hlen + len))
+                Ok((
+                    Ber {
+                        class,
+                        tag,
+                        contents,
+                    },
+                    hlen + len,
+                ))
             }
             Length::Indefinite => {
                 // X.690 8.1.3.6: constructed only (asn1-rs enforces it), ends with 00 00.
@@ -278,10 +285,12 @@ impl Ber {
             Tag(self.tag),
             Length::Definite(body.len()),
         );
-        header.write_der_header(out).map_err(|_| EncodeError::OutOfRange {
-            field: "BER tag",
-            value: self.tag,
-        })?;
+        header
+            .write_der_header(out)
+            .map_err(|_| EncodeError::OutOfRange {
+                field: "BER tag",
+                value: self.tag,
+            })?;
         out.extend_from_slice(&body);
         Ok(())
     }
@@ -315,7 +324,19 @@ mod tests {
 
     #[test]
     fn integers_are_shortest_form() {
-        for v in [0i64, 1, 127, 128, 255, 256, -1, -128, -129, i64::MAX, i64::MIN] {
+        for v in [
+            0i64,
+            1,
+            127,
+            128,
+            255,
+            256,
+            -1,
+            -128,
+            -129,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let e = Ber::from_integer(TagClass::Universal, 2, v);
             assert_eq!(e.integer(), Some(v), "{v}");
         }

@@ -148,9 +148,7 @@ impl DivertingLegInformation2 {
             }
             last = Some(x.tag);
             match x.tag {
-                0 => {
-                    d.original_diversion_reason = Some(DiversionReason::from_u8(enumerated(x)?))
-                }
+                0 => d.original_diversion_reason = Some(DiversionReason::from_u8(enumerated(x)?)),
                 1 => d.diverting_nr = Some(PresentedNumberUnscreened::from_ber(explicit(x)?)?),
                 2 => {
                     d.original_called_nr = Some(PresentedNumberUnscreened::from_ber(explicit(x)?)?)
@@ -241,7 +239,11 @@ impl DivertingLegInformation3 {
         let mut v = vec![Ber::primitive(
             u,
             universal::BOOLEAN,
-            vec![if self.presentation_allowed_indicator { 0xff } else { 0 }],
+            vec![if self.presentation_allowed_indicator {
+                0xff
+            } else {
+                0
+            }],
         )];
         if let Some(n) = &self.redirection_name {
             v.push(explicit_ber(0, n.to_ber()));

@@ -23,7 +23,9 @@ pub mod rose;
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
-pub use address::{PartyNumber, PresentedNumberUnscreened, PrivateTypeOfNumber, PublicTypeOfNumber};
+pub use address::{
+    PartyNumber, PresentedNumberUnscreened, PrivateTypeOfNumber, PublicTypeOfNumber,
+};
 pub use ber::{Ber, Contents, TagClass};
 pub use diversion::{
     DiversionReason, DivertingLegInformation1, DivertingLegInformation2, DivertingLegInformation3,
@@ -53,6 +55,9 @@ pub mod interpretation {
 }
 
 /// One element after the protocol profile octet.
+// A facility holds a handful of these, built once per message: boxing the APDU would only
+// make matching on it clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
@@ -130,9 +135,10 @@ impl FacilityContents {
     /// Fails for any protocol profile other than remote operations (0x91) and networking
     /// extensions (0x9f).
     pub fn decode(contents: &[u8], base: usize) -> Result<FacilityContents, DecodeError> {
-        let (&profile, rest) = contents
-            .split_first()
-            .ok_or(DecodeError::Truncated { offset: base, need: 1 })?;
+        let (&profile, rest) = contents.split_first().ok_or(DecodeError::Truncated {
+            offset: base,
+            need: 1,
+        })?;
         if profile != PROFILE_ROSE && profile != PROFILE_NETWORKING_EXTENSIONS {
             return Err(DecodeError::Invalid {
                 offset: base,

@@ -9,7 +9,9 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use super::ber::{universal, Ber, Contents, TagClass};
-use super::diversion::{DivertingLegInformation1, DivertingLegInformation2, DivertingLegInformation3};
+use super::diversion::{
+    DivertingLegInformation1, DivertingLegInformation2, DivertingLegInformation3,
+};
 use super::name::NameArg;
 
 /// QSIG operation codes (local values) with their ASN.1 names, as Wireshark's packet-qsig
@@ -194,8 +196,7 @@ impl Serialize for Code {
         match self {
             Code::Local(v) => s.serialize_i64(*v),
             Code::Global(o) => {
-                let text = asn1_rs::Oid::new(std::borrow::Cow::Borrowed(o))
-                    .to_id_string();
+                let text = asn1_rs::Oid::new(std::borrow::Cow::Borrowed(o)).to_id_string();
                 s.serialize_str(&text)
             }
         }
@@ -352,7 +353,11 @@ impl Invoke {
     }
 
     fn to_elements(&self) -> Vec<Ber> {
-        let mut v = vec![int_ber(TagClass::Universal, universal::INTEGER, self.invoke_id)];
+        let mut v = vec![int_ber(
+            TagClass::Universal,
+            universal::INTEGER,
+            self.invoke_id,
+        )];
         if let Some(l) = self.linked_id {
             v.push(int_ber(TagClass::Context, 0, l));
         }
@@ -434,11 +439,19 @@ impl ReturnResult {
     }
 
     fn to_elements(&self) -> Vec<Ber> {
-        let mut v = vec![int_ber(TagClass::Universal, universal::INTEGER, self.invoke_id)];
+        let mut v = vec![int_ber(
+            TagClass::Universal,
+            universal::INTEGER,
+            self.invoke_id,
+        )];
         if let Some(r) = &self.result {
             let mut s = vec![r.opcode.to_ber()];
             s.extend(r.result.iter().cloned());
-            v.push(Ber::constructed(TagClass::Universal, universal::SEQUENCE, s));
+            v.push(Ber::constructed(
+                TagClass::Universal,
+                universal::SEQUENCE,
+                s,
+            ));
         }
         v
     }
