@@ -429,14 +429,23 @@ fn fixtures_through_tshark() {
     }
     let frames: Vec<(Role, Frame)> = common::fixtures::load("q931")
         .into_iter()
-        .filter(|v| v.kind == "q921")
-        .map(|v| {
-            let role = if v.source.contains("network side") {
-                Role::Network
-            } else {
-                Role::User
-            };
-            (role, Frame::decode(&v.bytes).expect("fixture decodes"))
+        .map(|v| match v.kind.as_str() {
+            "q921" => {
+                let role = if v.source.contains("network side") {
+                    Role::Network
+                } else {
+                    Role::User
+                };
+                (role, Frame::decode(&v.bytes).expect("fixture decodes"))
+            }
+            // A bare Q.931 message: sent in an I frame of our own.
+            _ => {
+                let m = Message::decode(&v.bytes).expect("fixture decodes");
+                (
+                    Role::Network,
+                    prop_q931::strategies::i_frame(Role::Network, 0, 0, &m),
+                )
+            }
         })
         .collect();
     assert!(frames.len() >= 20);
