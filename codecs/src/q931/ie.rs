@@ -1279,3 +1279,89 @@ impl InformationElement {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(codeset: u8, id: u8, c: &[u8]) -> InformationElement {
+        InformationElement::from_contents(codeset, id, c)
+    }
+
+    #[test]
+    fn optional_octet_groups_are_typed() {
+        // Cause with octet 3a (recommendation Q.931) and a diagnostic.
+        let c = one(0, id::CAUSE, &[0x02, 0x80, 0x90, 0x01]);
+        let InformationElement::Cause(c) = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(c.recommendation, Some(0));
+        assert_eq!(c.cause_value, CauseValue::NormalCallClearing);
+        assert_eq!(c.diagnostics, vec![0x01]);
+        // Redirecting number with octets 3a and 3b (call forwarding busy).
+        let r = one(0, id::REDIRECTING_NUMBER, &[0x21, 0x03, 0x81, b'1']);
+        let InformationElement::RedirectingNumber(n) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            n.reason_for_redirection,
+            Some(ReasonForRedirection::CallForwardingBusy)
+        );
+        assert_eq!(n.screening, Some(Screening::NetworkProvided));
+        // Channel identification with a slot map.
+        let ch = one(
+            0,
+            id::CHANNEL_IDENTIFICATION,
+            &[0xa9, 0x93, 0x00, 0x00, 0x01],
+        );
+        let InformationElement::ChannelIdentification(ch) = ch else {
+            panic!("{ch:?}")
+        };
+        assert_eq!(
+            ch.channel.unwrap().channels,
+            ChannelList::SlotMap(vec![0, 0, 1])
+        );
+    }
+
+    #[test]
+    fn contents_the_typed_form_cannot_hold_stay_raw() {
+        for (id, c) in [
+            (id::CAUSE, &[0x80u8][..]),                        // no cause value
+            (id::PROGRESS_INDICATOR, &[0x90, 0x88]),           // spare bit 5 set
+            (id::CALLING_PARTY_NUMBER, &[0x21, 0x1b, b'1']),   // spare bits in octet 3a
+            (id::CALLED_PARTY_NUMBER, &[0x81, 0xb1]),          // a digit with bit 8 set
+            (id::CHANNEL_IDENTIFICATION, &[0xa9, 0x83, 0x01]), // ext bit 0 on the last number
+            (id::RESTART_INDICATOR, &[0x00]),                  // ext bit 0
+        ] {
+            let e = one(0, id, c);
+            assert!(
+                matches!(e, InformationElement::Raw { .. }),
+                "{id:#x} {c:02x?}: {e:?}"
+            );
+            let mut v = Vec::new();
+            e.encode(&mut v).unwrap();
+            assert_eq!(v[2..], *c);
+        }
+        // Other codesets are never typed.
+        assert!(matches!(
+            one(6, id::CAUSE, &[0x80, 0x90]),
+            InformationElement::Raw { codeset: 6, .. }
+        ));
+    }
+
+    #[test]
+    fn shifts_select_the_codeset() {
+        // Non-locking shift to 6 applies to the next element only.
+        let mut r = Reader::new(&[0x9e, 0x08, 0x02, 0x80, 0x90, 0x08, 0x02, 0x80, 0x90]);
+        let ies = decode_all(&mut r).unwrap();
+        assert!(matches!(
+            ies[0],
+            InformationElement::Shift(Shift {
+                locking: false,
+                codeset: 6
+            })
+        ));
+        assert!(matches!(ies[1], InformationElement::Raw { codeset: 6, .. }));
+        assert!(matches!(ies[2], InformationElement::Cause(_)));
+    }
+}

@@ -300,7 +300,7 @@ impl Message {
         Ok(v)
     }
 
-    /// The first element of codeset 0 for which `f` gives a value.
+    /// The first element for which `f` gives a value (e.g. `|e| e.as_cause()`).
     pub fn find<'a, T>(&'a self, f: impl Fn(&'a InformationElement) -> Option<T>) -> Option<T> {
         self.information_elements.iter().find_map(f)
     }
