@@ -103,7 +103,8 @@ fn message() -> BoxedStrategy<Message> {
             } else {
                 Just(Vec::new()).boxed()
             };
-            let trailing = prop_oneof![6 => Just(Vec::new()), 1 => prop::collection::vec(any::<u8>(), 1..4)];
+            let trailing =
+                prop_oneof![6 => Just(Vec::new()), 1 => prop::collection::vec(any::<u8>(), 1..4)];
             (
                 Just(t),
                 fixed,
