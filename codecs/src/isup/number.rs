@@ -24,7 +24,7 @@ pub struct Digits {
 
 impl Digits {
     /// Address signals from octets as on the wire and the odd/even indicator.
-    #[inline]
+    #[inline(always)]
     pub fn from_octets(odd: bool, octets: &[u8]) -> Self {
         Digits {
             odd,
@@ -218,13 +218,20 @@ impl<I: NumberIndicators> Number<I> {
     /// Decodes a parameter value; `None` when it is too short to be a number.
     #[inline]
     pub fn decode(value: &[u8]) -> Option<Self> {
-        match value {
-            [o1, o2, signals @ ..] => Some(Number::new(
-                NatureOfAddress::from_code(o1 & 0x7f),
-                I::from_octet(*o2),
-                Digits::from_octets(o1 & 0x80 != 0, signals),
-            )),
+        match *value {
+            [o1, o2, ref signals @ ..] => Some(Number::from_octets(o1, o2, signals)),
             _ => None,
+        }
+    }
+
+    /// A number from octet 1 (odd/even, nature of address), octet 2 (indicators) and the
+    /// address signal octets.
+    #[inline(always)]
+    pub fn from_octets(o1: u8, o2: u8, signals: &[u8]) -> Self {
+        Number {
+            nature_of_address: NatureOfAddress::from_code(o1 & 0x7f),
+            indicators: I::from_octet(o2),
+            digits: Digits::from_octets(o1 & 0x80 != 0, signals),
         }
     }
 
@@ -301,11 +308,17 @@ impl SubsequentNumber {
 
     #[inline]
     pub fn decode(value: &[u8]) -> Option<Self> {
-        let (o1, signals) = value.split_first()?;
-        Some(SubsequentNumber {
+        let (&o1, signals) = value.split_first()?;
+        Some(SubsequentNumber::from_octets(o1, signals))
+    }
+
+    /// From octet 1 (odd/even, spare bits) and the address signal octets.
+    #[inline(always)]
+    pub fn from_octets(o1: u8, signals: &[u8]) -> Self {
+        SubsequentNumber {
             spare: o1 & 0x7f,
             digits: Digits::from_octets(o1 & 0x80 != 0, signals),
-        })
+        }
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

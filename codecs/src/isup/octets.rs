@@ -33,7 +33,7 @@ impl Octets {
     }
 
     /// A copy of `s`.
-    #[inline]
+    #[inline(always)]
     pub fn from_slice(s: &[u8]) -> Self {
         if s.len() <= INLINE {
             let mut buf = [0u8; INLINE];

@@ -28,14 +28,12 @@ fn is_zero(v: &u8) -> bool {
 }
 
 impl CallReference {
-    fn decode(v: &[u8]) -> Option<Self> {
-        match *v {
-            [a, b, c, d, e] => Some(CallReference {
-                call_identity: u32::from_be_bytes([0, a, b, c]),
-                signalling_point_code: u16::from_le_bytes([d, e]) & 0x3fff,
-                spare: e >> 6,
-            }),
-            _ => None,
+    #[inline]
+    fn from_octets([a, b, c, d, e]: [u8; 5]) -> Self {
+        CallReference {
+            call_identity: u32::from_be_bytes([0, a, b, c]),
+            signalling_point_code: u16::from_le_bytes([d, e]) & 0x3fff,
+            spare: e >> 6,
         }
     }
 
@@ -281,22 +279,6 @@ pub enum Parameter {
     Unknown(UnknownParameter),
 }
 
-#[inline]
-fn one(v: &[u8]) -> Option<u8> {
-    match *v {
-        [a] => Some(a),
-        _ => None,
-    }
-}
-
-#[inline]
-fn two(v: &[u8]) -> Option<u16> {
-    match *v {
-        [a, b] => Some(u16::from_le_bytes([a, b])),
-        _ => None,
-    }
-}
-
 impl Parameter {
     /// The parameter name code (Q.763 Table 5).
     pub fn code(&self) -> u8 {
@@ -358,102 +340,131 @@ impl Parameter {
     #[inline]
     pub fn decode(variant: Variant, code: u8, value: &[u8]) -> Self {
         let Variant::ItuT92Plus = variant;
-        Self::decode_itu(code, value).unwrap_or_else(|| Parameter::unknown(code, value))
+        Self::decode_itu(code, value)
     }
 
+    // Each arm builds its value in one expression, without intermediate `Option`s of large
+    // values (each would be one more copy of the value).
     #[inline]
-    fn decode_itu(c: u8, v: &[u8]) -> Option<Self> {
+    fn decode_itu(c: u8, v: &[u8]) -> Self {
         use Parameter as P;
-        Some(match c {
-            code::CALL_REFERENCE => P::CallReference(self::CallReference::decode(v)?),
-            code::TRANSMISSION_MEDIUM_REQUIREMENT => P::TransmissionMediumRequirement {
-                value: TransmissionMedium::from_code(one(v)?),
+        let unknown = || Parameter::unknown(c, v);
+        match (c, v) {
+            (code::CALL_REFERENCE, &[a, b, cc, d, e]) => {
+                P::CallReference(self::CallReference::from_octets([a, b, cc, d, e]))
+            }
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => P::TransmissionMediumRequirement {
+                value: TransmissionMedium::from_code(a),
             },
-            code::ACCESS_TRANSPORT => P::AccessTransport(OctetString::new(v)),
-            code::CALLED_PARTY_NUMBER => P::CalledPartyNumber(Number::decode(v)?),
-            code::SUBSEQUENT_NUMBER => P::SubsequentNumber(self::SubsequentNumber::decode(v)?),
-            code::NATURE_OF_CONNECTION_INDICATORS => {
-                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(one(v)?))
+            (code::ACCESS_TRANSPORT, _) => P::AccessTransport(OctetString::new(v)),
+            (code::CALLED_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::CalledPartyNumber(Number::from_octets(a, b, rest))
             }
-            code::FORWARD_CALL_INDICATORS => {
-                P::ForwardCallIndicators(self::ForwardCallIndicators(two(v)?))
+            (code::SUBSEQUENT_NUMBER, &[a, ref rest @ ..]) => {
+                P::SubsequentNumber(self::SubsequentNumber::from_octets(a, rest))
             }
-            code::OPTIONAL_FORWARD_CALL_INDICATORS => {
-                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(one(v)?))
+            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => {
+                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a))
             }
-            code::CALLING_PARTYS_CATEGORY => P::CallingPartysCategory {
-                value: self::CallingPartysCategory::from_code(one(v)?),
+            (code::FORWARD_CALL_INDICATORS, &[a, b]) => {
+                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => {
+                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a))
+            }
+            (code::CALLING_PARTYS_CATEGORY, &[a]) => P::CallingPartysCategory {
+                value: self::CallingPartysCategory::from_code(a),
             },
-            code::CALLING_PARTY_NUMBER => P::CallingPartyNumber(Number::decode(v)?),
-            code::REDIRECTING_NUMBER => P::RedirectingNumber(Number::decode(v)?),
-            code::REDIRECTION_NUMBER => P::RedirectionNumber(Number::decode(v)?),
-            code::INFORMATION_REQUEST_INDICATORS => {
-                P::InformationRequestIndicators(self::InformationRequestIndicators(two(v)?))
+            (code::CALLING_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::CallingPartyNumber(Number::from_octets(a, b, rest))
             }
-            code::INFORMATION_INDICATORS => {
-                P::InformationIndicators(self::InformationIndicators(two(v)?))
+            (code::REDIRECTING_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::RedirectingNumber(Number::from_octets(a, b, rest))
             }
-            code::CONTINUITY_INDICATORS => {
-                P::ContinuityIndicators(self::ContinuityIndicators(one(v)?))
+            (code::REDIRECTION_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::RedirectionNumber(Number::from_octets(a, b, rest))
             }
-            code::BACKWARD_CALL_INDICATORS => {
-                P::BackwardCallIndicators(self::BackwardCallIndicators(two(v)?))
-            }
-            code::CAUSE_INDICATORS => P::CauseIndicators(self::CauseIndicators::decode(v)?),
-            code::REDIRECTION_INFORMATION => {
-                P::RedirectionInformation(self::RedirectionInformation(two(v)?))
-            }
-            code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE => P::CircuitGroupSupervisionMessageType(
-                self::CircuitGroupSupervisionMessageType(one(v)?),
+            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => P::InformationRequestIndicators(
+                self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
             ),
-            code::RANGE_AND_STATUS => {
-                let (&range, status) = v.split_first()?;
+            (code::INFORMATION_INDICATORS, &[a, b]) => {
+                P::InformationIndicators(self::InformationIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::CONTINUITY_INDICATORS, &[a]) => {
+                P::ContinuityIndicators(self::ContinuityIndicators(a))
+            }
+            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => {
+                P::BackwardCallIndicators(self::BackwardCallIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::CAUSE_INDICATORS, _) => {
+                self::CauseIndicators::decode(v).map_or_else(unknown, P::CauseIndicators)
+            }
+            (code::REDIRECTION_INFORMATION, &[a, b]) => {
+                P::RedirectionInformation(self::RedirectionInformation(u16::from_le_bytes([a, b])))
+            }
+            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => {
+                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a))
+            }
+            (code::RANGE_AND_STATUS, &[range, ref status @ ..]) => {
                 P::RangeAndStatus(self::RangeAndStatus {
                     range,
                     status: Octets::from_slice(status),
                 })
             }
-            code::FACILITY_INDICATOR => P::FacilityIndicator {
-                value: self::FacilityIndicator::from_code(one(v)?),
+            (code::FACILITY_INDICATOR, &[a]) => P::FacilityIndicator {
+                value: self::FacilityIndicator::from_code(a),
             },
-            code::USER_SERVICE_INFORMATION => {
+            (code::USER_SERVICE_INFORMATION, _) => {
                 P::UserServiceInformation(self::UserServiceInformation {
                     octets: Octets::from_slice(v),
                 })
             }
-            code::USER_TO_USER_INFORMATION => P::UserToUserInformation(OctetString::new(v)),
-            code::CONNECTED_NUMBER => P::ConnectedNumber(Number::decode(v)?),
-            code::SUSPEND_RESUME_INDICATORS => {
-                P::SuspendResumeIndicators(self::SuspendResumeIndicators(one(v)?))
+            (code::USER_TO_USER_INFORMATION, _) => P::UserToUserInformation(OctetString::new(v)),
+            (code::CONNECTED_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::ConnectedNumber(Number::from_octets(a, b, rest))
             }
-            code::EVENT_INFORMATION => P::EventInformation(self::EventInformation(one(v)?)),
-            code::CIRCUIT_STATE_INDICATOR => P::CircuitStateIndicator(OctetString::new(v)),
-            code::AUTOMATIC_CONGESTION_LEVEL => P::AutomaticCongestionLevel {
-                value: CongestionLevel::from_code(one(v)?),
+            (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
+                P::SuspendResumeIndicators(self::SuspendResumeIndicators(a))
+            }
+            (code::EVENT_INFORMATION, &[a]) => P::EventInformation(self::EventInformation(a)),
+            (code::CIRCUIT_STATE_INDICATOR, _) => P::CircuitStateIndicator(OctetString::new(v)),
+            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => P::AutomaticCongestionLevel {
+                value: CongestionLevel::from_code(a),
             },
-            code::ORIGINAL_CALLED_NUMBER => P::OriginalCalledNumber(Number::decode(v)?),
-            code::OPTIONAL_BACKWARD_CALL_INDICATORS => {
-                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(one(v)?))
+            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::OriginalCalledNumber(Number::from_octets(a, b, rest))
             }
-            code::USER_SERVICE_INFORMATION_PRIME => {
+            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => {
+                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a))
+            }
+            (code::USER_SERVICE_INFORMATION_PRIME, _) => {
                 P::UserServiceInformationPrime(self::UserServiceInformation {
                     octets: Octets::from_slice(v),
                 })
             }
-            code::PROPAGATION_DELAY_COUNTER => P::PropagationDelayCounter {
-                milliseconds: two(v)?.swap_bytes(),
+            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => P::PropagationDelayCounter {
+                milliseconds: u16::from_be_bytes([a, b]),
             },
-            code::TRANSMISSION_MEDIUM_USED => P::TransmissionMediumUsed {
-                value: TransmissionMedium::from_code(one(v)?),
+            (code::TRANSMISSION_MEDIUM_USED, &[a]) => P::TransmissionMediumUsed {
+                value: TransmissionMedium::from_code(a),
             },
-            code::HOP_COUNTER => P::HopCounter(self::HopCounter(one(v)?)),
-            code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME => P::TransmissionMediumRequirementPrime {
-                value: TransmissionMedium::from_code(one(v)?),
-            },
-            code::LOCATION_NUMBER => P::LocationNumber(Number::decode(v)?),
-            code::GENERIC_NUMBER => P::GenericNumber(self::GenericNumber::decode(v)?),
-            _ => return None,
-        })
+            (code::HOP_COUNTER, &[a]) => P::HopCounter(self::HopCounter(a)),
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
+                P::TransmissionMediumRequirementPrime {
+                    value: TransmissionMedium::from_code(a),
+                }
+            }
+            (code::LOCATION_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::LocationNumber(Number::from_octets(a, b, rest))
+            }
+            (code::GENERIC_NUMBER, &[q, a, b, ref rest @ ..]) => {
+                P::GenericNumber(self::GenericNumber {
+                    number_qualifier: NumberQualifier::from_code(q),
+                    number: Number::from_octets(a, b, rest),
+                })
+            }
+            _ => unknown(),
+        }
     }
 
     /// Appends the value octets (without name and length indicator).
