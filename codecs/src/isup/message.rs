@@ -1,0 +1,375 @@
+//! ISUP messages: the generic codec that walks a [`Layout`] (Q.763 1.4-1.8), the RFC 3204 body
+//! form ([`Message`], message type first) and the MSU user-part form ([`CicMessage`], CIC
+//! first).
+//!
+//! Round trip: for any input, if decoding succeeds, encoding gives back exactly the input.
+//! Layout choices, deliberately:
+//! - Mandatory variable parameters and the optional part must follow each other without gaps,
+//!   in pointer order, right after the pointers (the only layout Q.763 1.5-1.7 describes); any
+//!   other pointer value is rejected with [`DecodeError::BadPointer`]. A mandatory variable
+//!   pointer of 0 is rejected the same way.
+//! - An optional-part pointer of 0 means no optional part; a pointer to a lone end of optional
+//!   parameters octet is kept as [`Body::Parameters::empty_optional_part`].
+//! - An optional part must end with the end of optional parameters octet (Q.763 1.8), else
+//!   [`DecodeError::Truncated`].
+//! - Octets after the end of the message (after the end of optional parameters octet, or after
+//!   the last mandatory parameter when there is no optional part) are kept as
+//!   `trailing_octets`: the RFC 3204 example IAM, for one, has 30 octets after a message whose
+//!   optional-part pointer is 0.
+//! - A message type without a format in the variant's table keeps its octets raw
+//!   ([`Body::Raw`]).
+
+use super::codes::MessageType;
+use super::layout::Layout;
+use super::octets::Octets;
+use super::params::Parameter;
+use super::Variant;
+use crate::wire::{DecodeError, EncodeError, Reader};
+use serde::Serialize;
+
+/// What follows the message type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    /// A message type of the variant's table.
+    Parameters {
+        /// The mandatory fixed parameters and the mandatory variable parameters in the order
+        /// of the message's format, then the optional parameters in the order received.
+        parameters: Vec<Parameter>,
+        /// An optional part without parameters was present (pointer to a lone end of optional
+        /// parameters octet) rather than absent (pointer 0). Ignored when optional parameters
+        /// are present.
+        #[serde(skip_serializing_if = "is_false")]
+        empty_optional_part: bool,
+        /// Octets after the end of the message, kept as received.
+        #[serde(skip_serializing_if = "Octets::is_empty")]
+        trailing_octets: Octets,
+    },
+    /// A message type this variant's table has no format for: the octets after the message
+    /// type, as received.
+    Raw { raw: Octets },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// An ISUP message without its CIC: the form of an RFC 3204 `application/ISUP` body.
+///
+/// JSON: `{"message_type": "IAM", "parameters": [{"name": "called_party_number", ...}, ...]}`,
+/// or `{"message_type": "SDN", "raw": "0105..."}` for a message kept as octets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Message {
+    #[serde(skip)]
+    pub variant: Variant,
+    pub message_type: MessageType,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// An ISUP message as carried in an MTP3 MSU's signalling information field: the circuit
+/// identification code, then the message (Q.763 1.2).
+///
+/// JSON: the message's, with `cic` first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct CicMessage {
+    /// The circuit identification code (ITU-T: 12 bits).
+    pub cic: u16,
+    /// The spare bits above the CIC in its two octets (ITU-T: the 4 high bits of the second
+    /// octet), kept for the round trip.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cic_spare: u8,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
+}
+
+impl Message {
+    /// Decodes an ITU-T (`itu-t92+`) message that starts at its message type.
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        Self::decode_with(Variant::ItuT92Plus, bytes)
+    }
+
+    /// Decodes a message of `variant` that starts at its message type.
+    pub fn decode_with(variant: Variant, bytes: &[u8]) -> Result<Message, DecodeError> {
+        decode_message(variant, Reader::new(bytes))
+    }
+
+    /// Appends the message (message type first). On error nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = out.len();
+        let r = encode_message(self, out);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    /// The encoded message in a new buffer.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(64);
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// The format of this message's type in its variant's table.
+    pub fn layout(&self) -> Option<&'static Layout> {
+        self.variant.layout(self.message_type)
+    }
+}
+
+impl CicMessage {
+    /// Decodes an ITU-T (`itu-t92+`) message that starts at its CIC.
+    pub fn decode(bytes: &[u8]) -> Result<CicMessage, DecodeError> {
+        Self::decode_with(Variant::ItuT92Plus, bytes)
+    }
+
+    /// Decodes a message of `variant` that starts at its CIC.
+    pub fn decode_with(variant: Variant, bytes: &[u8]) -> Result<CicMessage, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let raw = r.u16_le()?;
+        let bits = variant.cic_bits();
+        let mask = (1u16 << bits) - 1;
+        let message = decode_message(variant, Reader::with_base(r.rest(), r.offset()))?;
+        Ok(CicMessage {
+            cic: raw & mask,
+            cic_spare: (raw >> bits) as u8,
+            message,
+        })
+    }
+
+    /// Appends the CIC and the message. On error nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let bits = self.message.variant.cic_bits();
+        if u32::from(self.cic) >= 1 << bits {
+            return Err(EncodeError::OutOfRange {
+                field: "CIC",
+                value: u32::from(self.cic),
+            });
+        }
+        if u32::from(self.cic_spare) >= 1 << (16 - bits) {
+            return Err(EncodeError::OutOfRange {
+                field: "CIC spare bits",
+                value: u32::from(self.cic_spare),
+            });
+        }
+        let start = out.len();
+        out.extend_from_slice(&(self.cic | (u16::from(self.cic_spare) << bits)).to_le_bytes());
+        let r = encode_message(&self.message, out);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    /// The encoded message in a new buffer.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(64);
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// Q.763 1.3-1.8: message type, mandatory fixed part, pointers, mandatory variable part,
+/// optional part.
+fn decode_message(variant: Variant, mut r: Reader<'_>) -> Result<Message, DecodeError> {
+    let message_type = MessageType::from_code(r.u8()?);
+    let Some(layout) = variant.layout(message_type) else {
+        return Ok(Message {
+            variant,
+            message_type,
+            body: Body::Raw {
+                raw: Octets::from_slice(r.take_rest()),
+            },
+        });
+    };
+    // a first guess at the number of optional parameters: at least 3 octets each
+    let guess = layout.mandatory() + (r.remaining() / 4).min(16);
+    let mut parameters = Vec::with_capacity(guess);
+
+    for &(code, len) in layout.fixed {
+        let v = r.take(usize::from(len))?;
+        parameters.push(Parameter::decode(variant, code, v));
+    }
+
+    let n_pointers = layout.variable.len() + usize::from(layout.optional);
+    let pointers_at = r.offset();
+    let pointers = r.take(n_pointers)?;
+    let mut pointer = pointers.iter().copied().zip(pointers_at..);
+
+    for &code in layout.variable {
+        let Some((p, at)) = pointer.next() else {
+            return Err(DecodeError::Truncated {
+                offset: pointers_at,
+                need: n_pointers,
+            });
+        };
+        // Q.763 1.6: the part starts where the previous one ended
+        if p == 0 || at + usize::from(p) != r.offset() {
+            return Err(DecodeError::BadPointer { offset: at });
+        }
+        let len = r.u8()?;
+        let v = r.take(usize::from(len))?;
+        parameters.push(Parameter::decode(variant, code, v));
+    }
+
+    let mut empty_optional_part = false;
+    if layout.optional {
+        let Some((p, at)) = pointer.next() else {
+            return Err(DecodeError::Truncated {
+                offset: pointers_at,
+                need: n_pointers,
+            });
+        };
+        if p != 0 {
+            // Q.763 1.7: the optional part follows the mandatory variable part
+            if at + usize::from(p) != r.offset() {
+                return Err(DecodeError::BadPointer { offset: at });
+            }
+            let before = parameters.len();
+            loop {
+                let code = r.u8()?;
+                if code == 0 {
+                    break; // Q.763 1.8
+                }
+                let len = r.u8()?;
+                let v = r.take(usize::from(len))?;
+                parameters.push(Parameter::decode(variant, code, v));
+            }
+            empty_optional_part = parameters.len() == before;
+        }
+    }
+
+    Ok(Message {
+        variant,
+        message_type,
+        body: Body::Parameters {
+            parameters,
+            empty_optional_part,
+            trailing_octets: Octets::from_slice(r.take_rest()),
+        },
+    })
+}
+
+fn param_name(code: u8) -> &'static str {
+    super::codes::parameter_label(code).unwrap_or("parameter")
+}
+
+/// Appends a length indicator and a parameter's value.
+fn put_length_and_value(p: &Parameter, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let at = out.len();
+    out.push(0);
+    p.encode_value(out)?;
+    let len = out.len() - at - 1;
+    let byte = u8::try_from(len).map_err(|_| EncodeError::TooLong {
+        field: param_name(p.code()),
+        len,
+        max: 255,
+    })?;
+    if let Some(slot) = out.get_mut(at) {
+        *slot = byte;
+    }
+    Ok(())
+}
+
+/// Sets the pointer at `at` to point at the current end of `out` (Q.763 2.3).
+fn set_pointer(out: &mut [u8], at: usize, field: &'static str) -> Result<(), EncodeError> {
+    let distance = out.len() - at;
+    let p = u8::try_from(distance).map_err(|_| EncodeError::TooLong {
+        field,
+        len: distance,
+        max: 255,
+    })?;
+    if let Some(slot) = out.get_mut(at) {
+        *slot = p;
+    }
+    Ok(())
+}
+
+fn encode_message(m: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    out.push(m.message_type.code());
+    let (parameters, empty_optional_part, trailing) = match &m.body {
+        Body::Raw { raw } => {
+            out.extend_from_slice(raw);
+            return Ok(());
+        }
+        Body::Parameters {
+            parameters,
+            empty_optional_part,
+            trailing_octets,
+        } => (parameters, *empty_optional_part, trailing_octets),
+    };
+    let layout = m.layout().ok_or(EncodeError::OutOfRange {
+        field: "message type (no format in this variant's table: use Body::Raw)",
+        value: u32::from(m.message_type.code()),
+    })?;
+    out.reserve(parameters.len() * 8 + 8 + trailing.len());
+    let mut params = parameters.iter();
+
+    for &(code, len) in layout.fixed {
+        let p = params
+            .next()
+            .filter(|p| p.code() == code)
+            .ok_or(EncodeError::Missing {
+                field: param_name(code),
+            })?;
+        let at = out.len();
+        p.encode_value(out)?;
+        let written = out.len() - at;
+        if written != usize::from(len) {
+            return Err(EncodeError::OutOfRange {
+                field: param_name(code),
+                value: written as u32,
+            });
+        }
+    }
+
+    let pointers_at = out.len();
+    let n_pointers = layout.variable.len() + usize::from(layout.optional);
+    out.resize(pointers_at + n_pointers, 0);
+
+    for (i, &code) in layout.variable.iter().enumerate() {
+        let p = params
+            .next()
+            .filter(|p| p.code() == code)
+            .ok_or(EncodeError::Missing {
+                field: param_name(code),
+            })?;
+        set_pointer(out, pointers_at + i, param_name(code))?;
+        put_length_and_value(p, out)?;
+    }
+
+    let optional = params.as_slice();
+    if layout.optional {
+        if !optional.is_empty() || empty_optional_part {
+            set_pointer(
+                out,
+                pointers_at + layout.variable.len(),
+                "pointer to the optional part",
+            )?;
+            for p in optional {
+                let code = p.code();
+                if code == 0 {
+                    return Err(EncodeError::OutOfRange {
+                        field: "optional parameter code (0 ends the optional part)",
+                        value: 0,
+                    });
+                }
+                out.push(code);
+                put_length_and_value(p, out)?;
+            }
+            out.push(0);
+        }
+    } else if !optional.is_empty() {
+        return Err(EncodeError::TooLong {
+            field: "parameters (this message type has no optional part)",
+            len: parameters.len(),
+            max: layout.mandatory(),
+        });
+    }
+    out.extend_from_slice(trailing);
+    Ok(())
+}

@@ -1,0 +1,652 @@
+//! ISUP parameters (Q.763 clause 3) as typed values. A parameter whose octets do not fit its
+//! typed form (wrong length, too short), and every parameter this crate has no typed form for,
+//! is kept as [`Parameter::Unknown`]: its code and octets, re-encoded as received.
+
+use super::bits::*;
+use super::cause::CauseIndicators;
+use super::codes::{self, code, *};
+use super::number::*;
+use super::octets::Octets;
+use super::Variant;
+use crate::wire::EncodeError;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// Call reference (Q.763 3.8): call identity, then the signalling point code (14 bits, least
+/// significant octet first) and 2 spare bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct CallReference {
+    /// 24 bits, first octet most significant (as Wireshark reads it).
+    pub call_identity: u32,
+    pub signalling_point_code: u16,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub spare: u8,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
+}
+
+impl CallReference {
+    #[inline]
+    fn from_octets([a, b, c, d, e]: [u8; 5]) -> Self {
+        CallReference {
+            call_identity: u32::from_be_bytes([0, a, b, c]),
+            signalling_point_code: u16::from_le_bytes([d, e]) & 0x3fff,
+            spare: e >> 6,
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if self.call_identity > 0x00ff_ffff {
+            return Err(out_of_range("call identity", self.call_identity));
+        }
+        if self.signalling_point_code > 0x3fff {
+            return Err(out_of_range(
+                "call reference signalling point code",
+                u32::from(self.signalling_point_code),
+            ));
+        }
+        if self.spare > 3 {
+            return Err(out_of_range(
+                "call reference spare bits",
+                u32::from(self.spare),
+            ));
+        }
+        let id = self.call_identity.to_be_bytes();
+        let pc = (self.signalling_point_code | (u16::from(self.spare) << 14)).to_le_bytes();
+        out.extend_from_slice(&[id[1], id[2], id[3], pc[0], pc[1]]);
+        Ok(())
+    }
+}
+
+fn out_of_range(field: &'static str, value: u32) -> EncodeError {
+    EncodeError::OutOfRange { field, value }
+}
+
+/// Range and status (Q.763 3.43): the range (number of circuits affected minus one) and the
+/// status bits, one per circuit from the message's CIC on (bit 0 = bit 1 of the first octet);
+/// GRS and CQM carry no status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct RangeAndStatus {
+    pub range: u8,
+    #[serde(skip_serializing_if = "Octets::is_empty")]
+    pub status: Octets,
+}
+
+impl RangeAndStatus {
+    /// A range without status (GRS, CQM).
+    pub fn range(range: u8) -> Self {
+        RangeAndStatus {
+            range,
+            status: Octets::new(),
+        }
+    }
+
+    /// A range with one status bit per circuit (`bits[i]` for CIC + i).
+    pub fn with_status_bits(range: u8, bits: &[bool]) -> Self {
+        let mut status = Octets::new();
+        for chunk in bits.chunks(8) {
+            let mut o = 0u8;
+            for (i, &b) in chunk.iter().enumerate() {
+                o |= u8::from(b) << i;
+            }
+            status.push(o);
+        }
+        RangeAndStatus { range, status }
+    }
+
+    /// The status bit of circuit CIC + `i`, if present.
+    pub fn status_bit(&self, i: usize) -> Option<bool> {
+        self.status.get(i / 8).map(|o| o >> (i % 8) & 1 == 1)
+    }
+}
+
+/// The Q.931 bearer capability contents carried in the user service information (Q.763 3.57)
+/// and its prime (Q.763 3.58), kept as octets; the first octets are shown decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserServiceInformation {
+    pub octets: Octets,
+}
+
+impl UserServiceInformation {
+    /// Octet 3 bits 5-1 (Q.931 4.5.5).
+    pub fn information_transfer_capability(&self) -> Option<TransferCapability> {
+        self.octets
+            .first()
+            .map(|o| TransferCapability::from_code(o & 0x1f))
+    }
+
+    /// Octet 3 bits 7-6.
+    pub fn coding_standard(&self) -> Option<CodingStandard> {
+        self.octets
+            .first()
+            .map(|o| CodingStandard::from_code((o >> 5) & 3))
+    }
+}
+
+impl Serialize for UserServiceInformation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(c) = self.coding_standard() {
+            m.serialize_entry("coding_standard", &c)?;
+        }
+        if let Some(c) = self.information_transfer_capability() {
+            m.serialize_entry("information_transfer_capability", &c)?;
+        }
+        if let Some(o) = self.octets.get(1) {
+            m.serialize_entry("transfer_mode", &((o >> 5) & 3))?;
+            m.serialize_entry("information_transfer_rate", &(o & 0x1f))?;
+        }
+        m.serialize_entry("octets", &self.octets)?;
+        m.end()
+    }
+}
+
+/// Octets of a parameter this crate keeps whole: access transport (Q.763 3.3, Q.931 information
+/// elements), user-to-user information (Q.763 3.61), circuit state indicator (Q.763 3.14).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct OctetString {
+    pub octets: Octets,
+}
+
+impl OctetString {
+    pub fn new(octets: &[u8]) -> Self {
+        OctetString {
+            octets: Octets::from_slice(octets),
+        }
+    }
+
+    /// The Q.931 information elements of an access transport parameter: (identifier, contents)
+    /// of each; stops at the first element that does not fit.
+    pub fn information_elements(&self) -> impl Iterator<Item = (u8, &[u8])> + '_ {
+        let mut rest: &[u8] = &self.octets;
+        std::iter::from_fn(move || {
+            let (&id, after) = rest.split_first()?;
+            if id & 0x80 != 0 {
+                // single-octet information element
+                rest = after;
+                return Some((id, &[][..]));
+            }
+            let (&len, after) = after.split_first()?;
+            let contents = after.get(..usize::from(len))?;
+            rest = after.get(usize::from(len)..)?;
+            Some((id, contents))
+        })
+    }
+}
+
+/// A parameter kept as octets: its code and value as received.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UnknownParameter {
+    pub code: u8,
+    pub value: Octets,
+}
+
+/// JSON: `code`, `label` (its Q.763 name when it has one) and `value` (hex).
+impl Serialize for UnknownParameter {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("code", &self.code)?;
+        if let Some(label) = codes::parameter_label(self.code) {
+            m.serialize_entry("label", label)?;
+        }
+        m.serialize_entry("value", &self.value)?;
+        m.end()
+    }
+}
+
+/// One parameter. JSON: an object whose `name` is the parameter's name in snake case, with the
+/// fields of its value beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "name", rename_all = "snake_case")]
+pub enum Parameter {
+    /// Q.763 3.8
+    CallReference(CallReference),
+    /// Q.763 3.54
+    TransmissionMediumRequirement { value: TransmissionMedium },
+    /// Q.763 3.3
+    AccessTransport(OctetString),
+    /// Q.763 3.9
+    CalledPartyNumber(CalledPartyNumber),
+    /// Q.763 3.51
+    SubsequentNumber(SubsequentNumber),
+    /// Q.763 3.35
+    NatureOfConnectionIndicators(NatureOfConnectionIndicators),
+    /// Q.763 3.23
+    ForwardCallIndicators(ForwardCallIndicators),
+    /// Q.763 3.38
+    OptionalForwardCallIndicators(OptionalForwardCallIndicators),
+    /// Q.763 3.11
+    CallingPartysCategory { value: CallingPartysCategory },
+    /// Q.763 3.10
+    CallingPartyNumber(CallingPartyNumber),
+    /// Q.763 3.44
+    RedirectingNumber(RedirectingNumber),
+    /// Q.763 3.46
+    RedirectionNumber(RedirectionNumber),
+    /// Q.763 3.29
+    InformationRequestIndicators(InformationRequestIndicators),
+    /// Q.763 3.28
+    InformationIndicators(InformationIndicators),
+    /// Q.763 3.18
+    ContinuityIndicators(ContinuityIndicators),
+    /// Q.763 3.5
+    BackwardCallIndicators(BackwardCallIndicators),
+    /// Q.763 3.12
+    CauseIndicators(CauseIndicators),
+    /// Q.763 3.45
+    RedirectionInformation(RedirectionInformation),
+    /// Q.763 3.13
+    CircuitGroupSupervisionMessageType(CircuitGroupSupervisionMessageType),
+    /// Q.763 3.43
+    RangeAndStatus(RangeAndStatus),
+    /// Q.763 3.22
+    FacilityIndicator { value: FacilityIndicator },
+    /// Q.763 3.57
+    UserServiceInformation(UserServiceInformation),
+    /// Q.763 3.61
+    UserToUserInformation(OctetString),
+    /// Q.763 3.16
+    ConnectedNumber(ConnectedNumber),
+    /// Q.763 3.52
+    SuspendResumeIndicators(SuspendResumeIndicators),
+    /// Q.763 3.21
+    EventInformation(EventInformation),
+    /// Q.763 3.14
+    CircuitStateIndicator(OctetString),
+    /// Q.763 3.4
+    AutomaticCongestionLevel { value: CongestionLevel },
+    /// Q.763 3.39
+    OriginalCalledNumber(OriginalCalledNumber),
+    /// Q.763 3.37
+    OptionalBackwardCallIndicators(OptionalBackwardCallIndicators),
+    /// Q.763 3.58
+    UserServiceInformationPrime(UserServiceInformation),
+    /// Q.763 3.42: in milliseconds.
+    PropagationDelayCounter { milliseconds: u16 },
+    /// Q.763 3.56
+    TransmissionMediumUsed { value: TransmissionMedium },
+    /// Q.763 3.80
+    HopCounter(HopCounter),
+    /// Q.763 3.55
+    TransmissionMediumRequirementPrime { value: TransmissionMedium },
+    /// Q.763 3.30
+    LocationNumber(LocationNumber),
+    /// Q.763 3.26
+    GenericNumber(GenericNumber),
+    /// Any other parameter, or one whose octets do not fit its typed form.
+    Unknown(UnknownParameter),
+}
+
+impl Parameter {
+    /// The parameter name code (Q.763 Table 5).
+    pub fn code(&self) -> u8 {
+        use Parameter::*;
+        match self {
+            CallReference(_) => code::CALL_REFERENCE,
+            TransmissionMediumRequirement { .. } => code::TRANSMISSION_MEDIUM_REQUIREMENT,
+            AccessTransport(_) => code::ACCESS_TRANSPORT,
+            CalledPartyNumber(_) => code::CALLED_PARTY_NUMBER,
+            SubsequentNumber(_) => code::SUBSEQUENT_NUMBER,
+            NatureOfConnectionIndicators(_) => code::NATURE_OF_CONNECTION_INDICATORS,
+            ForwardCallIndicators(_) => code::FORWARD_CALL_INDICATORS,
+            OptionalForwardCallIndicators(_) => code::OPTIONAL_FORWARD_CALL_INDICATORS,
+            CallingPartysCategory { .. } => code::CALLING_PARTYS_CATEGORY,
+            CallingPartyNumber(_) => code::CALLING_PARTY_NUMBER,
+            RedirectingNumber(_) => code::REDIRECTING_NUMBER,
+            RedirectionNumber(_) => code::REDIRECTION_NUMBER,
+            InformationRequestIndicators(_) => code::INFORMATION_REQUEST_INDICATORS,
+            InformationIndicators(_) => code::INFORMATION_INDICATORS,
+            ContinuityIndicators(_) => code::CONTINUITY_INDICATORS,
+            BackwardCallIndicators(_) => code::BACKWARD_CALL_INDICATORS,
+            CauseIndicators(_) => code::CAUSE_INDICATORS,
+            RedirectionInformation(_) => code::REDIRECTION_INFORMATION,
+            CircuitGroupSupervisionMessageType(_) => code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE,
+            RangeAndStatus(_) => code::RANGE_AND_STATUS,
+            FacilityIndicator { .. } => code::FACILITY_INDICATOR,
+            UserServiceInformation(_) => code::USER_SERVICE_INFORMATION,
+            UserToUserInformation(_) => code::USER_TO_USER_INFORMATION,
+            ConnectedNumber(_) => code::CONNECTED_NUMBER,
+            SuspendResumeIndicators(_) => code::SUSPEND_RESUME_INDICATORS,
+            EventInformation(_) => code::EVENT_INFORMATION,
+            CircuitStateIndicator(_) => code::CIRCUIT_STATE_INDICATOR,
+            AutomaticCongestionLevel { .. } => code::AUTOMATIC_CONGESTION_LEVEL,
+            OriginalCalledNumber(_) => code::ORIGINAL_CALLED_NUMBER,
+            OptionalBackwardCallIndicators(_) => code::OPTIONAL_BACKWARD_CALL_INDICATORS,
+            UserServiceInformationPrime(_) => code::USER_SERVICE_INFORMATION_PRIME,
+            PropagationDelayCounter { .. } => code::PROPAGATION_DELAY_COUNTER,
+            TransmissionMediumUsed { .. } => code::TRANSMISSION_MEDIUM_USED,
+            HopCounter(_) => code::HOP_COUNTER,
+            TransmissionMediumRequirementPrime { .. } => {
+                code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME
+            }
+            LocationNumber(_) => code::LOCATION_NUMBER,
+            GenericNumber(_) => code::GENERIC_NUMBER,
+            Unknown(u) => u.code,
+        }
+    }
+
+    /// A parameter kept as octets.
+    pub fn unknown(code: u8, value: &[u8]) -> Self {
+        Parameter::Unknown(UnknownParameter {
+            code,
+            value: Octets::from_slice(value),
+        })
+    }
+
+    /// The parameter `code` with the value octets `value` (without name and length). Total: a
+    /// value that does not fit the code's typed form gives [`Parameter::Unknown`].
+    #[inline]
+    pub fn decode(variant: Variant, code: u8, value: &[u8]) -> Self {
+        let Variant::ItuT92Plus = variant;
+        Self::decode_itu(code, value)
+    }
+
+    // Each arm builds its value in one expression, without intermediate `Option`s of large
+    // values (each would be one more copy of the value).
+    #[inline]
+    fn decode_itu(c: u8, v: &[u8]) -> Self {
+        use Parameter as P;
+        let unknown = || Parameter::unknown(c, v);
+        match (c, v) {
+            (code::CALL_REFERENCE, &[a, b, cc, d, e]) => {
+                P::CallReference(self::CallReference::from_octets([a, b, cc, d, e]))
+            }
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => P::TransmissionMediumRequirement {
+                value: TransmissionMedium::from_code(a),
+            },
+            (code::ACCESS_TRANSPORT, _) => P::AccessTransport(OctetString::new(v)),
+            (code::CALLED_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::CalledPartyNumber(Number::from_octets(a, b, rest))
+            }
+            (code::SUBSEQUENT_NUMBER, &[a, ref rest @ ..]) => {
+                P::SubsequentNumber(self::SubsequentNumber::from_octets(a, rest))
+            }
+            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => {
+                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a))
+            }
+            (code::FORWARD_CALL_INDICATORS, &[a, b]) => {
+                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => {
+                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a))
+            }
+            (code::CALLING_PARTYS_CATEGORY, &[a]) => P::CallingPartysCategory {
+                value: self::CallingPartysCategory::from_code(a),
+            },
+            (code::CALLING_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::CallingPartyNumber(Number::from_octets(a, b, rest))
+            }
+            (code::REDIRECTING_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::RedirectingNumber(Number::from_octets(a, b, rest))
+            }
+            (code::REDIRECTION_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::RedirectionNumber(Number::from_octets(a, b, rest))
+            }
+            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => P::InformationRequestIndicators(
+                self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
+            ),
+            (code::INFORMATION_INDICATORS, &[a, b]) => {
+                P::InformationIndicators(self::InformationIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::CONTINUITY_INDICATORS, &[a]) => {
+                P::ContinuityIndicators(self::ContinuityIndicators(a))
+            }
+            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => {
+                P::BackwardCallIndicators(self::BackwardCallIndicators(u16::from_le_bytes([a, b])))
+            }
+            (code::CAUSE_INDICATORS, _) => {
+                self::CauseIndicators::decode(v).map_or_else(unknown, P::CauseIndicators)
+            }
+            (code::REDIRECTION_INFORMATION, &[a, b]) => {
+                P::RedirectionInformation(self::RedirectionInformation(u16::from_le_bytes([a, b])))
+            }
+            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => {
+                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a))
+            }
+            (code::RANGE_AND_STATUS, &[range, ref status @ ..]) => {
+                P::RangeAndStatus(self::RangeAndStatus {
+                    range,
+                    status: Octets::from_slice(status),
+                })
+            }
+            (code::FACILITY_INDICATOR, &[a]) => P::FacilityIndicator {
+                value: self::FacilityIndicator::from_code(a),
+            },
+            (code::USER_SERVICE_INFORMATION, _) => {
+                P::UserServiceInformation(self::UserServiceInformation {
+                    octets: Octets::from_slice(v),
+                })
+            }
+            (code::USER_TO_USER_INFORMATION, _) => P::UserToUserInformation(OctetString::new(v)),
+            (code::CONNECTED_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::ConnectedNumber(Number::from_octets(a, b, rest))
+            }
+            (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
+                P::SuspendResumeIndicators(self::SuspendResumeIndicators(a))
+            }
+            (code::EVENT_INFORMATION, &[a]) => P::EventInformation(self::EventInformation(a)),
+            (code::CIRCUIT_STATE_INDICATOR, _) => P::CircuitStateIndicator(OctetString::new(v)),
+            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => P::AutomaticCongestionLevel {
+                value: CongestionLevel::from_code(a),
+            },
+            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::OriginalCalledNumber(Number::from_octets(a, b, rest))
+            }
+            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => {
+                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a))
+            }
+            (code::USER_SERVICE_INFORMATION_PRIME, _) => {
+                P::UserServiceInformationPrime(self::UserServiceInformation {
+                    octets: Octets::from_slice(v),
+                })
+            }
+            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => P::PropagationDelayCounter {
+                milliseconds: u16::from_be_bytes([a, b]),
+            },
+            (code::TRANSMISSION_MEDIUM_USED, &[a]) => P::TransmissionMediumUsed {
+                value: TransmissionMedium::from_code(a),
+            },
+            (code::HOP_COUNTER, &[a]) => P::HopCounter(self::HopCounter(a)),
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
+                P::TransmissionMediumRequirementPrime {
+                    value: TransmissionMedium::from_code(a),
+                }
+            }
+            (code::LOCATION_NUMBER, &[a, b, ref rest @ ..]) => {
+                P::LocationNumber(Number::from_octets(a, b, rest))
+            }
+            (code::GENERIC_NUMBER, &[q, a, b, ref rest @ ..]) => {
+                P::GenericNumber(self::GenericNumber {
+                    number_qualifier: NumberQualifier::from_code(q),
+                    number: Number::from_octets(a, b, rest),
+                })
+            }
+            _ => unknown(),
+        }
+    }
+
+    /// Appends the value octets (without name and length indicator).
+    pub fn encode_value(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use Parameter::*;
+        match self {
+            CallReference(v) => v.encode(out)?,
+            TransmissionMediumRequirement { value }
+            | TransmissionMediumUsed { value }
+            | TransmissionMediumRequirementPrime { value } => out.push(value.code()),
+            AccessTransport(v) | UserToUserInformation(v) | CircuitStateIndicator(v) => {
+                out.extend_from_slice(&v.octets)
+            }
+            CalledPartyNumber(n) | RedirectionNumber(n) => n.encode(out)?,
+            SubsequentNumber(n) => n.encode(out)?,
+            NatureOfConnectionIndicators(v) => out.push(v.0),
+            ForwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
+            OptionalForwardCallIndicators(v) => out.push(v.0),
+            CallingPartysCategory { value } => out.push(value.code()),
+            CallingPartyNumber(n) => n.encode(out)?,
+            RedirectingNumber(n) | OriginalCalledNumber(n) => n.encode(out)?,
+            InformationRequestIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
+            InformationIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
+            ContinuityIndicators(v) => out.push(v.0),
+            BackwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
+            CauseIndicators(v) => v.encode(out)?,
+            RedirectionInformation(v) => out.extend_from_slice(&v.0.to_le_bytes()),
+            CircuitGroupSupervisionMessageType(v) => out.push(v.0),
+            RangeAndStatus(v) => {
+                out.push(v.range);
+                out.extend_from_slice(&v.status);
+            }
+            FacilityIndicator { value } => out.push(value.code()),
+            UserServiceInformation(v) | UserServiceInformationPrime(v) => {
+                out.extend_from_slice(&v.octets)
+            }
+            ConnectedNumber(n) => n.encode(out)?,
+            SuspendResumeIndicators(v) => out.push(v.0),
+            EventInformation(v) => out.push(v.0),
+            AutomaticCongestionLevel { value } => out.push(value.code()),
+            OptionalBackwardCallIndicators(v) => out.push(v.0),
+            PropagationDelayCounter { milliseconds } => {
+                out.extend_from_slice(&milliseconds.to_be_bytes())
+            }
+            HopCounter(v) => out.push(v.0),
+            LocationNumber(n) => n.encode(out)?,
+            GenericNumber(n) => n.encode(out)?,
+            Unknown(u) => out.extend_from_slice(&u.value),
+        }
+        Ok(())
+    }
+
+    /// The parameter's name as in JSON (`called_party_number`), or `unknown`.
+    pub fn name(&self) -> &'static str {
+        // the serde tag, without serializing
+        use Parameter::*;
+        match self {
+            CallReference(_) => "call_reference",
+            TransmissionMediumRequirement { .. } => "transmission_medium_requirement",
+            AccessTransport(_) => "access_transport",
+            CalledPartyNumber(_) => "called_party_number",
+            SubsequentNumber(_) => "subsequent_number",
+            NatureOfConnectionIndicators(_) => "nature_of_connection_indicators",
+            ForwardCallIndicators(_) => "forward_call_indicators",
+            OptionalForwardCallIndicators(_) => "optional_forward_call_indicators",
+            CallingPartysCategory { .. } => "calling_partys_category",
+            CallingPartyNumber(_) => "calling_party_number",
+            RedirectingNumber(_) => "redirecting_number",
+            RedirectionNumber(_) => "redirection_number",
+            InformationRequestIndicators(_) => "information_request_indicators",
+            InformationIndicators(_) => "information_indicators",
+            ContinuityIndicators(_) => "continuity_indicators",
+            BackwardCallIndicators(_) => "backward_call_indicators",
+            CauseIndicators(_) => "cause_indicators",
+            RedirectionInformation(_) => "redirection_information",
+            CircuitGroupSupervisionMessageType(_) => "circuit_group_supervision_message_type",
+            RangeAndStatus(_) => "range_and_status",
+            FacilityIndicator { .. } => "facility_indicator",
+            UserServiceInformation(_) => "user_service_information",
+            UserToUserInformation(_) => "user_to_user_information",
+            ConnectedNumber(_) => "connected_number",
+            SuspendResumeIndicators(_) => "suspend_resume_indicators",
+            EventInformation(_) => "event_information",
+            CircuitStateIndicator(_) => "circuit_state_indicator",
+            AutomaticCongestionLevel { .. } => "automatic_congestion_level",
+            OriginalCalledNumber(_) => "original_called_number",
+            OptionalBackwardCallIndicators(_) => "optional_backward_call_indicators",
+            UserServiceInformationPrime(_) => "user_service_information_prime",
+            PropagationDelayCounter { .. } => "propagation_delay_counter",
+            TransmissionMediumUsed { .. } => "transmission_medium_used",
+            HopCounter(_) => "hop_counter",
+            TransmissionMediumRequirementPrime { .. } => "transmission_medium_requirement_prime",
+            LocationNumber(_) => "location_number",
+            GenericNumber(_) => "generic_number",
+            Unknown(_) => "unknown",
+        }
+    }
+}
+
+/// The parameter codes with a typed form in [`Parameter`] (ITU-T variant).
+pub const TYPED_CODES: &[u8] = &[
+    code::CALL_REFERENCE,
+    code::TRANSMISSION_MEDIUM_REQUIREMENT,
+    code::ACCESS_TRANSPORT,
+    code::CALLED_PARTY_NUMBER,
+    code::SUBSEQUENT_NUMBER,
+    code::NATURE_OF_CONNECTION_INDICATORS,
+    code::FORWARD_CALL_INDICATORS,
+    code::OPTIONAL_FORWARD_CALL_INDICATORS,
+    code::CALLING_PARTYS_CATEGORY,
+    code::CALLING_PARTY_NUMBER,
+    code::REDIRECTING_NUMBER,
+    code::REDIRECTION_NUMBER,
+    code::INFORMATION_REQUEST_INDICATORS,
+    code::INFORMATION_INDICATORS,
+    code::CONTINUITY_INDICATORS,
+    code::BACKWARD_CALL_INDICATORS,
+    code::CAUSE_INDICATORS,
+    code::REDIRECTION_INFORMATION,
+    code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE,
+    code::RANGE_AND_STATUS,
+    code::FACILITY_INDICATOR,
+    code::USER_SERVICE_INFORMATION,
+    code::USER_TO_USER_INFORMATION,
+    code::CONNECTED_NUMBER,
+    code::SUSPEND_RESUME_INDICATORS,
+    code::EVENT_INFORMATION,
+    code::CIRCUIT_STATE_INDICATOR,
+    code::AUTOMATIC_CONGESTION_LEVEL,
+    code::ORIGINAL_CALLED_NUMBER,
+    code::OPTIONAL_BACKWARD_CALL_INDICATORS,
+    code::USER_SERVICE_INFORMATION_PRIME,
+    code::PROPAGATION_DELAY_COUNTER,
+    code::TRANSMISSION_MEDIUM_USED,
+    code::HOP_COUNTER,
+    code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME,
+    code::LOCATION_NUMBER,
+    code::GENERIC_NUMBER,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_typed_code_round_trips_any_value() {
+        // every code, values of length 0..8 with assorted bits
+        for c in 1..=255u8 {
+            for len in 0..8usize {
+                for seed in [0x00u8, 0xff, 0x5a, 0x81] {
+                    let v: Vec<u8> = (0..len).map(|i| seed.wrapping_mul(i as u8 + 3)).collect();
+                    let p = Parameter::decode(Variant::ItuT92Plus, c, &v);
+                    assert_eq!(p.code(), c);
+                    let mut out = Vec::new();
+                    p.encode_value(&mut out).unwrap();
+                    assert_eq!(out, v, "code {c} value {v:02x?} as {p:?}");
+                    let typed = !matches!(p, Parameter::Unknown(_));
+                    if typed {
+                        assert!(TYPED_CODES.contains(&c));
+                    }
+                    // the serde tag and name() agree
+                    let j = serde_json::to_value(&p).unwrap();
+                    assert_eq!(j["name"], p.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn call_reference_layout() {
+        let p = Parameter::decode(Variant::ItuT92Plus, 1, &[0x00, 0x05, 0x9c, 0x0f, 0x26]);
+        let Parameter::CallReference(c) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(c.call_identity, 0x59c);
+        assert_eq!(c.signalling_point_code, 0x260f);
+    }
+
+    #[test]
+    fn access_transport_elements() {
+        let a = OctetString::new(&[0x7c, 0x03, 0x88, 0x90, 0xa6, 0xa1]);
+        let ies: Vec<_> = a.information_elements().collect();
+        assert_eq!(ies, vec![(0x7c, &[0x88, 0x90, 0xa6][..]), (0xa1, &[][..])]);
+    }
+}
