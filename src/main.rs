@@ -1,1 +1,89 @@
-fn main() {}
+//! The `sipt-mgc` command line (DESIGN.md, "Command line").
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sipt_mgc::decode::{self, Kind};
+
+#[derive(Parser)]
+#[command(
+    name = "sipt-mgc",
+    version,
+    about = "SIP-T PSTN media gateway controller"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode one message of a wire format to JSON (or text with --format text).
+    Decode {
+        /// What the octets are.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// The octets in hex (spaces, ':' and '-' allowed); '-' reads hex from stdin;
+        /// '@FILE' reads raw octets from FILE.
+        hex: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Text,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode { kind, hex, format } => run_decode(kind, &hex, format),
+    }
+}
+
+fn run_decode(kind: Kind, input: &str, format: Format) -> ExitCode {
+    let bytes = match read_input(input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("sipt-mgc decode: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match decode::decode(kind, &bytes) {
+        Ok(json) => {
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                ),
+                Format::Text => print!("{}", decode::to_text(&json)),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sipt-mgc decode: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_input(input: &str) -> Result<Vec<u8>, String> {
+    if let Some(path) = input.strip_prefix('@') {
+        return std::fs::read(path).map_err(|e| format!("{path}: {e}"));
+    }
+    let text = if input == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("stdin: {e}"))?;
+        s
+    } else {
+        input.to_string()
+    };
+    decode::parse_hex(&text).map_err(|e| e.to_string())
+}
