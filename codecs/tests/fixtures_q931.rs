@@ -34,15 +34,3 @@ fn q931_fixtures() {
     let n = common::fixtures::check_area("q931", decode);
     assert!(n >= 10, "only {n} vectors");
 }
-
-/// Prints the decoded JSON of every vector (cargo test -- --ignored --nocapture dump).
-#[test]
-#[ignore]
-fn dump() {
-    for v in common::fixtures::load("q931") {
-        match decode(&v.kind, &v.bytes) {
-            Ok((j, _)) => println!("{}: {}", v.name, serde_json::to_string_pretty(&j).unwrap()),
-            Err(e) => println!("{}: {e}", v.name),
-        }
-    }
-}

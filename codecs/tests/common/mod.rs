@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod isup;
 pub mod pcap;
 pub mod tshark;
