@@ -400,10 +400,7 @@ fn has_close_delimiter(body: &[u8], boundary: &[u8]) -> bool {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// Builds the body of a SIP message from its parts: one part is sent as the body itself (its
