@@ -7,6 +7,30 @@
 
 use thiserror::Error;
 
+/// A value of a code table declared with the crate's `code_enum!` macro: one octet on the wire
+/// (`From<u8>`, `Into<u8>`), with the standard's name when the table has one.
+pub trait CodeTable: Copy + From<u8> + Into<u8> {
+    /// The standard's name (or acronym) of the value, `None` when the table does not name it.
+    fn name(self) -> Option<&'static str>;
+}
+
+/// Lower-case hex of some octets, no separators (the JSON form of raw fields).
+pub fn hex(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 0x0f)]));
+    }
+    s
+}
+
+/// Serializes octets as a lower-case hex string (`#[serde(serialize_with = ...)]` of raw
+/// fields; JSON of `sipt-mgc decode`).
+pub fn serialize_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(b))
+}
+
 /// Why an input could not be decoded. Offsets count octets from the start of the input handed
 /// to the top-level decoder (for an ISUP message inside an MSU, from the start of the MSU).
 #[non_exhaustive]

@@ -178,7 +178,7 @@ impl fmt::Display for Octets {
 
 impl Serialize for Octets {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        crate::wire::serialize_hex(self, s)
     }
 }
 
