@@ -8,7 +8,7 @@ use super::codes::{self, code, *};
 use super::number::*;
 use super::octets::Octets;
 use super::Variant;
-use crate::wire::EncodeError;
+use crate::wire::{append_with, EncodeError, Span, Writer, SLACK};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -37,7 +37,8 @@ impl CallReference {
         }
     }
 
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    #[inline(always)]
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         if self.call_identity > 0x00ff_ffff {
             return Err(out_of_range("call identity", self.call_identity));
         }
@@ -55,7 +56,7 @@ impl CallReference {
         }
         let id = self.call_identity.to_be_bytes();
         let pc = (self.signalling_point_code | (u16::from(self.spare) << 14)).to_le_bytes();
-        out.extend_from_slice(&[id[1], id[2], id[3], pc[0], pc[1]]);
+        w.array([id[1], id[2], id[3], pc[0], pc[1]]);
         Ok(())
     }
 }
@@ -196,91 +197,138 @@ impl Serialize for UnknownParameter {
     }
 }
 
+/// Where [`Parameter::decode_span`] puts the parameter it decodes.
+pub(crate) trait Sink {
+    type Out;
+    fn put(self, p: Parameter) -> Self::Out;
+}
+
+/// A place in a message's parameter list, made for the parameter: it holds
+/// [`Parameter::PLACEHOLDER`]. The parameter is built straight into it (a `push` would build it
+/// on the stack first and copy it over).
+pub(crate) struct Slot<'a>(pub(crate) &'a mut Parameter);
+
+impl Sink for Slot<'_> {
+    type Out = ();
+    #[inline(always)]
+    fn put(self, p: Parameter) {
+        // the placeholder has nothing to drop: no drop glue to run
+        std::mem::forget(std::mem::replace(self.0, p));
+    }
+}
+
+/// The parameter itself.
+pub(crate) struct Itself;
+
+impl Sink for Itself {
+    type Out = Parameter;
+    #[inline(always)]
+    fn put(self, p: Parameter) -> Parameter {
+        p
+    }
+}
+
 /// One parameter. JSON: an object whose `name` is the parameter's name in snake case, with the
 /// fields of its value beside it.
+///
+/// The discriminant of each typed variant is its parameter code (that of
+/// [`Parameter::Unknown`], which keeps its code inside, is 0), so that [`Parameter::code`] reads
+/// one octet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "name", rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Parameter {
     /// Q.763 3.8
-    CallReference(CallReference),
+    CallReference(CallReference) = code::CALL_REFERENCE,
     /// Q.763 3.54
-    TransmissionMediumRequirement { value: TransmissionMedium },
+    TransmissionMediumRequirement { value: TransmissionMedium } =
+        code::TRANSMISSION_MEDIUM_REQUIREMENT,
     /// Q.763 3.3
-    AccessTransport(OctetString),
+    AccessTransport(OctetString) = code::ACCESS_TRANSPORT,
     /// Q.763 3.9
-    CalledPartyNumber(CalledPartyNumber),
+    CalledPartyNumber(CalledPartyNumber) = code::CALLED_PARTY_NUMBER,
     /// Q.763 3.51
-    SubsequentNumber(SubsequentNumber),
+    SubsequentNumber(SubsequentNumber) = code::SUBSEQUENT_NUMBER,
     /// Q.763 3.35
-    NatureOfConnectionIndicators(NatureOfConnectionIndicators),
+    NatureOfConnectionIndicators(NatureOfConnectionIndicators) =
+        code::NATURE_OF_CONNECTION_INDICATORS,
     /// Q.763 3.23
-    ForwardCallIndicators(ForwardCallIndicators),
+    ForwardCallIndicators(ForwardCallIndicators) = code::FORWARD_CALL_INDICATORS,
     /// Q.763 3.38
-    OptionalForwardCallIndicators(OptionalForwardCallIndicators),
+    OptionalForwardCallIndicators(OptionalForwardCallIndicators) =
+        code::OPTIONAL_FORWARD_CALL_INDICATORS,
     /// Q.763 3.11
-    CallingPartysCategory { value: CallingPartysCategory },
+    CallingPartysCategory { value: CallingPartysCategory } = code::CALLING_PARTYS_CATEGORY,
     /// Q.763 3.10
-    CallingPartyNumber(CallingPartyNumber),
+    CallingPartyNumber(CallingPartyNumber) = code::CALLING_PARTY_NUMBER,
     /// Q.763 3.44
-    RedirectingNumber(RedirectingNumber),
+    RedirectingNumber(RedirectingNumber) = code::REDIRECTING_NUMBER,
     /// Q.763 3.46
-    RedirectionNumber(RedirectionNumber),
+    RedirectionNumber(RedirectionNumber) = code::REDIRECTION_NUMBER,
     /// Q.763 3.29
-    InformationRequestIndicators(InformationRequestIndicators),
+    InformationRequestIndicators(InformationRequestIndicators) =
+        code::INFORMATION_REQUEST_INDICATORS,
     /// Q.763 3.28
-    InformationIndicators(InformationIndicators),
+    InformationIndicators(InformationIndicators) = code::INFORMATION_INDICATORS,
     /// Q.763 3.18
-    ContinuityIndicators(ContinuityIndicators),
+    ContinuityIndicators(ContinuityIndicators) = code::CONTINUITY_INDICATORS,
     /// Q.763 3.5
-    BackwardCallIndicators(BackwardCallIndicators),
+    BackwardCallIndicators(BackwardCallIndicators) = code::BACKWARD_CALL_INDICATORS,
     /// Q.763 3.12
-    CauseIndicators(CauseIndicators),
+    CauseIndicators(CauseIndicators) = code::CAUSE_INDICATORS,
     /// Q.763 3.45
-    RedirectionInformation(RedirectionInformation),
+    RedirectionInformation(RedirectionInformation) = code::REDIRECTION_INFORMATION,
     /// Q.763 3.13
-    CircuitGroupSupervisionMessageType(CircuitGroupSupervisionMessageType),
+    CircuitGroupSupervisionMessageType(CircuitGroupSupervisionMessageType) =
+        code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE,
     /// Q.763 3.43
-    RangeAndStatus(RangeAndStatus),
+    RangeAndStatus(RangeAndStatus) = code::RANGE_AND_STATUS,
     /// Q.763 3.22
-    FacilityIndicator { value: FacilityIndicator },
+    FacilityIndicator { value: FacilityIndicator } = code::FACILITY_INDICATOR,
     /// Q.763 3.57
-    UserServiceInformation(UserServiceInformation),
+    UserServiceInformation(UserServiceInformation) = code::USER_SERVICE_INFORMATION,
     /// Q.763 3.61
-    UserToUserInformation(OctetString),
+    UserToUserInformation(OctetString) = code::USER_TO_USER_INFORMATION,
     /// Q.763 3.16
-    ConnectedNumber(ConnectedNumber),
+    ConnectedNumber(ConnectedNumber) = code::CONNECTED_NUMBER,
     /// Q.763 3.52
-    SuspendResumeIndicators(SuspendResumeIndicators),
+    SuspendResumeIndicators(SuspendResumeIndicators) = code::SUSPEND_RESUME_INDICATORS,
     /// Q.763 3.21
-    EventInformation(EventInformation),
+    EventInformation(EventInformation) = code::EVENT_INFORMATION,
     /// Q.763 3.14
-    CircuitStateIndicator(OctetString),
+    CircuitStateIndicator(OctetString) = code::CIRCUIT_STATE_INDICATOR,
     /// Q.763 3.4
-    AutomaticCongestionLevel { value: CongestionLevel },
+    AutomaticCongestionLevel { value: CongestionLevel } = code::AUTOMATIC_CONGESTION_LEVEL,
     /// Q.763 3.39
-    OriginalCalledNumber(OriginalCalledNumber),
+    OriginalCalledNumber(OriginalCalledNumber) = code::ORIGINAL_CALLED_NUMBER,
     /// Q.763 3.37
-    OptionalBackwardCallIndicators(OptionalBackwardCallIndicators),
+    OptionalBackwardCallIndicators(OptionalBackwardCallIndicators) =
+        code::OPTIONAL_BACKWARD_CALL_INDICATORS,
     /// Q.763 3.58
-    UserServiceInformationPrime(UserServiceInformation),
+    UserServiceInformationPrime(UserServiceInformation) = code::USER_SERVICE_INFORMATION_PRIME,
     /// Q.763 3.42: in milliseconds.
-    PropagationDelayCounter { milliseconds: u16 },
+    PropagationDelayCounter { milliseconds: u16 } = code::PROPAGATION_DELAY_COUNTER,
     /// Q.763 3.56
-    TransmissionMediumUsed { value: TransmissionMedium },
+    TransmissionMediumUsed { value: TransmissionMedium } = code::TRANSMISSION_MEDIUM_USED,
     /// Q.763 3.80
-    HopCounter(HopCounter),
+    HopCounter(HopCounter) = code::HOP_COUNTER,
     /// Q.763 3.55
-    TransmissionMediumRequirementPrime { value: TransmissionMedium },
+    TransmissionMediumRequirementPrime { value: TransmissionMedium } =
+        code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME,
     /// Q.763 3.30
-    LocationNumber(LocationNumber),
+    LocationNumber(LocationNumber) = code::LOCATION_NUMBER,
     /// Q.763 3.26
-    GenericNumber(GenericNumber),
+    GenericNumber(GenericNumber) = code::GENERIC_NUMBER,
     /// Any other parameter, or one whose octets do not fit its typed form.
-    Unknown(UnknownParameter),
+    Unknown(UnknownParameter) = code::END_OF_OPTIONAL_PARAMETERS,
 }
 
 impl Parameter {
+    /// What a parameter list is filled with before decoding: a value without heap data.
+    pub(crate) const PLACEHOLDER: Parameter = Parameter::HopCounter(HopCounter(0));
+
     /// The parameter name code (Q.763 Table 5).
+    #[inline(always)]
     pub fn code(&self) -> u8 {
         use Parameter::*;
         match self {
@@ -339,180 +387,206 @@ impl Parameter {
     /// value that does not fit the code's typed form gives [`Parameter::Unknown`].
     #[inline]
     pub fn decode(variant: Variant, code: u8, value: &[u8]) -> Self {
-        let Variant::ItuT92Plus = variant;
-        Self::decode_itu(code, value)
+        Self::decode_span(variant, code, Span::whole(value), Itself)
     }
 
-    // Each arm builds its value in one expression, without intermediate `Option`s of large
-    // values (each would be one more copy of the value).
-    #[inline]
-    fn decode_itu(c: u8, v: &[u8]) -> Self {
+    /// Decodes the parameter `code` with the value `s` and puts it into `sink`. Each arm puts
+    /// the value it builds, so that a push onto the message's parameter list stores the fields
+    /// straight where they go, without a temporary of the whole enum.
+    #[inline(always)]
+    pub(crate) fn decode_span<S: Sink>(variant: Variant, c: u8, s: Span<'_>, sink: S) -> S::Out {
+        let Variant::ItuT92Plus = variant;
         use Parameter as P;
-        let unknown = || Parameter::unknown(c, v);
-        match (c, v) {
+        let octets = || Octets::from_span(s);
+        match (c, s.value()) {
             (code::CALL_REFERENCE, &[a, b, cc, d, e]) => {
-                P::CallReference(self::CallReference::from_octets([a, b, cc, d, e]))
+                sink.put(P::CallReference(self::CallReference::from_octets([
+                    a, b, cc, d, e,
+                ])))
             }
-            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => P::TransmissionMediumRequirement {
-                value: TransmissionMedium::from_code(a),
-            },
-            (code::ACCESS_TRANSPORT, _) => P::AccessTransport(OctetString::new(v)),
-            (code::CALLED_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::CalledPartyNumber(Number::from_octets(a, b, rest))
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => {
+                sink.put(P::TransmissionMediumRequirement {
+                    value: TransmissionMedium::from_code(a),
+                })
             }
-            (code::SUBSEQUENT_NUMBER, &[a, ref rest @ ..]) => {
-                P::SubsequentNumber(self::SubsequentNumber::from_octets(a, rest))
+            (code::ACCESS_TRANSPORT, _) => {
+                sink.put(P::AccessTransport(OctetString { octets: octets() }))
             }
-            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => {
-                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a))
+            (code::CALLED_PARTY_NUMBER, &[a, b, ..]) => {
+                sink.put(P::CalledPartyNumber(Number::from_span(a, b, s.skip(2))))
             }
-            (code::FORWARD_CALL_INDICATORS, &[a, b]) => {
-                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
-            }
-            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => {
-                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a))
-            }
-            (code::CALLING_PARTYS_CATEGORY, &[a]) => P::CallingPartysCategory {
-                value: self::CallingPartysCategory::from_code(a),
-            },
-            (code::CALLING_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::CallingPartyNumber(Number::from_octets(a, b, rest))
-            }
-            (code::REDIRECTING_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::RedirectingNumber(Number::from_octets(a, b, rest))
-            }
-            (code::REDIRECTION_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::RedirectionNumber(Number::from_octets(a, b, rest))
-            }
-            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => P::InformationRequestIndicators(
-                self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
+            (code::SUBSEQUENT_NUMBER, &[a, ..]) => sink.put(P::SubsequentNumber(
+                self::SubsequentNumber::from_span(a, s.skip(1)),
+            )),
+            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => sink.put(
+                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a)),
             ),
-            (code::INFORMATION_INDICATORS, &[a, b]) => {
+            (code::FORWARD_CALL_INDICATORS, &[a, b]) => sink.put({
+                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
+            }),
+            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => sink.put(
+                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a)),
+            ),
+            (code::CALLING_PARTYS_CATEGORY, &[a]) => sink.put(P::CallingPartysCategory {
+                value: self::CallingPartysCategory::from_code(a),
+            }),
+            (code::CALLING_PARTY_NUMBER, &[a, b, ..]) => {
+                sink.put(P::CallingPartyNumber(Number::from_span(a, b, s.skip(2))))
+            }
+            (code::REDIRECTING_NUMBER, &[a, b, ..]) => {
+                sink.put(P::RedirectingNumber(Number::from_span(a, b, s.skip(2))))
+            }
+            (code::REDIRECTION_NUMBER, &[a, b, ..]) => {
+                sink.put(P::RedirectionNumber(Number::from_span(a, b, s.skip(2))))
+            }
+            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => sink.put({
+                P::InformationRequestIndicators(self::InformationRequestIndicators(
+                    u16::from_le_bytes([a, b]),
+                ))
+            }),
+            (code::INFORMATION_INDICATORS, &[a, b]) => sink.put({
                 P::InformationIndicators(self::InformationIndicators(u16::from_le_bytes([a, b])))
-            }
+            }),
             (code::CONTINUITY_INDICATORS, &[a]) => {
-                P::ContinuityIndicators(self::ContinuityIndicators(a))
+                sink.put(P::ContinuityIndicators(self::ContinuityIndicators(a)))
             }
-            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => {
+            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => sink.put({
                 P::BackwardCallIndicators(self::BackwardCallIndicators(u16::from_le_bytes([a, b])))
-            }
-            (code::CAUSE_INDICATORS, _) => {
-                self::CauseIndicators::decode(v).map_or_else(unknown, P::CauseIndicators)
-            }
-            (code::REDIRECTION_INFORMATION, &[a, b]) => {
+            }),
+            (code::CAUSE_INDICATORS, _) => match self::CauseIndicators::decode_span(s) {
+                Some(v) => sink.put(P::CauseIndicators(v)),
+                None => sink.put({
+                    P::Unknown(UnknownParameter {
+                        code: c,
+                        value: octets(),
+                    })
+                }),
+            },
+            (code::REDIRECTION_INFORMATION, &[a, b]) => sink.put({
                 P::RedirectionInformation(self::RedirectionInformation(u16::from_le_bytes([a, b])))
-            }
-            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => {
+            }),
+            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => sink.put({
                 P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a))
-            }
-            (code::RANGE_AND_STATUS, &[range, ref status @ ..]) => {
+            }),
+            (code::RANGE_AND_STATUS, &[range, ..]) => sink.put({
                 P::RangeAndStatus(self::RangeAndStatus {
                     range,
-                    status: Octets::from_slice(status),
+                    status: Octets::from_span(s.skip(1)),
                 })
-            }
-            (code::FACILITY_INDICATOR, &[a]) => P::FacilityIndicator {
+            }),
+            (code::FACILITY_INDICATOR, &[a]) => sink.put(P::FacilityIndicator {
                 value: self::FacilityIndicator::from_code(a),
-            },
-            (code::USER_SERVICE_INFORMATION, _) => {
-                P::UserServiceInformation(self::UserServiceInformation {
-                    octets: Octets::from_slice(v),
-                })
+            }),
+            (code::USER_SERVICE_INFORMATION, _) => sink.put({
+                P::UserServiceInformation(self::UserServiceInformation { octets: octets() })
+            }),
+            (code::USER_TO_USER_INFORMATION, _) => {
+                sink.put(P::UserToUserInformation(OctetString { octets: octets() }))
             }
-            (code::USER_TO_USER_INFORMATION, _) => P::UserToUserInformation(OctetString::new(v)),
-            (code::CONNECTED_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::ConnectedNumber(Number::from_octets(a, b, rest))
+            (code::CONNECTED_NUMBER, &[a, b, ..]) => {
+                sink.put(P::ConnectedNumber(Number::from_span(a, b, s.skip(2))))
             }
             (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
-                P::SuspendResumeIndicators(self::SuspendResumeIndicators(a))
+                sink.put(P::SuspendResumeIndicators(self::SuspendResumeIndicators(a)))
             }
-            (code::EVENT_INFORMATION, &[a]) => P::EventInformation(self::EventInformation(a)),
-            (code::CIRCUIT_STATE_INDICATOR, _) => P::CircuitStateIndicator(OctetString::new(v)),
-            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => P::AutomaticCongestionLevel {
+            (code::EVENT_INFORMATION, &[a]) => {
+                sink.put(P::EventInformation(self::EventInformation(a)))
+            }
+            (code::CIRCUIT_STATE_INDICATOR, _) => {
+                sink.put(P::CircuitStateIndicator(OctetString { octets: octets() }))
+            }
+            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => sink.put(P::AutomaticCongestionLevel {
                 value: CongestionLevel::from_code(a),
-            },
-            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::OriginalCalledNumber(Number::from_octets(a, b, rest))
+            }),
+            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ..]) => {
+                sink.put(P::OriginalCalledNumber(Number::from_span(a, b, s.skip(2))))
             }
-            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => {
-                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a))
-            }
-            (code::USER_SERVICE_INFORMATION_PRIME, _) => {
-                P::UserServiceInformationPrime(self::UserServiceInformation {
-                    octets: Octets::from_slice(v),
+            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => sink.put(
+                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a)),
+            ),
+            (code::USER_SERVICE_INFORMATION_PRIME, _) => sink.put({
+                P::UserServiceInformationPrime(self::UserServiceInformation { octets: octets() })
+            }),
+            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => sink.put(P::PropagationDelayCounter {
+                milliseconds: u16::from_be_bytes([a, b]),
+            }),
+            (code::TRANSMISSION_MEDIUM_USED, &[a]) => sink.put(P::TransmissionMediumUsed {
+                value: TransmissionMedium::from_code(a),
+            }),
+            (code::HOP_COUNTER, &[a]) => sink.put(P::HopCounter(self::HopCounter(a))),
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
+                sink.put(P::TransmissionMediumRequirementPrime {
+                    value: TransmissionMedium::from_code(a),
                 })
             }
-            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => P::PropagationDelayCounter {
-                milliseconds: u16::from_be_bytes([a, b]),
-            },
-            (code::TRANSMISSION_MEDIUM_USED, &[a]) => P::TransmissionMediumUsed {
-                value: TransmissionMedium::from_code(a),
-            },
-            (code::HOP_COUNTER, &[a]) => P::HopCounter(self::HopCounter(a)),
-            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
-                P::TransmissionMediumRequirementPrime {
-                    value: TransmissionMedium::from_code(a),
-                }
+            (code::LOCATION_NUMBER, &[a, b, ..]) => {
+                sink.put(P::LocationNumber(Number::from_span(a, b, s.skip(2))))
             }
-            (code::LOCATION_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::LocationNumber(Number::from_octets(a, b, rest))
-            }
-            (code::GENERIC_NUMBER, &[q, a, b, ref rest @ ..]) => {
+            (code::GENERIC_NUMBER, &[q, a, b, ..]) => sink.put({
                 P::GenericNumber(self::GenericNumber {
                     number_qualifier: NumberQualifier::from_code(q),
-                    number: Number::from_octets(a, b, rest),
+                    number: Number::from_span(a, b, s.skip(3)),
                 })
-            }
-            _ => unknown(),
+            }),
+            _ => sink.put({
+                P::Unknown(UnknownParameter {
+                    code: c,
+                    value: octets(),
+                })
+            }),
         }
     }
 
     /// Appends the value octets (without name and length indicator).
     pub fn encode_value(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        append_with(out, 8 + Octets::INLINE + SLACK, |buf| {
+            Writer::fill(buf, |w| self.write_value(w))
+        })
+    }
+
+    /// Writes the value octets (without name and length indicator).
+    #[inline(always)]
+    pub(crate) fn write_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         use Parameter::*;
         match self {
-            CallReference(v) => v.encode(out)?,
+            CallReference(v) => return v.write(w),
             TransmissionMediumRequirement { value }
             | TransmissionMediumUsed { value }
-            | TransmissionMediumRequirementPrime { value } => out.push(value.code()),
+            | TransmissionMediumRequirementPrime { value } => w.u8(value.code()),
             AccessTransport(v) | UserToUserInformation(v) | CircuitStateIndicator(v) => {
-                out.extend_from_slice(&v.octets)
+                v.octets.write(w)
             }
-            CalledPartyNumber(n) | RedirectionNumber(n) => n.encode(out)?,
-            SubsequentNumber(n) => n.encode(out)?,
-            NatureOfConnectionIndicators(v) => out.push(v.0),
-            ForwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            OptionalForwardCallIndicators(v) => out.push(v.0),
-            CallingPartysCategory { value } => out.push(value.code()),
-            CallingPartyNumber(n) => n.encode(out)?,
-            RedirectingNumber(n) | OriginalCalledNumber(n) => n.encode(out)?,
-            InformationRequestIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            InformationIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            ContinuityIndicators(v) => out.push(v.0),
-            BackwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            CauseIndicators(v) => v.encode(out)?,
-            RedirectionInformation(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            CircuitGroupSupervisionMessageType(v) => out.push(v.0),
+            CalledPartyNumber(n) | RedirectionNumber(n) => return n.write(w),
+            SubsequentNumber(n) => return n.write(w),
+            NatureOfConnectionIndicators(v) => w.u8(v.0),
+            ForwardCallIndicators(v) => w.array(v.0.to_le_bytes()),
+            OptionalForwardCallIndicators(v) => w.u8(v.0),
+            CallingPartysCategory { value } => w.u8(value.code()),
+            CallingPartyNumber(n) => return n.write(w),
+            RedirectingNumber(n) | OriginalCalledNumber(n) => return n.write(w),
+            InformationRequestIndicators(v) => w.array(v.0.to_le_bytes()),
+            InformationIndicators(v) => w.array(v.0.to_le_bytes()),
+            ContinuityIndicators(v) => w.u8(v.0),
+            BackwardCallIndicators(v) => w.array(v.0.to_le_bytes()),
+            CauseIndicators(v) => return v.write(w),
+            RedirectionInformation(v) => w.array(v.0.to_le_bytes()),
+            CircuitGroupSupervisionMessageType(v) => w.u8(v.0),
             RangeAndStatus(v) => {
-                out.push(v.range);
-                out.extend_from_slice(&v.status);
+                w.u8(v.range);
+                v.status.write(w);
             }
-            FacilityIndicator { value } => out.push(value.code()),
-            UserServiceInformation(v) | UserServiceInformationPrime(v) => {
-                out.extend_from_slice(&v.octets)
-            }
-            ConnectedNumber(n) => n.encode(out)?,
-            SuspendResumeIndicators(v) => out.push(v.0),
-            EventInformation(v) => out.push(v.0),
-            AutomaticCongestionLevel { value } => out.push(value.code()),
-            OptionalBackwardCallIndicators(v) => out.push(v.0),
-            PropagationDelayCounter { milliseconds } => {
-                out.extend_from_slice(&milliseconds.to_be_bytes())
-            }
-            HopCounter(v) => out.push(v.0),
-            LocationNumber(n) => n.encode(out)?,
-            GenericNumber(n) => n.encode(out)?,
-            Unknown(u) => out.extend_from_slice(&u.value),
+            FacilityIndicator { value } => w.u8(value.code()),
+            UserServiceInformation(v) | UserServiceInformationPrime(v) => v.octets.write(w),
+            ConnectedNumber(n) => return n.write(w),
+            SuspendResumeIndicators(v) => w.u8(v.0),
+            EventInformation(v) => w.u8(v.0),
+            AutomaticCongestionLevel { value } => w.u8(value.code()),
+            OptionalBackwardCallIndicators(v) => w.u8(v.0),
+            PropagationDelayCounter { milliseconds } => w.array(milliseconds.to_be_bytes()),
+            HopCounter(v) => w.u8(v.0),
+            LocationNumber(n) => return n.write(w),
+            GenericNumber(n) => return n.write(w),
+            Unknown(u) => u.value.write(w),
         }
         Ok(())
     }
