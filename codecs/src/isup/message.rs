@@ -22,7 +22,7 @@
 use super::codes::MessageType;
 use super::layout::Layout;
 use super::octets::Octets;
-use super::params::{Parameter, Slot};
+use super::params::{Parameter, Uninit, Written};
 use super::Variant;
 use crate::wire::{append_with, DecodeError, EncodeError, Reader, Span, Writer};
 use serde::Serialize;
@@ -174,8 +174,7 @@ impl CicMessage {
 }
 
 /// Q.763 1.3-1.8: message type, then the parameters (see [`walk`]), each decoded straight
-/// into its place in the list: the list is first filled with placeholders, as many as a
-/// message of this size usually has parameters, more if needed, the unused ones cut off.
+/// into its place at the end of the list.
 #[inline(always)]
 fn decode_message(variant: Variant, mut r: Reader<'_>) -> Result<Message, DecodeError> {
     let message_type = MessageType::from_code(r.u8()?);
@@ -188,23 +187,19 @@ fn decode_message(variant: Variant, mut r: Reader<'_>) -> Result<Message, Decode
             },
         });
     };
-    // optional parameters are rarely shorter than 6 octets with name and length
+    // a first guess at the number of optional parameters: rarely shorter than 6 octets with
+    // name and length
     let guess = layout.mandatory() + (r.remaining() / 6).min(24);
     let mut fill = Fill {
         variant,
         parameters: Vec::with_capacity(guess),
-        n: 0,
     };
-    fill.parameters
-        .resize_with(guess, || Parameter::PLACEHOLDER);
     let empty_optional_part = walk(layout, &mut r, &mut fill)?;
-    let mut parameters = fill.parameters;
-    parameters.truncate(fill.n);
     Ok(Message {
         variant,
         message_type,
         body: Body::Parameters {
-            parameters,
+            parameters: fill.parameters,
             empty_optional_part,
             trailing_octets: Octets::from_slice(r.take_rest()),
         },
@@ -216,33 +211,25 @@ trait Visit<'a> {
     fn visit(&mut self, code: u8, value: Span<'a>);
 }
 
-/// Decodes each parameter into the next place of the list.
+/// Decodes each parameter onto the end of the list.
 struct Fill {
     variant: Variant,
-    /// `parameters[..n]` are decoded, the rest are placeholders.
     parameters: Vec<Parameter>,
-    n: usize,
-}
-
-impl Fill {
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self) {
-        let more = self.parameters.len().max(4);
-        self.parameters
-            .resize_with(self.parameters.len() + more, || Parameter::PLACEHOLDER);
-    }
 }
 
 impl<'a> Visit<'a> for Fill {
+    /// A `push` of the decoded parameter that builds it in place (see [`Uninit`]).
     #[inline(always)]
     fn visit(&mut self, code: u8, value: Span<'a>) {
-        if self.n == self.parameters.len() {
-            self.grow();
-        }
-        if let Some(slot) = self.parameters.get_mut(self.n) {
-            Parameter::decode_span(self.variant, code, value, Slot(slot));
-            self.n += 1;
+        self.parameters.reserve(1);
+        let len = self.parameters.len();
+        if let Some(slot) = self.parameters.spare_capacity_mut().first_mut() {
+            let _: Written = Parameter::decode_span(self.variant, code, value, Uninit(slot));
+            // SAFETY: `decode_span` returned the `Written` that only `Uninit::put` makes, so
+            // the slot, the first of the spare capacity (index `len`), now holds a parameter;
+            // the `len` before it were initialized already. The capacity is at least `len + 1`
+            // (`reserve(1)`, and the slot exists).
+            unsafe { self.parameters.set_len(len + 1) };
         }
     }
 }
@@ -290,16 +277,33 @@ fn walk<'a>(
     if at + usize::from(p) != r.offset() {
         return Err(DecodeError::BadPointer { offset: at });
     }
-    let mut empty = true;
+    // each parameter: name, length indicator, value; until the end of optional parameters
+    let optional = r.rest();
+    let mut rest = optional;
+    let at = |rest: &[u8]| r.offset() + (optional.len() - rest.len());
     loop {
-        let code = r.u8()?;
-        if code == 0 {
-            return Ok(empty); // Q.763 1.8
+        match *rest {
+            [0, ..] => break, // Q.763 1.8
+            [code, len, ref after @ ..] => {
+                let len = usize::from(len);
+                let value = Span::new(after, len).ok_or_else(|| DecodeError::Truncated {
+                    offset: at(after),
+                    need: len - after.len(),
+                })?;
+                v.visit(code, value);
+                rest = after.get(len..).unwrap_or_default();
+            }
+            _ => {
+                return Err(DecodeError::Truncated {
+                    offset: at(rest) + rest.len(),
+                    need: 1,
+                })
+            }
         }
-        let len = r.u8()?;
-        v.visit(code, r.take_span(usize::from(len))?);
-        empty = false;
     }
+    let empty = rest.len() == optional.len();
+    r.take(optional.len() - rest.len() + 1)?;
+    Ok(empty)
 }
 
 fn param_name(code: u8) -> &'static str {

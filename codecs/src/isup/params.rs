@@ -11,6 +11,7 @@ use super::Variant;
 use crate::wire::{append_with, EncodeError, Span, Writer, SLACK};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use std::mem::MaybeUninit;
 
 /// Call reference (Q.763 3.8): call identity, then the signalling point code (14 bits, least
 /// significant octet first) and 2 spare bits.
@@ -197,24 +198,12 @@ impl Serialize for UnknownParameter {
     }
 }
 
-/// Where [`Parameter::decode_span`] puts the parameter it decodes.
+/// Where [`Parameter::decode_span`] puts the parameter it decodes: each match arm puts the
+/// value it builds, exactly once (`put` takes the sink by value, and `decode_span` can only
+/// get the `Out` it returns from `put`).
 pub(crate) trait Sink {
     type Out;
     fn put(self, p: Parameter) -> Self::Out;
-}
-
-/// A place in a message's parameter list, made for the parameter: it holds
-/// [`Parameter::PLACEHOLDER`]. The parameter is built straight into it (a `push` would build it
-/// on the stack first and copy it over).
-pub(crate) struct Slot<'a>(pub(crate) &'a mut Parameter);
-
-impl Sink for Slot<'_> {
-    type Out = ();
-    #[inline(always)]
-    fn put(self, p: Parameter) {
-        // the placeholder has nothing to drop: no drop glue to run
-        std::mem::forget(std::mem::replace(self.0, p));
-    }
 }
 
 /// The parameter itself.
@@ -225,6 +214,24 @@ impl Sink for Itself {
     #[inline(always)]
     fn put(self, p: Parameter) -> Parameter {
         p
+    }
+}
+
+/// Room for one parameter at the end of a message's parameter list (the first of its spare
+/// capacity). Putting a parameter there builds it straight into the list: `Vec::push` builds
+/// it on the stack first, then copies its 48 octets over through a call that is not inlined,
+/// and the copy's wide loads wait on the narrow stores that built it.
+pub(crate) struct Uninit<'a>(pub(crate) &'a mut MaybeUninit<Parameter>);
+
+/// Proof that a parameter was written to an [`Uninit`]: only [`Uninit::put`] makes one.
+pub(crate) struct Written(());
+
+impl Sink for Uninit<'_> {
+    type Out = Written;
+    #[inline(always)]
+    fn put(self, p: Parameter) -> Written {
+        self.0.write(p);
+        Written(())
     }
 }
 
@@ -324,9 +331,6 @@ pub enum Parameter {
 }
 
 impl Parameter {
-    /// What a parameter list is filled with before decoding: a value without heap data.
-    pub(crate) const PLACEHOLDER: Parameter = Parameter::HopCounter(HopCounter(0));
-
     /// The parameter name code (Q.763 Table 5).
     #[inline(always)]
     pub fn code(&self) -> u8 {
