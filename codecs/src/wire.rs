@@ -397,9 +397,7 @@ impl<'a> Writer<'a> {
 
     #[inline(always)]
     fn chunk<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
-        self.buf
-            .get_mut(self.pos..)
-            .and_then(|b| b.first_chunk_mut::<N>())
+        self.buf.get_mut(self.pos..self.pos + N)?.try_into().ok()
     }
 }
 
@@ -456,5 +454,52 @@ mod tests {
         assert_eq!(s.offset(), 11);
         assert_eq!(s.u16_le(), Ok(0x0302));
         assert!(r.finish().is_ok());
+    }
+
+    #[test]
+    fn writer_retries_with_the_room_it_needed() {
+        let write = |n: usize| {
+            move |buf: &mut [u8]| {
+                Writer::fill(buf, |w| {
+                    for i in 0..n {
+                        w.u8(i as u8);
+                    }
+                    w.array([0xaa, 0xbb]);
+                    w.block(&[1, 2, 3, 4, 5, 6, 7, 8], 3);
+                    w.set(0, 0x55);
+                    Ok(())
+                })
+            }
+        };
+        for n in [0, 1, 7, 40, 300] {
+            let mut out = vec![9];
+            append_with(&mut out, 4, write(n)).unwrap();
+            let mut want = vec![9];
+            want.extend((0..n).map(|i| i as u8));
+            want.extend_from_slice(&[0xaa, 0xbb, 1, 2, 3]);
+            want[1] = 0x55;
+            assert_eq!(out, want, "{n}");
+        }
+        let mut out = vec![9];
+        let fail = |buf: &mut [u8]| {
+            Writer::fill(buf, |w| {
+                w.slice(&[1; 50]);
+                Err(EncodeError::Missing { field: "x" })
+            })
+        };
+        assert!(append_with(&mut out, 4, fail).is_err());
+        assert_eq!(out, [9]);
+    }
+
+    #[test]
+    fn spans() {
+        let s = Span::new(&[1, 2, 3, 4, 5], 3).unwrap();
+        assert_eq!(s.value(), [1, 2, 3]);
+        assert_eq!(s.skip(1).value(), [2, 3]);
+        assert_eq!(s.skip(5).value(), [0u8; 0]);
+        assert_eq!(s.block::<5>(), Some(&[1, 2, 3, 4, 5]));
+        assert_eq!(s.block::<6>(), None);
+        assert!(Span::new(&[1], 2).is_none());
+        assert_eq!(Span::whole(&[7, 8]).value(), [7, 8]);
     }
 }
