@@ -5,7 +5,7 @@
 use super::bits::{CauseOctet1, CauseOctet2};
 use super::codes::*;
 use super::octets::Octets;
-use crate::wire::{append_with, EncodeError, Span, Writer, SLACK};
+use crate::wire::{append_with, EncodeError, Writer, SLACK};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -55,22 +55,24 @@ impl CauseIndicators {
     /// Decodes a parameter value; `None` when it is too short for its octets.
     #[inline]
     pub fn decode(value: &[u8]) -> Option<Self> {
-        Self::decode_span(Span::whole(value))
-    }
-
-    #[inline(always)]
-    pub(crate) fn decode_span(s: Span<'_>) -> Option<Self> {
-        let (octet1, recommendation, o2, header) = match *s.value() {
-            [o1, o2, ..] if o1 & 0x80 != 0 => (CauseOctet1(o1), None, o2, 2),
-            [o1, r, o2, ..] => (CauseOctet1(o1), Some(r), o2, 3),
-            _ => return None,
-        };
+        let (octet1, recommendation, octet2, header) = Self::header(value)?;
         Some(CauseIndicators {
             octet1,
             recommendation,
-            octet2: CauseOctet2(o2),
-            diagnostics: Octets::from_span(s.skip(header)),
+            octet2,
+            diagnostics: Octets::from_slice(value.get(header..).unwrap_or_default()),
         })
+    }
+
+    /// Octets 1, 1a and 2, and how many octets they take before the diagnostics; `None` when
+    /// the value is too short for them.
+    #[inline(always)]
+    pub(crate) fn header(value: &[u8]) -> Option<(CauseOctet1, Option<u8>, CauseOctet2, usize)> {
+        match *value {
+            [o1, o2, ..] if o1 & 0x80 != 0 => Some((CauseOctet1(o1), None, CauseOctet2(o2), 2)),
+            [o1, r, o2, ..] => Some((CauseOctet1(o1), Some(r), CauseOctet2(o2), 3)),
+            _ => None,
+        }
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

@@ -9,7 +9,7 @@
 use super::bits::*;
 use super::codes::*;
 use super::octets::Octets;
-use crate::wire::{append_with, EncodeError, Span, Writer};
+use crate::wire::{append_with, EncodeError, Writer};
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -29,13 +29,6 @@ impl Digits {
     pub fn from_octets(odd: bool, octets: &[u8]) -> Self {
         Digits {
             octets: Octets::tagged(u8::from(odd), octets),
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn from_span(odd: bool, octets: Span<'_>) -> Self {
-        Digits {
-            octets: Octets::tagged_span(u8::from(odd), octets),
         }
     }
 
@@ -271,12 +264,14 @@ impl<I: NumberIndicators> Number<I> {
         }
     }
 
+    /// A number from octet 1, octet 2 and the address signals, whose tag is the odd/even
+    /// indicator of octet 1.
     #[inline(always)]
-    pub(crate) fn from_span(o1: u8, o2: u8, signals: Span<'_>) -> Self {
+    pub(crate) fn from_parts(o1: u8, o2: u8, signals: Octets) -> Self {
         Number {
             nature_of_address: NatureOfAddress::from_code(o1 & 0x7f),
             indicators: I::from_octet(o2),
-            digits: Digits::from_span(o1 & 0x80 != 0, signals),
+            digits: Digits { octets: signals },
         }
     }
 
@@ -376,11 +371,12 @@ impl SubsequentNumber {
         }
     }
 
+    /// From octet 1 and the address signals, whose tag is the odd/even indicator of octet 1.
     #[inline(always)]
-    pub(crate) fn from_span(o1: u8, signals: Span<'_>) -> Self {
+    pub(crate) fn from_parts(o1: u8, signals: Octets) -> Self {
         SubsequentNumber {
             spare: o1 & 0x7f,
-            digits: Digits::from_span(o1 & 0x80 != 0, signals),
+            digits: Digits { octets: signals },
         }
     }
 

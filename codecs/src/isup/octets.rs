@@ -74,23 +74,17 @@ impl Octets {
         }
     }
 
-    /// A copy of a value inside a message: one block copy when the value is short and the
-    /// message goes on for a block after its start.
+    /// A copy of a value inside a message as one block copy, when it is short enough and the
+    /// message goes on for a block after its start; with a tag.
     #[inline(always)]
-    pub(crate) fn from_span(s: Span<'_>) -> Self {
-        Self::tagged_span(0, s)
-    }
-
-    /// [`Octets::from_span`] with a tag.
-    #[inline(always)]
-    pub(crate) fn tagged_span(tag: u8, s: Span<'_>) -> Self {
+    pub(crate) fn block_span(tag: u8, s: Span<'_>) -> Option<Self> {
         match s.block::<INLINE>() {
-            Some(block) if s.len() <= INLINE => Octets(Repr::Inline {
+            Some(block) if s.len() <= INLINE => Some(Octets(Repr::Inline {
                 tag,
                 len: s.len() as u8,
                 buf: *block,
-            }),
-            _ => Octets::tagged(tag, s.value()),
+            })),
+            _ => None,
         }
     }
 
@@ -333,8 +327,12 @@ mod tests {
             for extra in 0..4 {
                 let tail = &v[..(n + extra).min(v.len())];
                 let s = Span::new(tail, n).unwrap();
-                let t = Octets::tagged_span(7, s);
+                let t = Octets::block_span(7, s).unwrap_or_else(|| Octets::tagged(7, &v[..n]));
                 assert_eq!((t.tag(), &t), (7, &o));
+                assert_eq!(
+                    Octets::block_span(7, s).is_some(),
+                    n <= Octets::INLINE && n + extra >= Octets::INLINE
+                );
             }
             let mut buf = vec![0xee; n + crate::wire::SLACK];
             let mut w = Writer::new(&mut buf);

@@ -198,6 +198,24 @@ impl Serialize for UnknownParameter {
     }
 }
 
+/// Puts into `sink` the parameter that `build` makes around a copy of the value `s`, with
+/// `tag` in the copy's spare octet. The copy is made one of two ways (see [`Octets`]): a block
+/// copy, or a short one near the end of the message. `build` is called in each, so that the
+/// parameter of either way is built straight where the sink puts it: merging the two ways'
+/// octets first would make a temporary of them.
+#[inline(always)]
+fn with_octets<S: Sink>(
+    sink: S,
+    tag: u8,
+    s: Span<'_>,
+    build: impl FnOnce(Octets) -> Parameter,
+) -> S::Out {
+    match Octets::block_span(tag, s) {
+        Some(octets) => sink.put(build(octets)),
+        None => sink.put(build(Octets::tagged(tag, s.value()))),
+    }
+}
+
 /// Where [`Parameter::decode_span`] puts the parameter it decodes: each match arm puts the
 /// value it builds, exactly once (`put` takes the sink by value, and `decode_span` can only
 /// get the `Out` it returns from `put`).
@@ -396,12 +414,11 @@ impl Parameter {
 
     /// Decodes the parameter `code` with the value `s` and puts it into `sink`. Each arm puts
     /// the value it builds, so that a push onto the message's parameter list stores the fields
-    /// straight where they go, without a temporary of the whole enum.
+    /// straight where they go, without a temporary of the whole enum (see also [`with_octets`]).
     #[inline(always)]
     pub(crate) fn decode_span<S: Sink>(variant: Variant, c: u8, s: Span<'_>, sink: S) -> S::Out {
         let Variant::ItuT92Plus = variant;
         use Parameter as P;
-        let octets = || Octets::from_span(s);
         match (c, s.value()) {
             (code::CALL_REFERENCE, &[a, b, cc, d, e]) => {
                 sink.put(P::CallReference(self::CallReference::from_octets([
@@ -413,21 +430,21 @@ impl Parameter {
                     value: TransmissionMedium::from_code(a),
                 })
             }
-            (code::ACCESS_TRANSPORT, _) => {
-                sink.put(P::AccessTransport(OctetString { octets: octets() }))
-            }
-            (code::CALLED_PARTY_NUMBER, &[a, b, ..]) => {
-                sink.put(P::CalledPartyNumber(Number::from_span(a, b, s.skip(2))))
-            }
-            (code::SUBSEQUENT_NUMBER, &[a, ..]) => sink.put(P::SubsequentNumber(
-                self::SubsequentNumber::from_span(a, s.skip(1)),
-            )),
+            (code::ACCESS_TRANSPORT, _) => with_octets(sink, 0, s, |octets| {
+                P::AccessTransport(OctetString { octets })
+            }),
+            (code::CALLED_PARTY_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::CalledPartyNumber(Number::from_parts(a, b, o))
+            }),
+            (code::SUBSEQUENT_NUMBER, &[a, ..]) => with_octets(sink, a >> 7, s.skip(1), |o| {
+                P::SubsequentNumber(self::SubsequentNumber::from_parts(a, o))
+            }),
             (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => sink.put(
                 P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a)),
             ),
-            (code::FORWARD_CALL_INDICATORS, &[a, b]) => sink.put({
-                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
-            }),
+            (code::FORWARD_CALL_INDICATORS, &[a, b]) => sink.put(P::ForwardCallIndicators(
+                self::ForwardCallIndicators(u16::from_le_bytes([a, b])),
+            )),
             (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => sink.put(
                 P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a)),
             ),
@@ -435,81 +452,88 @@ impl Parameter {
                 value: self::CallingPartysCategory::from_code(a),
             }),
             (code::CALLING_PARTY_NUMBER, &[a, b, ..]) => {
-                sink.put(P::CallingPartyNumber(Number::from_span(a, b, s.skip(2))))
+                with_octets(sink, a >> 7, s.skip(2), |o| {
+                    P::CallingPartyNumber(Number::from_parts(a, b, o))
+                })
             }
-            (code::REDIRECTING_NUMBER, &[a, b, ..]) => {
-                sink.put(P::RedirectingNumber(Number::from_span(a, b, s.skip(2))))
-            }
-            (code::REDIRECTION_NUMBER, &[a, b, ..]) => {
-                sink.put(P::RedirectionNumber(Number::from_span(a, b, s.skip(2))))
-            }
-            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => sink.put({
-                P::InformationRequestIndicators(self::InformationRequestIndicators(
-                    u16::from_le_bytes([a, b]),
+            (code::REDIRECTING_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::RedirectingNumber(Number::from_parts(a, b, o))
+            }),
+            (code::REDIRECTION_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::RedirectionNumber(Number::from_parts(a, b, o))
+            }),
+            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => {
+                sink.put(P::InformationRequestIndicators(
+                    self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
                 ))
-            }),
-            (code::INFORMATION_INDICATORS, &[a, b]) => sink.put({
-                P::InformationIndicators(self::InformationIndicators(u16::from_le_bytes([a, b])))
-            }),
+            }
+            (code::INFORMATION_INDICATORS, &[a, b]) => sink.put(P::InformationIndicators(
+                self::InformationIndicators(u16::from_le_bytes([a, b])),
+            )),
             (code::CONTINUITY_INDICATORS, &[a]) => {
                 sink.put(P::ContinuityIndicators(self::ContinuityIndicators(a)))
             }
-            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => sink.put({
-                P::BackwardCallIndicators(self::BackwardCallIndicators(u16::from_le_bytes([a, b])))
-            }),
-            (code::CAUSE_INDICATORS, _) => match self::CauseIndicators::decode_span(s) {
-                Some(v) => sink.put(P::CauseIndicators(v)),
-                None => sink.put({
-                    P::Unknown(UnknownParameter {
-                        code: c,
-                        value: octets(),
+            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => sink.put(P::BackwardCallIndicators(
+                self::BackwardCallIndicators(u16::from_le_bytes([a, b])),
+            )),
+            (code::CAUSE_INDICATORS, _) => match self::CauseIndicators::header(s.value()) {
+                Some((octet1, recommendation, octet2, len)) => {
+                    with_octets(sink, 0, s.skip(len), |diagnostics| {
+                        P::CauseIndicators(self::CauseIndicators {
+                            octet1,
+                            recommendation,
+                            octet2,
+                            diagnostics,
+                        })
                     })
+                }
+                None => with_octets(sink, 0, s, |value| {
+                    P::Unknown(UnknownParameter { code: c, value })
                 }),
             },
-            (code::REDIRECTION_INFORMATION, &[a, b]) => sink.put({
-                P::RedirectionInformation(self::RedirectionInformation(u16::from_le_bytes([a, b])))
-            }),
-            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => sink.put({
-                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a))
-            }),
-            (code::RANGE_AND_STATUS, &[range, ..]) => sink.put({
-                P::RangeAndStatus(self::RangeAndStatus {
-                    range,
-                    status: Octets::from_span(s.skip(1)),
-                })
+            (code::REDIRECTION_INFORMATION, &[a, b]) => sink.put(P::RedirectionInformation(
+                self::RedirectionInformation(u16::from_le_bytes([a, b])),
+            )),
+            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => sink.put(
+                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a)),
+            ),
+            (code::RANGE_AND_STATUS, &[range, ..]) => with_octets(sink, 0, s.skip(1), |status| {
+                P::RangeAndStatus(self::RangeAndStatus { range, status })
             }),
             (code::FACILITY_INDICATOR, &[a]) => sink.put(P::FacilityIndicator {
                 value: self::FacilityIndicator::from_code(a),
             }),
-            (code::USER_SERVICE_INFORMATION, _) => sink.put({
-                P::UserServiceInformation(self::UserServiceInformation { octets: octets() })
+            (code::USER_SERVICE_INFORMATION, _) => with_octets(sink, 0, s, |octets| {
+                P::UserServiceInformation(self::UserServiceInformation { octets })
             }),
-            (code::USER_TO_USER_INFORMATION, _) => {
-                sink.put(P::UserToUserInformation(OctetString { octets: octets() }))
-            }
-            (code::CONNECTED_NUMBER, &[a, b, ..]) => {
-                sink.put(P::ConnectedNumber(Number::from_span(a, b, s.skip(2))))
-            }
+            (code::USER_TO_USER_INFORMATION, _) => with_octets(sink, 0, s, |octets| {
+                P::UserToUserInformation(OctetString { octets })
+            }),
+            (code::CONNECTED_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::ConnectedNumber(Number::from_parts(a, b, o))
+            }),
             (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
                 sink.put(P::SuspendResumeIndicators(self::SuspendResumeIndicators(a)))
             }
             (code::EVENT_INFORMATION, &[a]) => {
                 sink.put(P::EventInformation(self::EventInformation(a)))
             }
-            (code::CIRCUIT_STATE_INDICATOR, _) => {
-                sink.put(P::CircuitStateIndicator(OctetString { octets: octets() }))
-            }
+            (code::CIRCUIT_STATE_INDICATOR, _) => with_octets(sink, 0, s, |octets| {
+                P::CircuitStateIndicator(OctetString { octets })
+            }),
             (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => sink.put(P::AutomaticCongestionLevel {
                 value: CongestionLevel::from_code(a),
             }),
             (code::ORIGINAL_CALLED_NUMBER, &[a, b, ..]) => {
-                sink.put(P::OriginalCalledNumber(Number::from_span(a, b, s.skip(2))))
+                with_octets(sink, a >> 7, s.skip(2), |o| {
+                    P::OriginalCalledNumber(Number::from_parts(a, b, o))
+                })
             }
             (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => sink.put(
                 P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a)),
             ),
-            (code::USER_SERVICE_INFORMATION_PRIME, _) => sink.put({
-                P::UserServiceInformationPrime(self::UserServiceInformation { octets: octets() })
+            (code::USER_SERVICE_INFORMATION_PRIME, _) => with_octets(sink, 0, s, |octets| {
+                P::UserServiceInformationPrime(self::UserServiceInformation { octets })
             }),
             (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => sink.put(P::PropagationDelayCounter {
                 milliseconds: u16::from_be_bytes([a, b]),
@@ -523,20 +547,17 @@ impl Parameter {
                     value: TransmissionMedium::from_code(a),
                 })
             }
-            (code::LOCATION_NUMBER, &[a, b, ..]) => {
-                sink.put(P::LocationNumber(Number::from_span(a, b, s.skip(2))))
-            }
-            (code::GENERIC_NUMBER, &[q, a, b, ..]) => sink.put({
+            (code::LOCATION_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::LocationNumber(Number::from_parts(a, b, o))
+            }),
+            (code::GENERIC_NUMBER, &[q, a, b, ..]) => with_octets(sink, a >> 7, s.skip(3), |o| {
                 P::GenericNumber(self::GenericNumber {
                     number_qualifier: NumberQualifier::from_code(q),
-                    number: Number::from_span(a, b, s.skip(3)),
+                    number: Number::from_parts(a, b, o),
                 })
             }),
-            _ => sink.put({
-                P::Unknown(UnknownParameter {
-                    code: c,
-                    value: octets(),
-                })
+            _ => with_octets(sink, 0, s, |value| {
+                P::Unknown(UnknownParameter { code: c, value })
             }),
         }
     }
