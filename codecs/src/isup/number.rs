@@ -20,7 +20,7 @@ use std::hash::{Hash, Hasher};
 /// than its octets.
 #[derive(Clone, Default)]
 pub struct Digits {
-    octets: Octets,
+    pub(crate) octets: Octets,
 }
 
 impl Digits {

@@ -88,6 +88,20 @@ impl Octets {
         }
     }
 
+    /// Replaces the octets by a copy of `s`, in place: the copy of a short value is made of
+    /// stores of a few sizes, and building it where it stays spares a copy of it whose wide
+    /// loads would wait for those stores.
+    #[inline(always)]
+    pub(crate) fn fill(&mut self, s: &[u8]) {
+        match &mut self.0 {
+            Repr::Inline { len, buf, .. } if s.len() <= INLINE => {
+                copy_small(buf, s);
+                *len = s.len() as u8;
+            }
+            _ => *self = Self::tagged(self.tag(), s),
+        }
+    }
+
     /// The spare octet (see the module documentation); 0 unless set.
     #[inline(always)]
     pub(crate) fn tag(&self) -> u8 {
@@ -251,11 +265,19 @@ impl Serialize for Octets {
     }
 }
 
-/// A copy of `s` (at most [`INLINE`] octets, the rest is cut off) padded with zeros, made of
+/// A copy of `s` (at most [`INLINE`] octets, the rest is cut off) padded with zeros.
+#[inline(always)]
+fn small_copy(s: &[u8]) -> [u8; INLINE] {
+    let mut buf = [0u8; INLINE];
+    copy_small(&mut buf, s);
+    buf
+}
+
+/// Copies `s` (at most [`INLINE`] octets, the rest is cut off) to the start of `buf` with
 /// fixed-size copies: two overlapping copies of a power-of-two size cover every length from it
 /// to its double.
 #[inline(always)]
-fn small_copy(s: &[u8]) -> [u8; INLINE] {
+fn copy_small(buf: &mut [u8; INLINE], s: &[u8]) {
     fn two<const N: usize>(buf: &mut [u8; INLINE], s: &[u8]) {
         let n = s.len();
         if let (Some(d), Some(h)) = (buf.first_chunk_mut::<N>(), s.first_chunk::<N>()) {
@@ -269,7 +291,6 @@ fn small_copy(s: &[u8]) -> [u8; INLINE] {
             *d = *t;
         }
     }
-    let mut buf = [0u8; INLINE];
     match s.len() {
         0 => {}
         1..=3 => {
@@ -280,12 +301,11 @@ fn small_copy(s: &[u8]) -> [u8; INLINE] {
                 }
             }
         }
-        4..=7 => two::<4>(&mut buf, s),
-        8..=15 => two::<8>(&mut buf, s),
-        16..=INLINE => two::<16>(&mut buf, s),
-        _ => two::<16>(&mut buf, s.get(..INLINE).unwrap_or(s)),
+        4..=7 => two::<4>(buf, s),
+        8..=15 => two::<8>(buf, s),
+        16..=INLINE => two::<16>(buf, s),
+        _ => two::<16>(buf, s.get(..INLINE).unwrap_or(s)),
     }
-    buf
 }
 
 #[cfg(test)]

@@ -212,6 +212,9 @@ fn with_octets<S: Sink>(
 ) -> S::Out {
     match Octets::block_span(tag, s) {
         Some(octets) => sink.put(build(octets)),
+        None if s.len() <= Octets::INLINE => {
+            sink.put_filled(build(Octets::tagged(tag, &[])), s.value())
+        }
         None => sink.put(build(Octets::tagged(tag, s.value()))),
     }
 }
@@ -222,6 +225,9 @@ fn with_octets<S: Sink>(
 pub(crate) trait Sink {
     type Out;
     fn put(self, p: Parameter) -> Self::Out;
+    /// `put`, then the octets of the parameter put (see [`Parameter::octets_mut`]) filled in
+    /// place with `octets` (see [`Octets::fill`]).
+    fn put_filled(self, p: Parameter, octets: &[u8]) -> Self::Out;
 }
 
 /// The parameter itself.
@@ -231,6 +237,13 @@ impl Sink for Itself {
     type Out = Parameter;
     #[inline(always)]
     fn put(self, p: Parameter) -> Parameter {
+        p
+    }
+    #[inline(always)]
+    fn put_filled(self, mut p: Parameter, octets: &[u8]) -> Parameter {
+        if let Some(o) = p.octets_mut() {
+            o.fill(octets);
+        }
         p
     }
 }
@@ -249,6 +262,13 @@ impl Sink for Uninit<'_> {
     #[inline(always)]
     fn put(self, p: Parameter) -> Written {
         self.0.write(p);
+        Written(())
+    }
+    #[inline(always)]
+    fn put_filled(self, p: Parameter, octets: &[u8]) -> Written {
+        if let Some(o) = self.0.write(p).octets_mut() {
+            o.fill(octets);
+        }
         Written(())
     }
 }
@@ -614,6 +634,49 @@ impl Parameter {
             Unknown(u) => u.value.write(w),
         }
         Ok(())
+    }
+
+    /// The octets a parameter holds (at most one [`Octets`] each), for changes in place.
+    #[inline(always)]
+    pub(crate) fn octets_mut(&mut self) -> Option<&mut Octets> {
+        use Parameter::*;
+        match self {
+            AccessTransport(v) | UserToUserInformation(v) | CircuitStateIndicator(v) => {
+                Some(&mut v.octets)
+            }
+            CalledPartyNumber(n) | RedirectionNumber(n) => Some(&mut n.digits.octets),
+            CallingPartyNumber(n) => Some(&mut n.digits.octets),
+            RedirectingNumber(n) | OriginalCalledNumber(n) => Some(&mut n.digits.octets),
+            ConnectedNumber(n) => Some(&mut n.digits.octets),
+            LocationNumber(n) => Some(&mut n.digits.octets),
+            GenericNumber(n) => Some(&mut n.number.digits.octets),
+            SubsequentNumber(n) => Some(&mut n.digits.octets),
+            CauseIndicators(v) => Some(&mut v.diagnostics),
+            RangeAndStatus(v) => Some(&mut v.status),
+            UserServiceInformation(v) | UserServiceInformationPrime(v) => Some(&mut v.octets),
+            Unknown(u) => Some(&mut u.value),
+            CallReference(_)
+            | TransmissionMediumRequirement { .. }
+            | NatureOfConnectionIndicators(_)
+            | ForwardCallIndicators(_)
+            | OptionalForwardCallIndicators(_)
+            | CallingPartysCategory { .. }
+            | InformationRequestIndicators(_)
+            | InformationIndicators(_)
+            | ContinuityIndicators(_)
+            | BackwardCallIndicators(_)
+            | RedirectionInformation(_)
+            | CircuitGroupSupervisionMessageType(_)
+            | FacilityIndicator { .. }
+            | SuspendResumeIndicators(_)
+            | EventInformation(_)
+            | AutomaticCongestionLevel { .. }
+            | OptionalBackwardCallIndicators(_)
+            | PropagationDelayCounter { .. }
+            | TransmissionMediumUsed { .. }
+            | HopCounter(_)
+            | TransmissionMediumRequirementPrime { .. } => None,
+        }
     }
 
     /// The parameter's name as in JSON (`called_party_number`), or `unknown`.
