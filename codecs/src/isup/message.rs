@@ -23,9 +23,12 @@
 //! decode < 150 ns, encode < 100 ns):
 //! - Decoding reads each value together with the rest of the message after it, so that a short
 //!   value is copied into its [`Octets`] as one block of fixed size (no copy of variable length,
-//!   no call). Each match arm of the parameter decoder writes its parameter straight into the
-//!   first free slot of the list (`Vec::push` would build it on the stack and copy its 48
-//!   octets through a call). The list gets a capacity guessed from the message's length.
+//!   no call); a short value near the end of the message is copied in place, into the
+//!   parameter already in the list. Each match arm of the parameter decoder writes its
+//!   parameter straight into the first free slot of the list (`Vec::push` would build it on the
+//!   stack and copy its 48 octets through a call). No value goes through a temporary that is
+//!   stored in small pieces and read back in wide ones (such loads wait for the stores). The
+//!   list gets a capacity guessed from the message's length.
 //! - Encoding is one pass through a cursor over zeroed room in the output: one dispatch per
 //!   parameter, fixed-size block copies of inline octets, length indicators and pointers filled
 //!   in behind; no capacity check or call per octet. When the room guessed is too small, the
@@ -304,9 +307,10 @@ impl Fill {
         let len = self.parameters.len();
         if let Some(slot) = self.parameters.spare_capacity_mut().first_mut() {
             let _: Written = Parameter::decode_span(self.variant, code, value, Uninit(slot));
-            // SAFETY: `decode_span` returned the `Written` that only `Uninit::put` makes, so
-            // the slot, the first of the spare capacity (index `len`, below the capacity since
-            // the slot exists), now holds a parameter; the `len` before it already did.
+            // SAFETY: `decode_span` returned the `Written` that only `Uninit`'s `put` and
+            // `put_filled` make, both after writing the slot: the slot, the first of the spare
+            // capacity (index `len`, below the capacity since the slot exists), now holds a
+            // parameter; the `len` before it already did.
             unsafe { self.parameters.set_len(len + 1) };
         }
     }

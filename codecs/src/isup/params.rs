@@ -199,10 +199,11 @@ impl Serialize for UnknownParameter {
 }
 
 /// Puts into `sink` the parameter that `build` makes around a copy of the value `s`, with
-/// `tag` in the copy's spare octet. The copy is made one of two ways (see [`Octets`]): a block
-/// copy, or a short one near the end of the message. `build` is called in each, so that the
-/// parameter of either way is built straight where the sink puts it: merging the two ways'
-/// octets first would make a temporary of them.
+/// `tag` in the copy's spare octet. The copy is made one of three ways (see [`Octets`]): a
+/// block copy; a short value near the end of the message copied in place, into the parameter
+/// already put; a long value to the heap. `build` is called in each, so that the parameter of
+/// any way is built straight where the sink puts it: merging the ways' octets first would make
+/// a temporary of them.
 #[inline(always)]
 fn with_octets<S: Sink>(
     sink: S,
@@ -220,8 +221,8 @@ fn with_octets<S: Sink>(
 }
 
 /// Where [`Parameter::decode_span`] puts the parameter it decodes: each match arm puts the
-/// value it builds, exactly once (`put` takes the sink by value, and `decode_span` can only
-/// get the `Out` it returns from `put`).
+/// value it builds, exactly once (`put` and `put_filled` take the sink by value, and
+/// `decode_span` can only get the `Out` it returns from one of them).
 pub(crate) trait Sink {
     type Out;
     fn put(self, p: Parameter) -> Self::Out;
@@ -254,7 +255,8 @@ impl Sink for Itself {
 /// and the copy's wide loads wait on the narrow stores that built it.
 pub(crate) struct Uninit<'a>(pub(crate) &'a mut MaybeUninit<Parameter>);
 
-/// Proof that a parameter was written to an [`Uninit`]: only [`Uninit::put`] makes one.
+/// Proof that a parameter was written to an [`Uninit`]: only its `put` and `put_filled` make
+/// one.
 pub(crate) struct Written(());
 
 impl Sink for Uninit<'_> {
