@@ -16,6 +16,9 @@
 //! never a panic. Every decoder of a format that SIP-T carries end to end keeps what it does
 //! not know as raw octets, so that `encode(decode(x)) == x`.
 
+#[macro_use]
+mod macros;
+
 pub mod g711;
 pub mod hdlc;
 pub mod isup;

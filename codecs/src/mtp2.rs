@@ -15,7 +15,8 @@
 //! the [`crate::hdlc::Deframer`] yields, or what a `frames` link reads once
 //! [`crate::hdlc::frames::payload`] has dropped the 2 FCS octets.
 
-use crate::mtp3::{self, check_bits, code_enum, serialize_hex};
+use crate::mtp3::{self, check_bits};
+use crate::wire::serialize_hex;
 use crate::wire::{DecodeError, EncodeError, Reader};
 use serde::Serialize;
 

@@ -348,7 +348,7 @@ pub struct Frame {
     pub address: Address,
     pub control: Control,
     /// The information field (I, UI, FRMR, XID frames; kept for any frame that has one).
-    #[serde(serialize_with = "crate::q931::ser_hex")]
+    #[serde(serialize_with = "crate::wire::serialize_hex")]
     pub information: Vec<u8>,
 }
 

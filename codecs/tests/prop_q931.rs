@@ -319,7 +319,7 @@ pub mod strategies {
             .prop_map(|(pd, call_reference, t, ies)| Message {
                 protocol_discriminator: pd,
                 call_reference,
-                message_type: MessageType::from_u8(t),
+                message_type: MessageType::from_code(t),
                 information_elements: ies,
             })
     }

@@ -232,22 +232,22 @@ fn message(x: &mut Expect, m: &Message) {
         x.add("q931.call_ref_flag", u8::from(m.call_reference.flag));
         let n = usize::from(m.call_reference.length);
         let bytes = m.call_reference.value.to_be_bytes();
-        x.add("q931.call_ref", sipt_codecs::q931::hex(&bytes[4 - n..]));
+        x.add("q931.call_ref", sipt_codecs::wire::hex(&bytes[4 - n..]));
     }
-    x.add("q931.message_type", m.message_type.to_u8());
+    x.add("q931.message_type", m.message_type.code());
     for ie in &m.information_elements {
         match ie {
             E::BearerCapability(bc) => {
                 x.add(
                     "q931.information_transfer_capability",
-                    bc.information_transfer_capability.to_u8(),
+                    bc.information_transfer_capability.code(),
                 );
                 if let Some(l1) = bc.user_information_layer_1_protocol {
-                    x.add("q931.uil1", l1.to_u8());
+                    x.add("q931.uil1", l1.code());
                 }
             }
             E::ChannelIdentification(c) => {
-                x.add("q931.channel.interface_type", c.interface_type.to_u8());
+                x.add("q931.channel.interface_type", c.interface_type.code());
                 x.add("q931.channel.exclusive", u8::from(c.exclusive));
                 if let Some(ChannelList::Numbers(ns)) = c.channel.as_ref().map(|s| &s.channels) {
                     for n in ns {
@@ -256,26 +256,26 @@ fn message(x: &mut Expect, m: &Message) {
                 }
             }
             E::ProgressIndicator(p) => {
-                x.add("q931.progress_indicator.location", p.location.to_u8());
+                x.add("q931.progress_indicator.location", p.location.code());
                 x.add(
                     "q931.progress_indicator.description",
-                    p.progress_description.to_u8(),
+                    p.progress_description.code(),
                 );
             }
             E::CalledPartyNumber(n)
             | E::CallingPartyNumber(n)
             | E::ConnectedNumber(n)
             | E::RedirectingNumber(n) => {
-                x.add("q931.number_type", n.type_of_number.to_u8());
-                x.add("q931.numbering_plan", n.numbering_plan.to_u8());
+                x.add("q931.number_type", n.type_of_number.code());
+                x.add("q931.numbering_plan", n.numbering_plan.code());
                 if let Some(p) = n.presentation {
-                    x.add("q931.presentation_ind", p.to_u8());
+                    x.add("q931.presentation_ind", p.code());
                 }
                 if let Some(s) = n.screening {
-                    x.add("q931.screening_ind", s.to_u8());
+                    x.add("q931.screening_ind", s.code());
                 }
                 if let Some(r) = n.reason_for_redirection {
-                    x.add("q931.extension.reason", r.to_u8());
+                    x.add("q931.extension.reason", r.code());
                 }
                 let field = match ie {
                     E::CalledPartyNumber(_) => "q931.called_party_number.digits",
@@ -288,14 +288,14 @@ fn message(x: &mut Expect, m: &Message) {
                 }
             }
             E::Cause(c) => {
-                x.add("q931.cause_location", c.location.to_u8());
-                x.add("q931.cause_value", c.cause_value.to_u8());
+                x.add("q931.cause_location", c.location.code());
+                x.add("q931.cause_value", c.cause_value.code());
             }
             E::Display(d) => x.add("q931.display_information", d.text()),
-            E::RestartIndicator { class } => x.add("q931.restart_indicator", class.to_u8()),
+            E::RestartIndicator { class } => x.add("q931.restart_indicator", class.code()),
             E::NotificationIndicator {
                 notification_description,
-            } => x.add("q932.nd", notification_description.to_u8()),
+            } => x.add("q932.nd", notification_description.code()),
             E::Facility(f) => {
                 x.add("q932.pp", f.octets()[0] & 0x1f);
                 let c = f.contents().expect("our facilities decode");
@@ -308,15 +308,15 @@ fn message(x: &mut Expect, m: &Message) {
                     match &inv.argument {
                         Some(Argument::Name(a)) => name(x, &a.name),
                         Some(Argument::DivertingLegInformation1(a)) => {
-                            x.add("qsig.cf.diversionReason", a.diversion_reason.to_u8());
-                            x.add("qsig.cf.subscriptionOption", a.subscription_option.to_u8());
+                            x.add("qsig.cf.diversionReason", a.diversion_reason.code());
+                            x.add("qsig.cf.subscriptionOption", a.subscription_option.code());
                             party(x, &a.nominated_nr);
                         }
                         Some(Argument::DivertingLegInformation2(a)) => {
                             x.add("qsig.cf.diversionCounter", a.diversion_counter);
-                            x.add("qsig.cf.diversionReason", a.diversion_reason.to_u8());
+                            x.add("qsig.cf.diversionReason", a.diversion_reason.code());
                             if let Some(r) = a.original_diversion_reason {
-                                x.add("qsig.cf.originalDiversionReason", r.to_u8());
+                                x.add("qsig.cf.originalDiversionReason", r.code());
                             }
                             for p in [&a.diverting_nr, &a.original_called_nr]
                                 .into_iter()
@@ -394,7 +394,7 @@ fn compare_with(
                 failures.push(format!(
                     "frame {} ({}): {f}: ours {want:?}, tshark {got:?}",
                     i + 1,
-                    sipt_codecs::q931::hex(&frame.to_bytes().unwrap())
+                    sipt_codecs::wire::hex(&frame.to_bytes().unwrap())
                 ));
             }
         }

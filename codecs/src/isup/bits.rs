@@ -3,6 +3,7 @@
 //! the second octet is bit 15.
 
 use super::codes::*;
+use crate::wire::CodeTable;
 
 /// A value that fits a bit field: a flag, a number or a code.
 pub trait Field: Copy {
@@ -18,6 +19,18 @@ impl Field for bool {
     #[inline]
     fn to_bits(self) -> u8 {
         u8::from(self)
+    }
+}
+
+/// A code table value in a bit field: its code.
+impl<T: CodeTable> Field for T {
+    #[inline]
+    fn from_bits(v: u8) -> Self {
+        T::from(v)
+    }
+    #[inline]
+    fn to_bits(self) -> u8 {
+        self.into()
     }
 }
 

@@ -5,7 +5,7 @@
 use super::bits::{CauseOctet1, CauseOctet2};
 use super::codes::*;
 use super::octets::Octets;
-use crate::wire::EncodeError;
+use crate::wire::{append_with, EncodeError, Writer, SLACK};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -55,37 +55,46 @@ impl CauseIndicators {
     /// Decodes a parameter value; `None` when it is too short for its octets.
     #[inline]
     pub fn decode(value: &[u8]) -> Option<Self> {
-        let (&o1, rest) = value.split_first()?;
-        let octet1 = CauseOctet1(o1);
-        let (recommendation, rest) = if octet1.extension() {
-            (None, rest)
-        } else {
-            let (&r, rest) = rest.split_first()?;
-            (Some(r), rest)
-        };
-        let (&o2, diagnostics) = rest.split_first()?;
+        let (octet1, recommendation, octet2, header) = Self::header(value)?;
         Some(CauseIndicators {
             octet1,
             recommendation,
-            octet2: CauseOctet2(o2),
-            diagnostics: Octets::from_slice(diagnostics),
+            octet2,
+            diagnostics: Octets::from_slice(value.get(header..).unwrap_or_default()),
         })
     }
 
+    /// Octets 1, 1a and 2, and how many octets they take before the diagnostics; `None` when
+    /// the value is too short for them.
+    #[inline(always)]
+    pub(crate) fn header(value: &[u8]) -> Option<(CauseOctet1, Option<u8>, CauseOctet2, usize)> {
+        match *value {
+            [o1, o2, ..] if o1 & 0x80 != 0 => Some((CauseOctet1(o1), None, CauseOctet2(o2), 2)),
+            [o1, r, o2, ..] => Some((CauseOctet1(o1), Some(r), CauseOctet2(o2), 3)),
+            _ => None,
+        }
+    }
+
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        if self.octet1.extension() == self.recommendation.is_some() {
-            // the decoder would read octet 1a from another octet than the one written
-            return Err(EncodeError::OutOfRange {
-                field: "cause indicators octet 1 extension bit (octet 1a present iff 0)",
-                value: u32::from(self.octet1.0),
-            });
+        append_with(out, 3 + Octets::INLINE + SLACK, |buf| {
+            Writer::fill(buf, |w| self.write(w))
+        })
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        match (self.octet1.extension(), self.recommendation) {
+            (true, None) => w.array([self.octet1.0, self.octet2.0]),
+            (false, Some(r)) => w.array([self.octet1.0, r, self.octet2.0]),
+            _ => {
+                // the decoder would read octet 1a from another octet than the one written
+                return Err(EncodeError::OutOfRange {
+                    field: "cause indicators octet 1 extension bit (octet 1a present iff 0)",
+                    value: u32::from(self.octet1.0),
+                });
+            }
         }
-        out.push(self.octet1.0);
-        if let Some(r) = self.recommendation {
-            out.push(r);
-        }
-        out.push(self.octet2.0);
-        out.extend_from_slice(&self.diagnostics);
+        self.diagnostics.write(w);
         Ok(())
     }
 }

@@ -618,7 +618,7 @@ mod tests {
             "254"
         );
         assert_eq!(CauseValue::UserBusy.code(), 17);
-        for v in CauseValue::NAMED {
+        for v in CauseValue::ALL {
             assert!(v.name().is_some());
         }
     }

@@ -9,17 +9,18 @@
 use super::bits::*;
 use super::codes::*;
 use super::octets::Octets;
-use crate::wire::EncodeError;
+use crate::wire::{append_with, EncodeError, Writer};
 use serde::{Serialize, Serializer};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// Address signals (Q.763 3.9 e, f), two per octet, the first in bits 4-1; with an odd number of
-/// signals the last octet's bits 8-5 are the filler.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// signals the last octet's bits 8-5 are the filler. The odd/even indicator (bit H of the octet
+/// before the indicators) is kept in the tag of the octets, so that a `Digits` is no larger
+/// than its octets.
+#[derive(Clone, Default)]
 pub struct Digits {
-    /// The odd/even indicator (bit H of the octet before the indicators): true = odd.
-    odd: bool,
-    octets: Octets,
+    pub(crate) octets: Octets,
 }
 
 impl Digits {
@@ -27,8 +28,7 @@ impl Digits {
     #[inline(always)]
     pub fn from_octets(odd: bool, octets: &[u8]) -> Self {
         Digits {
-            odd,
-            octets: Octets::from_slice(octets),
+            octets: Octets::tagged(u8::from(odd), octets),
         }
     }
 
@@ -50,12 +50,14 @@ impl Digits {
         if let Some(lo) = pending {
             octets.push(lo);
         }
-        Ok(Digits { odd, octets })
+        octets.set_tag(u8::from(odd));
+        Ok(Digits { octets })
     }
 
     /// The odd/even indicator: true when the number of address signals is odd.
+    #[inline(always)]
     pub fn is_odd(&self) -> bool {
-        self.odd
+        self.octets.tag() != 0
     }
 
     /// The address signal octets as on the wire.
@@ -66,7 +68,7 @@ impl Digits {
     /// The number of address signals.
     pub fn len(&self) -> usize {
         let n = 2 * self.octets.len();
-        if self.odd && n > 0 {
+        if self.is_odd() && n > 0 {
             n - 1
         } else {
             n
@@ -85,7 +87,7 @@ impl Digits {
 
     /// The filler nibble (bits 8-5 of the last octet) of an odd number of signals.
     pub fn filler(&self) -> Option<u8> {
-        if self.odd {
+        if self.is_odd() {
             self.octets.last().map(|o| o >> 4)
         } else {
             None
@@ -94,11 +96,35 @@ impl Digits {
 
     /// Sets the filler of an odd number of signals (normally 0).
     pub fn set_filler(&mut self, filler: u8) {
-        if self.odd {
+        if self.is_odd() {
             if let Some(last) = self.octets.last_mut() {
                 *last = (*last & 0x0f) | (filler << 4);
             }
         }
+    }
+}
+
+impl PartialEq for Digits {
+    fn eq(&self, other: &Self) -> bool {
+        self.is_odd() == other.is_odd() && self.octets == other.octets
+    }
+}
+
+impl Eq for Digits {}
+
+impl Hash for Digits {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.is_odd().hash(state);
+        self.octets.hash(state);
+    }
+}
+
+impl fmt::Debug for Digits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Digits")
+            .field("odd", &self.is_odd())
+            .field("octets", &self.octets)
+            .finish()
     }
 }
 
@@ -120,6 +146,9 @@ impl Serialize for Digits {
         s.collect_str(self)
     }
 }
+
+/// Room first given to the encoding of one value: enough for any value kept inline.
+const SMALL: usize = 8 + Octets::INLINE + crate::wire::SLACK;
 
 /// A number parameter: nature of address, an indicator octet `I` whose fields depend on the
 /// parameter, and address signals.
@@ -235,15 +264,30 @@ impl<I: NumberIndicators> Number<I> {
         }
     }
 
+    /// A number from octet 1, octet 2 and the address signals, whose tag is the odd/even
+    /// indicator of octet 1.
+    #[inline(always)]
+    pub(crate) fn from_parts(o1: u8, o2: u8, signals: Octets) -> Self {
+        Number {
+            nature_of_address: NatureOfAddress::from_code(o1 & 0x7f),
+            indicators: I::from_octet(o2),
+            digits: Digits { octets: signals },
+        }
+    }
+
     /// Octet 1: odd/even indicator and nature of address.
     pub fn octet1(&self) -> Result<u8, EncodeError> {
-        odd_even_octet(self.digits.odd, self.nature_of_address)
+        odd_even_octet(self.digits.is_odd(), self.nature_of_address)
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        out.push(self.octet1()?);
-        out.push(self.indicators.octet());
-        out.extend_from_slice(self.digits.octets());
+        append_with(out, SMALL, |buf| Writer::fill(buf, |w| self.write(w)))
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.array([self.octet1()?, self.indicators.octet()]);
+        self.digits.octets.write(w);
         Ok(())
     }
 
@@ -253,6 +297,7 @@ impl<I: NumberIndicators> Number<I> {
     }
 }
 
+#[inline(always)]
 fn odd_even_octet(odd: bool, noa: NatureOfAddress) -> Result<u8, EncodeError> {
     let code = noa.code();
     if code > 0x7f {
@@ -284,8 +329,13 @@ impl GenericNumber {
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        out.push(self.number_qualifier.code());
-        self.number.encode(out)
+        append_with(out, SMALL, |buf| Writer::fill(buf, |w| self.write(w)))
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.u8(self.number_qualifier.code());
+        self.number.write(w)
     }
 }
 
@@ -321,15 +371,29 @@ impl SubsequentNumber {
         }
     }
 
+    /// From octet 1 and the address signals, whose tag is the odd/even indicator of octet 1.
+    #[inline(always)]
+    pub(crate) fn from_parts(o1: u8, signals: Octets) -> Self {
+        SubsequentNumber {
+            spare: o1 & 0x7f,
+            digits: Digits { octets: signals },
+        }
+    }
+
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        append_with(out, SMALL, |buf| Writer::fill(buf, |w| self.write(w)))
+    }
+
+    #[inline(always)]
+    pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         if self.spare > 0x7f {
             return Err(EncodeError::OutOfRange {
                 field: "subsequent number spare bits",
                 value: u32::from(self.spare),
             });
         }
-        out.push((u8::from(self.digits.odd) << 7) | self.spare);
-        out.extend_from_slice(self.digits.octets());
+        w.u8((u8::from(self.digits.is_odd()) << 7) | self.spare);
+        self.digits.octets.write(w);
         Ok(())
     }
 }

@@ -8,9 +8,10 @@ use super::codes::{self, code, *};
 use super::number::*;
 use super::octets::Octets;
 use super::Variant;
-use crate::wire::EncodeError;
+use crate::wire::{append_with, EncodeError, Span, Writer, SLACK};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use std::mem::MaybeUninit;
 
 /// Call reference (Q.763 3.8): call identity, then the signalling point code (14 bits, least
 /// significant octet first) and 2 spare bits.
@@ -37,7 +38,8 @@ impl CallReference {
         }
     }
 
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    #[inline(always)]
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         if self.call_identity > 0x00ff_ffff {
             return Err(out_of_range("call identity", self.call_identity));
         }
@@ -55,7 +57,7 @@ impl CallReference {
         }
         let id = self.call_identity.to_be_bytes();
         let pc = (self.signalling_point_code | (u16::from(self.spare) << 14)).to_le_bytes();
-        out.extend_from_slice(&[id[1], id[2], id[3], pc[0], pc[1]]);
+        w.array([id[1], id[2], id[3], pc[0], pc[1]]);
         Ok(())
     }
 }
@@ -196,91 +198,181 @@ impl Serialize for UnknownParameter {
     }
 }
 
+/// Puts into `sink` the parameter that `build` makes around a copy of the value `s`, with
+/// `tag` in the copy's spare octet. The copy is made one of three ways (see [`Octets`]): a
+/// block copy; a short value near the end of the message copied in place, into the parameter
+/// already put; a long value to the heap. `build` is called in each, so that the parameter of
+/// any way is built straight where the sink puts it: merging the ways' octets first would make
+/// a temporary of them.
+#[inline(always)]
+fn with_octets<S: Sink>(
+    sink: S,
+    tag: u8,
+    s: Span<'_>,
+    build: impl FnOnce(Octets) -> Parameter,
+) -> S::Out {
+    match Octets::block_span(tag, s) {
+        Some(octets) => sink.put(build(octets)),
+        None if s.len() <= Octets::INLINE => {
+            sink.put_filled(build(Octets::tagged(tag, &[])), s.value())
+        }
+        None => sink.put(build(Octets::tagged(tag, s.value()))),
+    }
+}
+
+/// Where [`Parameter::decode_span`] puts the parameter it decodes: each match arm puts the
+/// value it builds, exactly once (`put` and `put_filled` take the sink by value, and
+/// `decode_span` can only get the `Out` it returns from one of them).
+pub(crate) trait Sink {
+    type Out;
+    fn put(self, p: Parameter) -> Self::Out;
+    /// `put`, then the octets of the parameter put (see [`Parameter::octets_mut`]) filled in
+    /// place with `octets` (see [`Octets::fill`]).
+    fn put_filled(self, p: Parameter, octets: &[u8]) -> Self::Out;
+}
+
+/// The parameter itself.
+pub(crate) struct Itself;
+
+impl Sink for Itself {
+    type Out = Parameter;
+    #[inline(always)]
+    fn put(self, p: Parameter) -> Parameter {
+        p
+    }
+    #[inline(always)]
+    fn put_filled(self, mut p: Parameter, octets: &[u8]) -> Parameter {
+        if let Some(o) = p.octets_mut() {
+            o.fill(octets);
+        }
+        p
+    }
+}
+
+/// Room for one parameter at the end of a message's parameter list (the first of its spare
+/// capacity). Putting a parameter there builds it straight into the list: `Vec::push` builds
+/// it on the stack first, then copies its 48 octets over through a call that is not inlined,
+/// and the copy's wide loads wait on the narrow stores that built it.
+pub(crate) struct Uninit<'a>(pub(crate) &'a mut MaybeUninit<Parameter>);
+
+/// Proof that a parameter was written to an [`Uninit`]: only its `put` and `put_filled` make
+/// one.
+pub(crate) struct Written(());
+
+impl Sink for Uninit<'_> {
+    type Out = Written;
+    #[inline(always)]
+    fn put(self, p: Parameter) -> Written {
+        self.0.write(p);
+        Written(())
+    }
+    #[inline(always)]
+    fn put_filled(self, p: Parameter, octets: &[u8]) -> Written {
+        if let Some(o) = self.0.write(p).octets_mut() {
+            o.fill(octets);
+        }
+        Written(())
+    }
+}
+
 /// One parameter. JSON: an object whose `name` is the parameter's name in snake case, with the
 /// fields of its value beside it.
+///
+/// The discriminant of each typed variant is its parameter code (that of
+/// [`Parameter::Unknown`], which keeps its code inside, is 0), so that [`Parameter::code`] reads
+/// one octet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "name", rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Parameter {
     /// Q.763 3.8
-    CallReference(CallReference),
+    CallReference(CallReference) = code::CALL_REFERENCE,
     /// Q.763 3.54
-    TransmissionMediumRequirement { value: TransmissionMedium },
+    TransmissionMediumRequirement { value: TransmissionMedium } =
+        code::TRANSMISSION_MEDIUM_REQUIREMENT,
     /// Q.763 3.3
-    AccessTransport(OctetString),
+    AccessTransport(OctetString) = code::ACCESS_TRANSPORT,
     /// Q.763 3.9
-    CalledPartyNumber(CalledPartyNumber),
+    CalledPartyNumber(CalledPartyNumber) = code::CALLED_PARTY_NUMBER,
     /// Q.763 3.51
-    SubsequentNumber(SubsequentNumber),
+    SubsequentNumber(SubsequentNumber) = code::SUBSEQUENT_NUMBER,
     /// Q.763 3.35
-    NatureOfConnectionIndicators(NatureOfConnectionIndicators),
+    NatureOfConnectionIndicators(NatureOfConnectionIndicators) =
+        code::NATURE_OF_CONNECTION_INDICATORS,
     /// Q.763 3.23
-    ForwardCallIndicators(ForwardCallIndicators),
+    ForwardCallIndicators(ForwardCallIndicators) = code::FORWARD_CALL_INDICATORS,
     /// Q.763 3.38
-    OptionalForwardCallIndicators(OptionalForwardCallIndicators),
+    OptionalForwardCallIndicators(OptionalForwardCallIndicators) =
+        code::OPTIONAL_FORWARD_CALL_INDICATORS,
     /// Q.763 3.11
-    CallingPartysCategory { value: CallingPartysCategory },
+    CallingPartysCategory { value: CallingPartysCategory } = code::CALLING_PARTYS_CATEGORY,
     /// Q.763 3.10
-    CallingPartyNumber(CallingPartyNumber),
+    CallingPartyNumber(CallingPartyNumber) = code::CALLING_PARTY_NUMBER,
     /// Q.763 3.44
-    RedirectingNumber(RedirectingNumber),
+    RedirectingNumber(RedirectingNumber) = code::REDIRECTING_NUMBER,
     /// Q.763 3.46
-    RedirectionNumber(RedirectionNumber),
+    RedirectionNumber(RedirectionNumber) = code::REDIRECTION_NUMBER,
     /// Q.763 3.29
-    InformationRequestIndicators(InformationRequestIndicators),
+    InformationRequestIndicators(InformationRequestIndicators) =
+        code::INFORMATION_REQUEST_INDICATORS,
     /// Q.763 3.28
-    InformationIndicators(InformationIndicators),
+    InformationIndicators(InformationIndicators) = code::INFORMATION_INDICATORS,
     /// Q.763 3.18
-    ContinuityIndicators(ContinuityIndicators),
+    ContinuityIndicators(ContinuityIndicators) = code::CONTINUITY_INDICATORS,
     /// Q.763 3.5
-    BackwardCallIndicators(BackwardCallIndicators),
+    BackwardCallIndicators(BackwardCallIndicators) = code::BACKWARD_CALL_INDICATORS,
     /// Q.763 3.12
-    CauseIndicators(CauseIndicators),
+    CauseIndicators(CauseIndicators) = code::CAUSE_INDICATORS,
     /// Q.763 3.45
-    RedirectionInformation(RedirectionInformation),
+    RedirectionInformation(RedirectionInformation) = code::REDIRECTION_INFORMATION,
     /// Q.763 3.13
-    CircuitGroupSupervisionMessageType(CircuitGroupSupervisionMessageType),
+    CircuitGroupSupervisionMessageType(CircuitGroupSupervisionMessageType) =
+        code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE,
     /// Q.763 3.43
-    RangeAndStatus(RangeAndStatus),
+    RangeAndStatus(RangeAndStatus) = code::RANGE_AND_STATUS,
     /// Q.763 3.22
-    FacilityIndicator { value: FacilityIndicator },
+    FacilityIndicator { value: FacilityIndicator } = code::FACILITY_INDICATOR,
     /// Q.763 3.57
-    UserServiceInformation(UserServiceInformation),
+    UserServiceInformation(UserServiceInformation) = code::USER_SERVICE_INFORMATION,
     /// Q.763 3.61
-    UserToUserInformation(OctetString),
+    UserToUserInformation(OctetString) = code::USER_TO_USER_INFORMATION,
     /// Q.763 3.16
-    ConnectedNumber(ConnectedNumber),
+    ConnectedNumber(ConnectedNumber) = code::CONNECTED_NUMBER,
     /// Q.763 3.52
-    SuspendResumeIndicators(SuspendResumeIndicators),
+    SuspendResumeIndicators(SuspendResumeIndicators) = code::SUSPEND_RESUME_INDICATORS,
     /// Q.763 3.21
-    EventInformation(EventInformation),
+    EventInformation(EventInformation) = code::EVENT_INFORMATION,
     /// Q.763 3.14
-    CircuitStateIndicator(OctetString),
+    CircuitStateIndicator(OctetString) = code::CIRCUIT_STATE_INDICATOR,
     /// Q.763 3.4
-    AutomaticCongestionLevel { value: CongestionLevel },
+    AutomaticCongestionLevel { value: CongestionLevel } = code::AUTOMATIC_CONGESTION_LEVEL,
     /// Q.763 3.39
-    OriginalCalledNumber(OriginalCalledNumber),
+    OriginalCalledNumber(OriginalCalledNumber) = code::ORIGINAL_CALLED_NUMBER,
     /// Q.763 3.37
-    OptionalBackwardCallIndicators(OptionalBackwardCallIndicators),
+    OptionalBackwardCallIndicators(OptionalBackwardCallIndicators) =
+        code::OPTIONAL_BACKWARD_CALL_INDICATORS,
     /// Q.763 3.58
-    UserServiceInformationPrime(UserServiceInformation),
+    UserServiceInformationPrime(UserServiceInformation) = code::USER_SERVICE_INFORMATION_PRIME,
     /// Q.763 3.42: in milliseconds.
-    PropagationDelayCounter { milliseconds: u16 },
+    PropagationDelayCounter { milliseconds: u16 } = code::PROPAGATION_DELAY_COUNTER,
     /// Q.763 3.56
-    TransmissionMediumUsed { value: TransmissionMedium },
+    TransmissionMediumUsed { value: TransmissionMedium } = code::TRANSMISSION_MEDIUM_USED,
     /// Q.763 3.80
-    HopCounter(HopCounter),
+    HopCounter(HopCounter) = code::HOP_COUNTER,
     /// Q.763 3.55
-    TransmissionMediumRequirementPrime { value: TransmissionMedium },
+    TransmissionMediumRequirementPrime { value: TransmissionMedium } =
+        code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME,
     /// Q.763 3.30
-    LocationNumber(LocationNumber),
+    LocationNumber(LocationNumber) = code::LOCATION_NUMBER,
     /// Q.763 3.26
-    GenericNumber(GenericNumber),
+    GenericNumber(GenericNumber) = code::GENERIC_NUMBER,
     /// Any other parameter, or one whose octets do not fit its typed form.
-    Unknown(UnknownParameter),
+    Unknown(UnknownParameter) = code::END_OF_OPTIONAL_PARAMETERS,
 }
 
 impl Parameter {
     /// The parameter name code (Q.763 Table 5).
+    #[inline(always)]
     pub fn code(&self) -> u8 {
         use Parameter::*;
         match self {
@@ -339,182 +431,254 @@ impl Parameter {
     /// value that does not fit the code's typed form gives [`Parameter::Unknown`].
     #[inline]
     pub fn decode(variant: Variant, code: u8, value: &[u8]) -> Self {
-        let Variant::ItuT92Plus = variant;
-        Self::decode_itu(code, value)
+        Self::decode_span(variant, code, Span::whole(value), Itself)
     }
 
-    // Each arm builds its value in one expression, without intermediate `Option`s of large
-    // values (each would be one more copy of the value).
-    #[inline]
-    fn decode_itu(c: u8, v: &[u8]) -> Self {
+    /// Decodes the parameter `code` with the value `s` and puts it into `sink`. Each arm puts
+    /// the value it builds, so that a push onto the message's parameter list stores the fields
+    /// straight where they go, without a temporary of the whole enum (see also [`with_octets`]).
+    #[inline(always)]
+    pub(crate) fn decode_span<S: Sink>(variant: Variant, c: u8, s: Span<'_>, sink: S) -> S::Out {
+        let Variant::ItuT92Plus = variant;
         use Parameter as P;
-        let unknown = || Parameter::unknown(c, v);
-        match (c, v) {
+        match (c, s.value()) {
             (code::CALL_REFERENCE, &[a, b, cc, d, e]) => {
-                P::CallReference(self::CallReference::from_octets([a, b, cc, d, e]))
+                sink.put(P::CallReference(self::CallReference::from_octets([
+                    a, b, cc, d, e,
+                ])))
             }
-            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => P::TransmissionMediumRequirement {
-                value: TransmissionMedium::from_code(a),
-            },
-            (code::ACCESS_TRANSPORT, _) => P::AccessTransport(OctetString::new(v)),
-            (code::CALLED_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::CalledPartyNumber(Number::from_octets(a, b, rest))
-            }
-            (code::SUBSEQUENT_NUMBER, &[a, ref rest @ ..]) => {
-                P::SubsequentNumber(self::SubsequentNumber::from_octets(a, rest))
-            }
-            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => {
-                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a))
-            }
-            (code::FORWARD_CALL_INDICATORS, &[a, b]) => {
-                P::ForwardCallIndicators(self::ForwardCallIndicators(u16::from_le_bytes([a, b])))
-            }
-            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => {
-                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a))
-            }
-            (code::CALLING_PARTYS_CATEGORY, &[a]) => P::CallingPartysCategory {
-                value: self::CallingPartysCategory::from_code(a),
-            },
-            (code::CALLING_PARTY_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::CallingPartyNumber(Number::from_octets(a, b, rest))
-            }
-            (code::REDIRECTING_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::RedirectingNumber(Number::from_octets(a, b, rest))
-            }
-            (code::REDIRECTION_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::RedirectionNumber(Number::from_octets(a, b, rest))
-            }
-            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => P::InformationRequestIndicators(
-                self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
-            ),
-            (code::INFORMATION_INDICATORS, &[a, b]) => {
-                P::InformationIndicators(self::InformationIndicators(u16::from_le_bytes([a, b])))
-            }
-            (code::CONTINUITY_INDICATORS, &[a]) => {
-                P::ContinuityIndicators(self::ContinuityIndicators(a))
-            }
-            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => {
-                P::BackwardCallIndicators(self::BackwardCallIndicators(u16::from_le_bytes([a, b])))
-            }
-            (code::CAUSE_INDICATORS, _) => {
-                self::CauseIndicators::decode(v).map_or_else(unknown, P::CauseIndicators)
-            }
-            (code::REDIRECTION_INFORMATION, &[a, b]) => {
-                P::RedirectionInformation(self::RedirectionInformation(u16::from_le_bytes([a, b])))
-            }
-            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => {
-                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a))
-            }
-            (code::RANGE_AND_STATUS, &[range, ref status @ ..]) => {
-                P::RangeAndStatus(self::RangeAndStatus {
-                    range,
-                    status: Octets::from_slice(status),
-                })
-            }
-            (code::FACILITY_INDICATOR, &[a]) => P::FacilityIndicator {
-                value: self::FacilityIndicator::from_code(a),
-            },
-            (code::USER_SERVICE_INFORMATION, _) => {
-                P::UserServiceInformation(self::UserServiceInformation {
-                    octets: Octets::from_slice(v),
-                })
-            }
-            (code::USER_TO_USER_INFORMATION, _) => P::UserToUserInformation(OctetString::new(v)),
-            (code::CONNECTED_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::ConnectedNumber(Number::from_octets(a, b, rest))
-            }
-            (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
-                P::SuspendResumeIndicators(self::SuspendResumeIndicators(a))
-            }
-            (code::EVENT_INFORMATION, &[a]) => P::EventInformation(self::EventInformation(a)),
-            (code::CIRCUIT_STATE_INDICATOR, _) => P::CircuitStateIndicator(OctetString::new(v)),
-            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => P::AutomaticCongestionLevel {
-                value: CongestionLevel::from_code(a),
-            },
-            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::OriginalCalledNumber(Number::from_octets(a, b, rest))
-            }
-            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => {
-                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a))
-            }
-            (code::USER_SERVICE_INFORMATION_PRIME, _) => {
-                P::UserServiceInformationPrime(self::UserServiceInformation {
-                    octets: Octets::from_slice(v),
-                })
-            }
-            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => P::PropagationDelayCounter {
-                milliseconds: u16::from_be_bytes([a, b]),
-            },
-            (code::TRANSMISSION_MEDIUM_USED, &[a]) => P::TransmissionMediumUsed {
-                value: TransmissionMedium::from_code(a),
-            },
-            (code::HOP_COUNTER, &[a]) => P::HopCounter(self::HopCounter(a)),
-            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
-                P::TransmissionMediumRequirementPrime {
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT, &[a]) => {
+                sink.put(P::TransmissionMediumRequirement {
                     value: TransmissionMedium::from_code(a),
+                })
+            }
+            (code::ACCESS_TRANSPORT, _) => with_octets(sink, 0, s, |octets| {
+                P::AccessTransport(OctetString { octets })
+            }),
+            (code::CALLED_PARTY_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::CalledPartyNumber(Number::from_parts(a, b, o))
+            }),
+            (code::SUBSEQUENT_NUMBER, &[a, ..]) => with_octets(sink, a >> 7, s.skip(1), |o| {
+                P::SubsequentNumber(self::SubsequentNumber::from_parts(a, o))
+            }),
+            (code::NATURE_OF_CONNECTION_INDICATORS, &[a]) => sink.put(
+                P::NatureOfConnectionIndicators(self::NatureOfConnectionIndicators(a)),
+            ),
+            (code::FORWARD_CALL_INDICATORS, &[a, b]) => sink.put(P::ForwardCallIndicators(
+                self::ForwardCallIndicators(u16::from_le_bytes([a, b])),
+            )),
+            (code::OPTIONAL_FORWARD_CALL_INDICATORS, &[a]) => sink.put(
+                P::OptionalForwardCallIndicators(self::OptionalForwardCallIndicators(a)),
+            ),
+            (code::CALLING_PARTYS_CATEGORY, &[a]) => sink.put(P::CallingPartysCategory {
+                value: self::CallingPartysCategory::from_code(a),
+            }),
+            (code::CALLING_PARTY_NUMBER, &[a, b, ..]) => {
+                with_octets(sink, a >> 7, s.skip(2), |o| {
+                    P::CallingPartyNumber(Number::from_parts(a, b, o))
+                })
+            }
+            (code::REDIRECTING_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::RedirectingNumber(Number::from_parts(a, b, o))
+            }),
+            (code::REDIRECTION_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::RedirectionNumber(Number::from_parts(a, b, o))
+            }),
+            (code::INFORMATION_REQUEST_INDICATORS, &[a, b]) => {
+                sink.put(P::InformationRequestIndicators(
+                    self::InformationRequestIndicators(u16::from_le_bytes([a, b])),
+                ))
+            }
+            (code::INFORMATION_INDICATORS, &[a, b]) => sink.put(P::InformationIndicators(
+                self::InformationIndicators(u16::from_le_bytes([a, b])),
+            )),
+            (code::CONTINUITY_INDICATORS, &[a]) => {
+                sink.put(P::ContinuityIndicators(self::ContinuityIndicators(a)))
+            }
+            (code::BACKWARD_CALL_INDICATORS, &[a, b]) => sink.put(P::BackwardCallIndicators(
+                self::BackwardCallIndicators(u16::from_le_bytes([a, b])),
+            )),
+            (code::CAUSE_INDICATORS, _) => match self::CauseIndicators::header(s.value()) {
+                Some((octet1, recommendation, octet2, len)) => {
+                    with_octets(sink, 0, s.skip(len), |diagnostics| {
+                        P::CauseIndicators(self::CauseIndicators {
+                            octet1,
+                            recommendation,
+                            octet2,
+                            diagnostics,
+                        })
+                    })
                 }
+                None => with_octets(sink, 0, s, |value| {
+                    P::Unknown(UnknownParameter { code: c, value })
+                }),
+            },
+            (code::REDIRECTION_INFORMATION, &[a, b]) => sink.put(P::RedirectionInformation(
+                self::RedirectionInformation(u16::from_le_bytes([a, b])),
+            )),
+            (code::CIRCUIT_GROUP_SUPERVISION_MESSAGE_TYPE, &[a]) => sink.put(
+                P::CircuitGroupSupervisionMessageType(self::CircuitGroupSupervisionMessageType(a)),
+            ),
+            (code::RANGE_AND_STATUS, &[range, ..]) => with_octets(sink, 0, s.skip(1), |status| {
+                P::RangeAndStatus(self::RangeAndStatus { range, status })
+            }),
+            (code::FACILITY_INDICATOR, &[a]) => sink.put(P::FacilityIndicator {
+                value: self::FacilityIndicator::from_code(a),
+            }),
+            (code::USER_SERVICE_INFORMATION, _) => with_octets(sink, 0, s, |octets| {
+                P::UserServiceInformation(self::UserServiceInformation { octets })
+            }),
+            (code::USER_TO_USER_INFORMATION, _) => with_octets(sink, 0, s, |octets| {
+                P::UserToUserInformation(OctetString { octets })
+            }),
+            (code::CONNECTED_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::ConnectedNumber(Number::from_parts(a, b, o))
+            }),
+            (code::SUSPEND_RESUME_INDICATORS, &[a]) => {
+                sink.put(P::SuspendResumeIndicators(self::SuspendResumeIndicators(a)))
             }
-            (code::LOCATION_NUMBER, &[a, b, ref rest @ ..]) => {
-                P::LocationNumber(Number::from_octets(a, b, rest))
+            (code::EVENT_INFORMATION, &[a]) => {
+                sink.put(P::EventInformation(self::EventInformation(a)))
             }
-            (code::GENERIC_NUMBER, &[q, a, b, ref rest @ ..]) => {
+            (code::CIRCUIT_STATE_INDICATOR, _) => with_octets(sink, 0, s, |octets| {
+                P::CircuitStateIndicator(OctetString { octets })
+            }),
+            (code::AUTOMATIC_CONGESTION_LEVEL, &[a]) => sink.put(P::AutomaticCongestionLevel {
+                value: CongestionLevel::from_code(a),
+            }),
+            (code::ORIGINAL_CALLED_NUMBER, &[a, b, ..]) => {
+                with_octets(sink, a >> 7, s.skip(2), |o| {
+                    P::OriginalCalledNumber(Number::from_parts(a, b, o))
+                })
+            }
+            (code::OPTIONAL_BACKWARD_CALL_INDICATORS, &[a]) => sink.put(
+                P::OptionalBackwardCallIndicators(self::OptionalBackwardCallIndicators(a)),
+            ),
+            (code::USER_SERVICE_INFORMATION_PRIME, _) => with_octets(sink, 0, s, |octets| {
+                P::UserServiceInformationPrime(self::UserServiceInformation { octets })
+            }),
+            (code::PROPAGATION_DELAY_COUNTER, &[a, b]) => sink.put(P::PropagationDelayCounter {
+                milliseconds: u16::from_be_bytes([a, b]),
+            }),
+            (code::TRANSMISSION_MEDIUM_USED, &[a]) => sink.put(P::TransmissionMediumUsed {
+                value: TransmissionMedium::from_code(a),
+            }),
+            (code::HOP_COUNTER, &[a]) => sink.put(P::HopCounter(self::HopCounter(a))),
+            (code::TRANSMISSION_MEDIUM_REQUIREMENT_PRIME, &[a]) => {
+                sink.put(P::TransmissionMediumRequirementPrime {
+                    value: TransmissionMedium::from_code(a),
+                })
+            }
+            (code::LOCATION_NUMBER, &[a, b, ..]) => with_octets(sink, a >> 7, s.skip(2), |o| {
+                P::LocationNumber(Number::from_parts(a, b, o))
+            }),
+            (code::GENERIC_NUMBER, &[q, a, b, ..]) => with_octets(sink, a >> 7, s.skip(3), |o| {
                 P::GenericNumber(self::GenericNumber {
                     number_qualifier: NumberQualifier::from_code(q),
-                    number: Number::from_octets(a, b, rest),
+                    number: Number::from_parts(a, b, o),
                 })
-            }
-            _ => unknown(),
+            }),
+            _ => with_octets(sink, 0, s, |value| {
+                P::Unknown(UnknownParameter { code: c, value })
+            }),
         }
     }
 
     /// Appends the value octets (without name and length indicator).
     pub fn encode_value(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        append_with(out, 8 + Octets::INLINE + SLACK, |buf| {
+            Writer::fill(buf, |w| self.write_value(w))
+        })
+    }
+
+    /// Writes the value octets (without name and length indicator).
+    #[inline(always)]
+    pub(crate) fn write_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         use Parameter::*;
         match self {
-            CallReference(v) => v.encode(out)?,
+            CallReference(v) => return v.write(w),
             TransmissionMediumRequirement { value }
             | TransmissionMediumUsed { value }
-            | TransmissionMediumRequirementPrime { value } => out.push(value.code()),
+            | TransmissionMediumRequirementPrime { value } => w.u8(value.code()),
             AccessTransport(v) | UserToUserInformation(v) | CircuitStateIndicator(v) => {
-                out.extend_from_slice(&v.octets)
+                v.octets.write(w)
             }
-            CalledPartyNumber(n) | RedirectionNumber(n) => n.encode(out)?,
-            SubsequentNumber(n) => n.encode(out)?,
-            NatureOfConnectionIndicators(v) => out.push(v.0),
-            ForwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            OptionalForwardCallIndicators(v) => out.push(v.0),
-            CallingPartysCategory { value } => out.push(value.code()),
-            CallingPartyNumber(n) => n.encode(out)?,
-            RedirectingNumber(n) | OriginalCalledNumber(n) => n.encode(out)?,
-            InformationRequestIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            InformationIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            ContinuityIndicators(v) => out.push(v.0),
-            BackwardCallIndicators(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            CauseIndicators(v) => v.encode(out)?,
-            RedirectionInformation(v) => out.extend_from_slice(&v.0.to_le_bytes()),
-            CircuitGroupSupervisionMessageType(v) => out.push(v.0),
+            CalledPartyNumber(n) | RedirectionNumber(n) => return n.write(w),
+            SubsequentNumber(n) => return n.write(w),
+            NatureOfConnectionIndicators(v) => w.u8(v.0),
+            ForwardCallIndicators(v) => w.array(v.0.to_le_bytes()),
+            OptionalForwardCallIndicators(v) => w.u8(v.0),
+            CallingPartysCategory { value } => w.u8(value.code()),
+            CallingPartyNumber(n) => return n.write(w),
+            RedirectingNumber(n) | OriginalCalledNumber(n) => return n.write(w),
+            InformationRequestIndicators(v) => w.array(v.0.to_le_bytes()),
+            InformationIndicators(v) => w.array(v.0.to_le_bytes()),
+            ContinuityIndicators(v) => w.u8(v.0),
+            BackwardCallIndicators(v) => w.array(v.0.to_le_bytes()),
+            CauseIndicators(v) => return v.write(w),
+            RedirectionInformation(v) => w.array(v.0.to_le_bytes()),
+            CircuitGroupSupervisionMessageType(v) => w.u8(v.0),
             RangeAndStatus(v) => {
-                out.push(v.range);
-                out.extend_from_slice(&v.status);
+                w.u8(v.range);
+                v.status.write(w);
             }
-            FacilityIndicator { value } => out.push(value.code()),
-            UserServiceInformation(v) | UserServiceInformationPrime(v) => {
-                out.extend_from_slice(&v.octets)
-            }
-            ConnectedNumber(n) => n.encode(out)?,
-            SuspendResumeIndicators(v) => out.push(v.0),
-            EventInformation(v) => out.push(v.0),
-            AutomaticCongestionLevel { value } => out.push(value.code()),
-            OptionalBackwardCallIndicators(v) => out.push(v.0),
-            PropagationDelayCounter { milliseconds } => {
-                out.extend_from_slice(&milliseconds.to_be_bytes())
-            }
-            HopCounter(v) => out.push(v.0),
-            LocationNumber(n) => n.encode(out)?,
-            GenericNumber(n) => n.encode(out)?,
-            Unknown(u) => out.extend_from_slice(&u.value),
+            FacilityIndicator { value } => w.u8(value.code()),
+            UserServiceInformation(v) | UserServiceInformationPrime(v) => v.octets.write(w),
+            ConnectedNumber(n) => return n.write(w),
+            SuspendResumeIndicators(v) => w.u8(v.0),
+            EventInformation(v) => w.u8(v.0),
+            AutomaticCongestionLevel { value } => w.u8(value.code()),
+            OptionalBackwardCallIndicators(v) => w.u8(v.0),
+            PropagationDelayCounter { milliseconds } => w.array(milliseconds.to_be_bytes()),
+            HopCounter(v) => w.u8(v.0),
+            LocationNumber(n) => return n.write(w),
+            GenericNumber(n) => return n.write(w),
+            Unknown(u) => u.value.write(w),
         }
         Ok(())
+    }
+
+    /// The octets a parameter holds (at most one [`Octets`] each), for changes in place.
+    #[inline(always)]
+    pub(crate) fn octets_mut(&mut self) -> Option<&mut Octets> {
+        use Parameter::*;
+        match self {
+            AccessTransport(v) | UserToUserInformation(v) | CircuitStateIndicator(v) => {
+                Some(&mut v.octets)
+            }
+            CalledPartyNumber(n) | RedirectionNumber(n) => Some(&mut n.digits.octets),
+            CallingPartyNumber(n) => Some(&mut n.digits.octets),
+            RedirectingNumber(n) | OriginalCalledNumber(n) => Some(&mut n.digits.octets),
+            ConnectedNumber(n) => Some(&mut n.digits.octets),
+            LocationNumber(n) => Some(&mut n.digits.octets),
+            GenericNumber(n) => Some(&mut n.number.digits.octets),
+            SubsequentNumber(n) => Some(&mut n.digits.octets),
+            CauseIndicators(v) => Some(&mut v.diagnostics),
+            RangeAndStatus(v) => Some(&mut v.status),
+            UserServiceInformation(v) | UserServiceInformationPrime(v) => Some(&mut v.octets),
+            Unknown(u) => Some(&mut u.value),
+            CallReference(_)
+            | TransmissionMediumRequirement { .. }
+            | NatureOfConnectionIndicators(_)
+            | ForwardCallIndicators(_)
+            | OptionalForwardCallIndicators(_)
+            | CallingPartysCategory { .. }
+            | InformationRequestIndicators(_)
+            | InformationIndicators(_)
+            | ContinuityIndicators(_)
+            | BackwardCallIndicators(_)
+            | RedirectionInformation(_)
+            | CircuitGroupSupervisionMessageType(_)
+            | FacilityIndicator { .. }
+            | SuspendResumeIndicators(_)
+            | EventInformation(_)
+            | AutomaticCongestionLevel { .. }
+            | OptionalBackwardCallIndicators(_)
+            | PropagationDelayCounter { .. }
+            | TransmissionMediumUsed { .. }
+            | HopCounter(_)
+            | TransmissionMediumRequirementPrime { .. } => None,
+        }
     }
 
     /// The parameter's name as in JSON (`called_party_number`), or `unknown`.

@@ -157,3 +157,80 @@ fn parameter_size_is_small() {
         std::mem::size_of::<Parameter>()
     );
 }
+
+#[test]
+fn long_values_and_many_parameters() {
+    // a user-to-user information of 200 octets (kept on the heap, more than the encoder's
+    // first guess of room), then 30 hop counters (more than the decoder's first guess of
+    // parameters), then a location number whose digits end the message
+    // USR: pointer to the user-to-user information, pointer to the optional part
+    let mut bytes = vec![0x2d, 0x02, 202, 200];
+    bytes.extend((0..200).map(|i| i as u8));
+    for i in 0..30 {
+        bytes.extend_from_slice(&[0x3d, 0x01, i]);
+    }
+    bytes.extend_from_slice(&[0x3f, 0x04, 0x83, 0x13, 0x21, 0x03]);
+    bytes.push(0);
+    let m = round_trip(&bytes);
+    let uui = m.parameters()[0].clone();
+    assert!(matches!(&uui, Parameter::UserToUserInformation(o) if !o.octets.is_inline()));
+    assert_eq!(m.parameters().len(), 32);
+    let location = m.location_number().unwrap();
+    assert_eq!(location.digits.to_string(), "123");
+    assert_eq!(location.digits.filler(), Some(0));
+    let mut value = vec![0xee];
+    uui.encode_value(&mut value).unwrap();
+    assert_eq!(value[1..], bytes[4..204]);
+    // built rather than decoded: the same octets
+    let mut built = Message::new(MessageType::Usr, vec![uui]);
+    for i in 0..30 {
+        built = built.with(Parameter::HopCounter(HopCounter(i)));
+    }
+    let built = built.with(Parameter::LocationNumber(location.clone()));
+    assert_eq!(built.to_bytes().unwrap(), bytes);
+}
+
+#[test]
+fn digits_keep_the_odd_indicator_apart_from_the_octets() {
+    let odd = Digits::from_octets(true, &[0x21, 0x03]);
+    let even = Digits::from_octets(false, &[0x21, 0x03]);
+    assert_ne!(odd, even);
+    assert_eq!((odd.len(), even.len()), (3, 4));
+    assert_eq!(odd.octets(), even.octets());
+    assert_eq!(
+        format!("{odd:?}"),
+        "Digits { odd: true, octets: Octets(2103) }"
+    );
+    assert_eq!(std::mem::size_of::<Digits>(), std::mem::size_of::<Octets>());
+    let long = Digits::from_octets(true, &[0x11; 30]);
+    assert!(long.is_odd());
+    assert_eq!(long.len(), 59);
+}
+
+#[test]
+fn encode_errors_leave_the_output_alone() {
+    let mut called = CalledPartyNumber::from_digits(
+        NatureOfAddress::Unknown(0x80),
+        CalledNumberIndicators::default(),
+        "123",
+    )
+    .unwrap();
+    let m = Message::iam(
+        NatureOfConnectionIndicators::default(),
+        ForwardCallIndicators::default(),
+        CallingPartysCategory::OrdinarySubscriber,
+        TransmissionMedium::Speech,
+        called.clone(),
+    );
+    let mut out = vec![1, 2, 3];
+    assert!(matches!(
+        m.encode(&mut out),
+        Err(crate::wire::EncodeError::OutOfRange { .. })
+    ));
+    assert_eq!(out, [1, 2, 3]);
+    assert!(called.encode(&mut out).is_err());
+    assert_eq!(out, [1, 2, 3]);
+    called.nature_of_address = NatureOfAddress::NationalNumber;
+    called.encode(&mut out).unwrap();
+    assert_eq!(out, [1, 2, 3, 0x83, 0x00, 0x21, 0x03]);
+}

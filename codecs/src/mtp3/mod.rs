@@ -17,7 +17,7 @@
 //! The user part of service indicators other than SNM, MTN and MTNS (ISUP, SCCP, ...) is kept as
 //! opaque octets: other modules decode it.
 
-use crate::wire::{DecodeError, EncodeError, Reader};
+use crate::wire::{serialize_hex, DecodeError, EncodeError, Reader};
 use serde::Serialize;
 
 mod slt;
@@ -25,87 +25,6 @@ mod snm;
 
 pub use slt::{TestMessage, TestPattern};
 pub use snm::{is_known_heading, SnmMessage, UnavailabilityCause};
-
-/// Declares a code enum: one variant per value the standard names, plus `Unknown(u8)` so that no
-/// value is lost. It serializes as the standard's acronym, or as the number when unknown.
-macro_rules! code_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $var:ident = $val:literal => $acr:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        $vis enum $name {
-            $( $(#[$vmeta])* $var, )*
-            /// A value the standard leaves spare, or one not known here; kept as it was.
-            Unknown(u8),
-        }
-
-        impl $name {
-            /// Every named value, in code order.
-            pub const ALL: &'static [$name] = &[$($name::$var),*];
-
-            /// The value for a code.
-            pub const fn from_code(code: u8) -> Self {
-                match code {
-                    $( $val => $name::$var, )*
-                    other => $name::Unknown(other),
-                }
-            }
-
-            /// The code of this value.
-            pub const fn code(self) -> u8 {
-                match self {
-                    $( $name::$var => $val, )*
-                    $name::Unknown(code) => code,
-                }
-            }
-
-            /// The standard's acronym, `None` for an unknown value.
-            pub const fn acronym(self) -> Option<&'static str> {
-                match self {
-                    $( $name::$var => Some($acr), )*
-                    $name::Unknown(_) => None,
-                }
-            }
-        }
-
-        impl From<u8> for $name {
-            fn from(code: u8) -> Self {
-                $name::from_code(code)
-            }
-        }
-
-        impl From<$name> for u8 {
-            fn from(v: $name) -> u8 {
-                v.code()
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self.acronym() {
-                    Some(a) => s.serialize_str(a),
-                    None => s.serialize_u8(self.code()),
-                }
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
-
-/// Serializes octets as a lowercase hex string (JSON of `sipt-mgc decode`).
-pub(crate) fn serialize_hex<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(v.len() * 2);
-    for &b in v {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0x0F)]));
-    }
-    s.serialize_str(&text)
-}
 
 /// Fails with [`EncodeError::OutOfRange`] unless `value` fits in `bits` bits.
 pub(crate) fn check_bits(field: &'static str, value: u32, bits: u32) -> Result<(), EncodeError> {

@@ -5,7 +5,8 @@
 //! The SLTM names the link under test by the SLC in the SLS position of the routing label
 //! (Q.707 5); see [`super::RoutingLabel::slc`].
 
-use super::{check_bits, serialize_hex};
+use super::check_bits;
+use crate::wire::serialize_hex;
 use crate::wire::{DecodeError, EncodeError, Reader};
 use serde::Serialize;
 

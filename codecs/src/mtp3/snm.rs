@@ -5,7 +5,8 @@
 //! inhibiting) carry its SLC in the SLS position of the routing label (Q.704 2.2, 15); see
 //! [`super::RoutingLabel::slc`].
 
-use super::{check_bits, code_enum, serialize_hex, PointCode, ServiceIndicator};
+use super::{check_bits, PointCode, ServiceIndicator};
+use crate::wire::serialize_hex;
 use crate::wire::{DecodeError, EncodeError, Reader};
 use serde::Serialize;
 

@@ -8,8 +8,8 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
-use super::{code_enum, ser_hex};
 use crate::qsig::Facility;
+use crate::wire::serialize_hex;
 use crate::wire::{DecodeError, EncodeError, Reader};
 
 /// Information element identifiers of codeset 0 typed here (Q.931 4.5, table 4-3).
@@ -44,9 +44,9 @@ fn field(v: u8, bits: u32, name: &'static str) -> Result<u8, EncodeError> {
     }
 }
 
-fn ser_hex_opt<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_hex_opt<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
     match b {
-        Some(b) => ser_hex(b, s),
+        Some(b) => serialize_hex(b, s),
         None => s.serialize_none(),
     }
 }
@@ -126,10 +126,16 @@ pub struct BearerCapability {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_information_layer_1_protocol: Option<UserInformationLayer1Protocol>,
     /// Octets 5a..5d, raw (extension bits included).
-    #[serde(serialize_with = "ser_hex", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "serialize_hex",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub layer_1_extension: Vec<u8>,
     /// Octets 6 and 7 (layer 2 and 3 identification) and anything after, raw.
-    #[serde(serialize_with = "ser_hex", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "serialize_hex",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub rest: Vec<u8>,
 }
 
@@ -152,7 +158,7 @@ impl BearerCapability {
         let mut r = Reader::new(c);
         let o3 = r.u8().ok()?;
         let o4 = r.u8().ok()?;
-        let rate = InformationTransferRate::from_u8(o4 & 0x1f);
+        let rate = InformationTransferRate::from_code(o4 & 0x1f);
         let rate_multiplier = if rate == InformationTransferRate::Multirate {
             Some(r.u8().ok()? & 0x7f)
         } else {
@@ -164,7 +170,7 @@ impl BearerCapability {
             if o5 & 0x60 == 0x20 {
                 r.u8().ok()?;
                 user_information_layer_1_protocol =
-                    Some(UserInformationLayer1Protocol::from_u8(o5 & 0x1f));
+                    Some(UserInformationLayer1Protocol::from_code(o5 & 0x1f));
                 if o5 & EXT == 0 {
                     loop {
                         let o = r.u8().ok()?;
@@ -177,9 +183,9 @@ impl BearerCapability {
             }
         }
         Some(BearerCapability {
-            coding_standard: CodingStandard::from_u8(o3 >> 5 & 3),
-            information_transfer_capability: InformationTransferCapability::from_u8(o3 & 0x1f),
-            transfer_mode: TransferMode::from_u8(o4 >> 5 & 3),
+            coding_standard: CodingStandard::from_code(o3 >> 5 & 3),
+            information_transfer_capability: InformationTransferCapability::from_code(o3 & 0x1f),
+            transfer_mode: TransferMode::from_code(o4 >> 5 & 3),
             information_transfer_rate: rate,
             rate_multiplier,
             user_information_layer_1_protocol,
@@ -190,17 +196,17 @@ impl BearerCapability {
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
-            EXT | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
+            EXT | field(self.coding_standard.code(), 2, "coding standard")? << 5
                 | field(
-                    self.information_transfer_capability.to_u8(),
+                    self.information_transfer_capability.code(),
                     5,
                     "information transfer capability",
                 )?,
         );
         out.push(
-            EXT | field(self.transfer_mode.to_u8(), 2, "transfer mode")? << 5
+            EXT | field(self.transfer_mode.code(), 2, "transfer mode")? << 5
                 | field(
-                    self.information_transfer_rate.to_u8(),
+                    self.information_transfer_rate.code(),
                     5,
                     "information transfer rate",
                 )?,
@@ -214,7 +220,7 @@ impl BearerCapability {
             } else {
                 0
             };
-            out.push(ext | 0x20 | field(p.to_u8(), 5, "user information layer 1 protocol")?);
+            out.push(ext | 0x20 | field(p.code(), 5, "user information layer 1 protocol")?);
             out.extend_from_slice(&self.layer_1_extension);
         }
         out.extend_from_slice(&self.rest);
@@ -248,7 +254,7 @@ pub enum ChannelList {
     #[serde(rename = "channel_numbers")]
     Numbers(Vec<u8>),
     /// Number/map = 1: the slot map octets.
-    #[serde(serialize_with = "ser_hex")]
+    #[serde(serialize_with = "serialize_hex")]
     SlotMap(Vec<u8>),
 }
 
@@ -282,7 +288,7 @@ pub struct ChannelIdentification {
     pub information_channel_selection: InformationChannelSelection,
     /// Octet 3.1 (interface identifier present), raw with its extension bits.
     #[serde(
-        serialize_with = "ser_hex_opt",
+        serialize_with = "serialize_hex_opt",
         skip_serializing_if = "Option::is_none"
     )]
     pub interface_identifier: Option<Vec<u8>>,
@@ -330,8 +336,8 @@ impl ChannelIdentification {
             let o32 = r.u8().ok()?;
             let rest = r.take_rest().to_vec();
             Some(ChannelSpec {
-                coding_standard: CodingStandard::from_u8(o32 >> 5 & 3),
-                element_type: ElementType::from_u8(o32 & 0x0f),
+                coding_standard: CodingStandard::from_code(o32 >> 5 & 3),
+                element_type: ElementType::from_code(o32 & 0x0f),
                 channels: if o32 & 0x10 != 0 {
                     ChannelList::SlotMap(rest)
                 } else {
@@ -340,10 +346,10 @@ impl ChannelIdentification {
             })
         };
         Some(ChannelIdentification {
-            interface_type: InterfaceType::from_u8(o3 >> 5 & 1),
+            interface_type: InterfaceType::from_code(o3 >> 5 & 1),
             exclusive: o3 & 0x08 != 0,
             d_channel: o3 & 0x04 != 0,
-            information_channel_selection: InformationChannelSelection::from_u8(o3 & 3),
+            information_channel_selection: InformationChannelSelection::from_code(o3 & 3),
             interface_identifier,
             channel,
         })
@@ -352,11 +358,11 @@ impl ChannelIdentification {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
             EXT | u8::from(self.interface_identifier.is_some()) << 6
-                | field(self.interface_type.to_u8(), 1, "interface type")? << 5
+                | field(self.interface_type.code(), 1, "interface type")? << 5
                 | u8::from(self.exclusive) << 3
                 | u8::from(self.d_channel) << 2
                 | field(
-                    self.information_channel_selection.to_u8(),
+                    self.information_channel_selection.code(),
                     2,
                     "information channel selection",
                 )?,
@@ -367,9 +373,9 @@ impl ChannelIdentification {
         if let Some(ch) = &self.channel {
             let map = matches!(ch.channels, ChannelList::SlotMap(_));
             out.push(
-                EXT | field(ch.coding_standard.to_u8(), 2, "coding standard")? << 5
+                EXT | field(ch.coding_standard.code(), 2, "coding standard")? << 5
                     | u8::from(map) << 4
-                    | field(ch.element_type.to_u8(), 4, "element type")?,
+                    | field(ch.element_type.code(), 4, "element type")?,
             );
             match &ch.channels {
                 ChannelList::SlotMap(m) => out.extend_from_slice(m),
@@ -423,18 +429,18 @@ impl ProgressIndicator {
     fn decode(c: &[u8]) -> Option<Self> {
         let [o3, o4] = *c else { return None };
         Some(ProgressIndicator {
-            coding_standard: CodingStandard::from_u8(o3 >> 5 & 3),
-            location: Location::from_u8(o3 & 0x0f),
-            progress_description: ProgressDescription::from_u8(o4 & 0x7f),
+            coding_standard: CodingStandard::from_code(o3 >> 5 & 3),
+            location: Location::from_code(o3 & 0x0f),
+            progress_description: ProgressDescription::from_code(o4 & 0x7f),
         })
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
-            EXT | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
-                | field(self.location.to_u8(), 4, "location")?,
+            EXT | field(self.coding_standard.code(), 2, "coding standard")? << 5
+                | field(self.location.code(), 4, "location")?,
         );
-        out.push(EXT | field(self.progress_description.to_u8(), 7, "progress description")?);
+        out.push(EXT | field(self.progress_description.code(), 7, "progress description")?);
         Ok(())
     }
 }
@@ -543,17 +549,17 @@ impl Number {
         let mut r = Reader::new(c);
         let o3 = r.u8().ok()?;
         let mut n = Number::new(
-            TypeOfNumber::from_u8(o3 >> 4 & 7),
-            NumberingPlan::from_u8(o3 & 0x0f),
+            TypeOfNumber::from_code(o3 >> 4 & 7),
+            NumberingPlan::from_code(o3 & 0x0f),
             "",
         );
         if o3 & EXT == 0 {
             let o3a = r.u8().ok()?;
-            n.presentation = Some(Presentation::from_u8(o3a >> 5 & 3));
-            n.screening = Some(Screening::from_u8(o3a & 3));
+            n.presentation = Some(Presentation::from_code(o3a >> 5 & 3));
+            n.screening = Some(Screening::from_code(o3a & 3));
             if o3a & EXT == 0 {
                 let o3b = r.u8().ok()?;
-                n.reason_for_redirection = Some(ReasonForRedirection::from_u8(o3b & 0x0f));
+                n.reason_for_redirection = Some(ReasonForRedirection::from_code(o3b & 0x0f));
             }
         }
         let d = r.take_rest();
@@ -569,12 +575,12 @@ impl Number {
         let has_3a = has_3b || self.presentation.is_some() || self.screening.is_some();
         out.push(
             if has_3a { 0 } else { EXT }
-                | field(self.type_of_number.to_u8(), 3, "type of number")? << 4
-                | field(self.numbering_plan.to_u8(), 4, "numbering plan")?,
+                | field(self.type_of_number.code(), 3, "type of number")? << 4
+                | field(self.numbering_plan.code(), 4, "numbering plan")?,
         );
         if has_3a {
-            let p = self.presentation.map_or(0, Presentation::to_u8);
-            let s = self.screening.map_or(0, Screening::to_u8);
+            let p = self.presentation.map_or(0, Presentation::code);
+            let s = self.screening.map_or(0, Screening::code);
             out.push(
                 if has_3b { 0 } else { EXT }
                     | field(p, 2, "presentation indicator")? << 5
@@ -582,7 +588,7 @@ impl Number {
             );
         }
         if let Some(rr) = self.reason_for_redirection {
-            out.push(EXT | field(rr.to_u8(), 4, "reason for redirection")?);
+            out.push(EXT | field(rr.code(), 4, "reason for redirection")?);
         }
         if !self.digits.is_ascii() {
             return Err(EncodeError::OutOfRange {
@@ -685,7 +691,10 @@ pub struct Cause {
     pub recommendation: Option<u8>,
     pub cause_value: CauseValue,
     /// Octets 5 onwards.
-    #[serde(serialize_with = "ser_hex", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "serialize_hex",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub diagnostics: Vec<u8>,
 }
 
@@ -711,10 +720,10 @@ impl Cause {
         };
         let o4 = r.u8().ok()?;
         Some(Cause {
-            coding_standard: CodingStandard::from_u8(o3 >> 5 & 3),
-            location: Location::from_u8(o3 & 0x0f),
+            coding_standard: CodingStandard::from_code(o3 >> 5 & 3),
+            location: Location::from_code(o3 & 0x0f),
             recommendation,
-            cause_value: CauseValue::from_u8(o4 & 0x7f),
+            cause_value: CauseValue::from_code(o4 & 0x7f),
             diagnostics: r.take_rest().to_vec(),
         })
     }
@@ -725,13 +734,13 @@ impl Cause {
                 0
             } else {
                 EXT
-            } | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
-                | field(self.location.to_u8(), 4, "location")?,
+            } | field(self.coding_standard.code(), 2, "coding standard")? << 5
+                | field(self.location.code(), 4, "location")?,
         );
         if let Some(rec) = self.recommendation {
             out.push(EXT | field(rec, 7, "recommendation")?);
         }
-        out.push(EXT | field(self.cause_value.to_u8(), 7, "cause value")?);
+        out.push(EXT | field(self.cause_value.code(), 7, "cause value")?);
         out.extend_from_slice(&self.diagnostics);
         Ok(())
     }
@@ -806,17 +815,17 @@ impl HighLayerCompatibility {
             _ => return None,
         };
         Some(HighLayerCompatibility {
-            coding_standard: CodingStandard::from_u8(o3 >> 5 & 3),
+            coding_standard: CodingStandard::from_code(o3 >> 5 & 3),
             interpretation: o3 >> 2 & 7,
             presentation_method: o3 & 3,
-            high_layer_characteristics: HighLayerCharacteristics::from_u8(o4 & 0x7f),
+            high_layer_characteristics: HighLayerCharacteristics::from_code(o4 & 0x7f),
             extended_high_layer_characteristics: o4a,
         })
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(
-            EXT | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
+            EXT | field(self.coding_standard.code(), 2, "coding standard")? << 5
                 | field(self.interpretation, 3, "interpretation")? << 2
                 | field(self.presentation_method, 2, "presentation method")?,
         );
@@ -827,7 +836,7 @@ impl HighLayerCompatibility {
         };
         out.push(
             ext4 | field(
-                self.high_layer_characteristics.to_u8(),
+                self.high_layer_characteristics.code(),
                 7,
                 "high layer characteristics",
             )?,
@@ -848,7 +857,7 @@ pub struct LowLayerCompatibility {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiation_indicator: Option<bool>,
     /// Octets 4 onwards (transfer mode and rate, layer 1/2/3 protocols), raw.
-    #[serde(serialize_with = "ser_hex")]
+    #[serde(serialize_with = "serialize_hex")]
     pub rest: Vec<u8>,
 }
 
@@ -862,8 +871,8 @@ impl LowLayerCompatibility {
             None
         };
         Some(LowLayerCompatibility {
-            coding_standard: CodingStandard::from_u8(o3 >> 5 & 3),
-            information_transfer_capability: InformationTransferCapability::from_u8(o3 & 0x1f),
+            coding_standard: CodingStandard::from_code(o3 >> 5 & 3),
+            information_transfer_capability: InformationTransferCapability::from_code(o3 & 0x1f),
             negotiation_indicator,
             rest: r.take_rest().to_vec(),
         })
@@ -875,9 +884,9 @@ impl LowLayerCompatibility {
                 0
             } else {
                 EXT
-            } | field(self.coding_standard.to_u8(), 2, "coding standard")? << 5
+            } | field(self.coding_standard.code(), 2, "coding standard")? << 5
                 | field(
-                    self.information_transfer_capability.to_u8(),
+                    self.information_transfer_capability.code(),
                     5,
                     "information transfer capability",
                 )?,
@@ -985,7 +994,7 @@ pub enum InformationElement {
     Raw {
         codeset: u8,
         identifier: u8,
-        #[serde(serialize_with = "ser_hex")]
+        #[serde(serialize_with = "serialize_hex")]
         contents: Vec<u8>,
     },
 }
@@ -1058,20 +1067,20 @@ impl InformationElement {
                 // Q.931 4.5.25: ext 1, spare 0000, class.
                 id::RESTART_INDICATOR => match *contents {
                     [o] if o & 0xf8 == EXT => Some(E::RestartIndicator {
-                        class: RestartClass::from_u8(o & 7),
+                        class: RestartClass::from_code(o & 7),
                     }),
                     _ => None,
                 },
                 id::CALL_STATE => match *contents {
                     [o] => Some(E::CallState(CallState {
-                        coding_standard: CodingStandard::from_u8(o >> 6),
-                        call_state: CallStateValue::from_u8(o & 0x3f),
+                        coding_standard: CodingStandard::from_code(o >> 6),
+                        call_state: CallStateValue::from_code(o & 0x3f),
                     })),
                     _ => None,
                 },
                 id::NOTIFICATION_INDICATOR => match *contents {
                     [o] if o & EXT != 0 => Some(E::NotificationIndicator {
-                        notification_description: NotificationDescription::from_u8(o & 0x7f),
+                        notification_description: NotificationDescription::from_code(o & 0x7f),
                     }),
                     _ => None,
                 },
@@ -1132,13 +1141,13 @@ impl InformationElement {
             E::HighLayerCompatibility(x) => x.encode(out),
             E::LowLayerCompatibility(x) => x.encode(out),
             E::RestartIndicator { class } => {
-                out.push(EXT | field(class.to_u8(), 3, "restart class")?);
+                out.push(EXT | field(class.code(), 3, "restart class")?);
                 Ok(())
             }
             E::CallState(x) => {
                 out.push(
-                    field(x.coding_standard.to_u8(), 2, "coding standard")? << 6
-                        | field(x.call_state.to_u8(), 6, "call state")?,
+                    field(x.coding_standard.code(), 2, "coding standard")? << 6
+                        | field(x.call_state.code(), 6, "call state")?,
                 );
                 Ok(())
             }
@@ -1147,7 +1156,7 @@ impl InformationElement {
             } => {
                 out.push(
                     EXT | field(
-                        notification_description.to_u8(),
+                        notification_description.code(),
                         7,
                         "notification description",
                     )?,

@@ -14,80 +14,7 @@ pub use ie::*;
 
 use crate::wire::{DecodeError, EncodeError, Reader};
 
-/// Declares a code table: an enum with explicit values plus `Unknown(u8)` (no value is ever
-/// lost), conversions, and serialization as the standard's name (a number when unknown).
-macro_rules! code_enum {
-    (
-        $(#[$m:meta])*
-        $vis:vis enum $name:ident {
-            $($(#[$vm:meta])* $var:ident = $val:literal => $label:literal),* $(,)?
-        }
-    ) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        $vis enum $name {
-            $($(#[$vm])* $var,)*
-            /// A value this table does not name, kept as it was.
-            Unknown(u8),
-        }
-
-        #[allow(dead_code)]
-        impl $name {
-            /// Every named value.
-            pub const ALL: &'static [$name] = &[$($name::$var),*];
-
-            /// The value for a code (named when known).
-            pub const fn from_u8(v: u8) -> Self {
-                match v {
-                    $($val => $name::$var,)*
-                    other => $name::Unknown(other),
-                }
-            }
-
-            /// The code.
-            pub const fn to_u8(self) -> u8 {
-                match self {
-                    $($name::$var => $val,)*
-                    $name::Unknown(v) => v,
-                }
-            }
-
-            /// The standard's name of the value, when it has one here.
-            pub const fn label(self) -> Option<&'static str> {
-                match self {
-                    $($name::$var => Some($label),)*
-                    $name::Unknown(_) => None,
-                }
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match self.label() {
-                    Some(l) => s.serialize_str(l),
-                    None => s.serialize_u8(self.to_u8()),
-                }
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
-
-/// Lower-case hex of some octets (JSON of raw fields).
-pub fn hex(b: &[u8]) -> String {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
-    for &x in b {
-        s.push(char::from(D[usize::from(x >> 4)]));
-        s.push(char::from(D[usize::from(x & 0xf)]));
-    }
-    s
-}
-
-/// Serializes octets as a hex string.
-pub(crate) fn ser_hex<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&hex(b))
-}
+pub use crate::wire::hex;
 
 /// The protocol discriminator of Q.931 user-network call control messages (Q.931 4.2).
 pub const PROTOCOL_DISCRIMINATOR_Q931: u8 = 0x08;
@@ -272,7 +199,7 @@ impl Message {
         let mut r = Reader::new(buf);
         let protocol_discriminator = r.u8()?;
         let call_reference = CallReference::decode(&mut r)?;
-        let message_type = MessageType::from_u8(r.u8()?);
+        let message_type = MessageType::from_code(r.u8()?);
         let information_elements = ie::decode_all(&mut r)?;
         Ok(Message {
             protocol_discriminator,
@@ -286,7 +213,7 @@ impl Message {
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(self.protocol_discriminator);
         self.call_reference.encode(out)?;
-        out.push(self.message_type.to_u8());
+        out.push(self.message_type.code());
         for e in &self.information_elements {
             e.encode(out)?;
         }

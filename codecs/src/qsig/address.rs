@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use super::ber::{universal, Ber, TagClass};
-use crate::q931::code_enum;
 
 code_enum! {
     /// PublicTypeOfNumber (ECMA-165 B.1).
@@ -108,7 +107,7 @@ impl PartyNumber {
             1 => {
                 let (t, d) = seq(e)?;
                 PartyNumber::PublicPartyNumber {
-                    public_type_of_number: PublicTypeOfNumber::from_u8(t),
+                    public_type_of_number: PublicTypeOfNumber::from_code(t),
                     public_number_digits: d,
                 }
             }
@@ -117,7 +116,7 @@ impl PartyNumber {
             5 => {
                 let (t, d) = seq(e)?;
                 PartyNumber::PrivatePartyNumber {
-                    private_type_of_number: PrivateTypeOfNumber::from_u8(t),
+                    private_type_of_number: PrivateTypeOfNumber::from_code(t),
                     private_number_digits: d,
                 }
             }
@@ -143,13 +142,13 @@ impl PartyNumber {
             PartyNumber::PublicPartyNumber {
                 public_type_of_number,
                 public_number_digits,
-            } => seq(1, public_type_of_number.to_u8(), public_number_digits),
+            } => seq(1, public_type_of_number.code(), public_number_digits),
             PartyNumber::DataPartyNumber(d) => digits_ber(c, 3, d),
             PartyNumber::TelexPartyNumber(d) => digits_ber(c, 4, d),
             PartyNumber::PrivatePartyNumber {
                 private_type_of_number,
                 private_number_digits,
-            } => seq(5, private_type_of_number.to_u8(), private_number_digits),
+            } => seq(5, private_type_of_number.code(), private_number_digits),
             PartyNumber::NationalStandardPartyNumber(d) => digits_ber(c, 8, d),
         }
     }

@@ -76,7 +76,7 @@ impl Serialize for Ber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut v = Vec::new();
         match self.encode_der(&mut v) {
-            Ok(()) => s.serialize_str(&crate::q931::hex(&v)),
+            Ok(()) => s.serialize_str(&crate::wire::hex(&v)),
             Err(_) => s.serialize_str("(not encodable)"),
         }
     }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::address::{PartyNumber, PresentedNumberUnscreened};
 use super::ber::{universal, Ber, TagClass};
 use super::name::Name;
-use crate::q931::code_enum;
 
 code_enum! {
     /// DiversionReason ::= ENUMERATED (ECMA-174).
@@ -74,8 +73,8 @@ impl DivertingLegInformation1 {
             return None;
         }
         Some(DivertingLegInformation1 {
-            diversion_reason: DiversionReason::from_u8(enumerated(r)?),
-            subscription_option: SubscriptionOption::from_u8(enumerated(s)?),
+            diversion_reason: DiversionReason::from_code(enumerated(r)?),
+            subscription_option: SubscriptionOption::from_code(enumerated(s)?),
             nominated_nr: PartyNumber::from_ber(n)?,
             extension: x,
         })
@@ -84,8 +83,8 @@ impl DivertingLegInformation1 {
     pub(crate) fn to_ber(&self) -> Ber {
         let u = TagClass::Universal;
         let mut v = vec![
-            enum_ber(u, universal::ENUMERATED, self.diversion_reason.to_u8()),
-            enum_ber(u, universal::ENUMERATED, self.subscription_option.to_u8()),
+            enum_ber(u, universal::ENUMERATED, self.diversion_reason.code()),
+            enum_ber(u, universal::ENUMERATED, self.subscription_option.code()),
             self.nominated_nr.to_ber(),
         ];
         v.extend(self.extension.iter().cloned());
@@ -132,7 +131,7 @@ impl DivertingLegInformation2 {
         }
         let mut d = DivertingLegInformation2 {
             diversion_counter: u8::try_from(c.integer()?).ok()?,
-            diversion_reason: DiversionReason::from_u8(enumerated(r)?),
+            diversion_reason: DiversionReason::from_code(enumerated(r)?),
             original_diversion_reason: None,
             diverting_nr: None,
             original_called_nr: None,
@@ -148,7 +147,7 @@ impl DivertingLegInformation2 {
             }
             last = Some(x.tag);
             match x.tag {
-                0 => d.original_diversion_reason = Some(DiversionReason::from_u8(enumerated(x)?)),
+                0 => d.original_diversion_reason = Some(DiversionReason::from_code(enumerated(x)?)),
                 1 => d.diverting_nr = Some(PresentedNumberUnscreened::from_ber(explicit(x)?)?),
                 2 => {
                     d.original_called_nr = Some(PresentedNumberUnscreened::from_ber(explicit(x)?)?)
@@ -169,10 +168,10 @@ impl DivertingLegInformation2 {
         let u = TagClass::Universal;
         let mut v = vec![
             Ber::from_integer(u, universal::INTEGER, i64::from(self.diversion_counter)),
-            enum_ber(u, universal::ENUMERATED, self.diversion_reason.to_u8()),
+            enum_ber(u, universal::ENUMERATED, self.diversion_reason.code()),
         ];
         if let Some(r) = self.original_diversion_reason {
-            v.push(enum_ber(TagClass::Context, 0, r.to_u8()));
+            v.push(enum_ber(TagClass::Context, 0, r.code()));
         }
         if let Some(n) = &self.diverting_nr {
             v.push(explicit_ber(1, n.to_ber()));

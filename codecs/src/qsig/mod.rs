@@ -267,7 +267,7 @@ impl Serialize for Facility {
                 if let Some(p) = self.octets.first() {
                     m.serialize_entry("protocol_profile", p)?;
                 }
-                m.serialize_entry("contents", &crate::q931::hex(&self.octets))?;
+                m.serialize_entry("contents", &crate::wire::hex(&self.octets))?;
             }
         }
         m.end()

@@ -6,7 +6,6 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use super::ber::{universal, Ber, TagClass};
-use crate::q931::code_enum;
 
 code_enum! {
     /// CharacterSet (ECMA-164): the character set of NameData.
@@ -143,7 +142,7 @@ impl Name {
                 {
                     Some(NameSet {
                         name_data: d.octets()?.to_vec(),
-                        character_set: Some(CharacterSet::from_u8(
+                        character_set: Some(CharacterSet::from_code(
                             u8::try_from(c.integer()?).ok()?,
                         )),
                     })
@@ -175,7 +174,7 @@ impl Name {
                 v.push(Ber::from_integer(
                     TagClass::Universal,
                     universal::INTEGER,
-                    i64::from(cs.to_u8()),
+                    i64::from(cs.code()),
                 ));
             }
             Ber::constructed(c, tag, v)
