@@ -221,7 +221,7 @@ fn tshark_reads_qsig_fixtures_in_sip_bodies_as_we_do() {
     let mut failures = Vec::new();
     for ((label, m, _), packet) in messages.iter().zip(&packets) {
         let mt = tshark::field(packet, "q931.message_type");
-        let want = format!("0x{:02x}", m.message_type.to_u8());
+        let want = format!("0x{:02x}", m.message_type.code());
         if mt.first().copied() != Some(want.as_str()) {
             failures.push(format!("{label}: message type {mt:?}, ours {want}"));
         }
