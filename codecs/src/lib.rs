@@ -6,6 +6,7 @@
 //! | [`mtp2`] | MTP2 signal units (FISU, LSSU, MSU) | ITU-T Q.703 |
 //! | [`mtp3`] | MTP3 SIO, routing label, SLTM/SLTA, SNM messages | ITU-T Q.704, Q.707 |
 //! | [`hdlc`] | FCS-16 and RFC 1662-style octet stuffing of the `serial` transport | Q.703 1.3/1.5, RFC 1662 4 |
+//! | [`q850`] | cause values, locations, coding standards shared by ISUP and Q.931 | ITU-T Q.850 |
 //! | [`q921`] | LAPD frames | ITU-T Q.921 |
 //! | [`q931`] | Q.931 messages and information elements as QSIG uses them | ITU-T Q.931, ECMA-143 |
 //! | [`qsig`] | ROSE APDUs in the Facility IE; name identification, call diversion | ECMA-165, ECMA-164, ECMA-174 |
@@ -24,6 +25,7 @@ pub mod hdlc;
 pub mod isup;
 pub mod mtp2;
 pub mod mtp3;
+pub mod q850;
 pub mod q921;
 pub mod q931;
 pub mod qsig;

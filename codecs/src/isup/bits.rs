@@ -274,7 +274,7 @@ bit_fields! {
 bit_fields! {
     /// Octet 1 of the cause indicators (Q.850 2.2.5).
     pub struct CauseOctet1(u8) {
-        location, with_location: CauseLocation = 0x0f;
+        location, with_location: Location = 0x0f;
         spare, with_spare: u8 = 0x10;
         coding_standard, with_coding_standard: CodingStandard = 0x60;
         /// Bit 8: 0 = octet 1a (recommendation) follows.

@@ -24,7 +24,7 @@ pub struct CauseIndicators {
 
 impl CauseIndicators {
     /// ITU-T coded cause with the given location and value, no recommendation, no diagnostics.
-    pub fn new(location: CauseLocation, value: CauseValue) -> Self {
+    pub fn new(location: Location, value: CauseValue) -> Self {
         CauseIndicators {
             octet1: CauseOctet1(0x80).with_location(location),
             recommendation: None,
@@ -40,7 +40,7 @@ impl CauseIndicators {
         self
     }
 
-    pub fn location(&self) -> CauseLocation {
+    pub fn location(&self) -> Location {
         self.octet1.location()
     }
 
@@ -146,7 +146,7 @@ mod tests {
         }
         assert!(CauseIndicators::decode(&[0x03, 0x81]).is_none());
         assert!(CauseIndicators::decode(&[0x80]).is_none());
-        let c = CauseIndicators::new(CauseLocation::User, CauseValue::NormalCallClearing);
+        let c = CauseIndicators::new(Location::User, CauseValue::NormalCallClearing);
         let mut out = Vec::new();
         c.encode(&mut out).unwrap();
         assert_eq!(out, [0x80, 0x90]);

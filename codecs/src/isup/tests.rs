@@ -67,7 +67,7 @@ fn builders_encode_what_decodes() {
     assert_eq!(Message::decode(&bytes).unwrap(), m);
 
     let rel = Message::rel(CauseIndicators::new(
-        CauseLocation::PublicNetworkLocalUser,
+        Location::PublicNetworkLocalUser,
         CauseValue::UserBusy,
     ));
     assert_eq!(

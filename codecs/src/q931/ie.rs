@@ -8,6 +8,7 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+pub use crate::q850::{CauseValue, CodingStandard, Location};
 use crate::qsig::Facility;
 use crate::wire::serialize_hex;
 use crate::wire::{DecodeError, EncodeError, Reader};
@@ -53,16 +54,6 @@ fn serialize_hex_opt<S: serde::Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<
 
 /// Extension bit 8 of an octet group: 1 = last octet of the group.
 const EXT: u8 = 0x80;
-
-code_enum! {
-    /// Coding standard (Q.931 4.5.5 and others, bits 7-6 of octet 3).
-    pub enum CodingStandard {
-        ItuT = 0 => "itu_t",
-        IsoIec = 1 => "iso_iec",
-        National = 2 => "national",
-        NetworkSpecific = 3 => "network_specific",
-    }
-}
 
 code_enum! {
     /// Information transfer capability (Q.931 4.5.5, octet 3).
@@ -392,20 +383,6 @@ impl ChannelIdentification {
 }
 
 code_enum! {
-    /// Location (Q.931 4.5.12 and 4.5.23; Q.850 2.2.5).
-    pub enum Location {
-        User = 0 => "user",
-        PrivateNetworkLocalUser = 1 => "private_network_serving_the_local_user",
-        PublicNetworkLocalUser = 2 => "public_network_serving_the_local_user",
-        TransitNetwork = 3 => "transit_network",
-        PublicNetworkRemoteUser = 4 => "public_network_serving_the_remote_user",
-        PrivateNetworkRemoteUser = 5 => "private_network_serving_the_remote_user",
-        InternationalNetwork = 7 => "international_network",
-        NetworkBeyondInterworkingPoint = 10 => "network_beyond_interworking_point",
-    }
-}
-
-code_enum! {
     /// Progress description (Q.931 4.5.23, octet 4).
     pub enum ProgressDescription {
         NotEndToEndIsdn = 1 => "call_is_not_end_to_end_isdn",
@@ -601,101 +578,36 @@ impl Number {
     }
 }
 
-code_enum! {
-    /// Cause value (Q.850 table 1; names as Wireshark's ISUP dissector gives them).
-    pub enum CauseValue {
-        ValidCauseCodeNotYetReceived = 0 => "valid_cause_code_not_yet_received",
-        UnallocatedUnassignedNumber = 1 => "unallocated_unassigned_number",
-        NoRouteToSpecifiedTransitNetwork = 2 => "no_route_to_specified_transit_network",
-        NoRouteToDestination = 3 => "no_route_to_destination",
-        SendSpecialInformationTone = 4 => "send_special_information_tone",
-        MisdialledTrunkPrefix = 5 => "misdialled_trunk_prefix",
-        ChannelUnacceptable = 6 => "channel_unacceptable",
-        CallAwardedAndBeingDeliveredInAnEstablishedChannel = 7 => "call_awarded_and_being_delivered_in_an_established_channel",
-        Preemption = 8 => "preemption",
-        PreemptionCircuitReservedForReuse = 9 => "preemption_circuit_reserved_for_reuse",
-        QorPortedNumber = 14 => "qor_ported_number",
-        NormalCallClearing = 16 => "normal_call_clearing",
-        UserBusy = 17 => "user_busy",
-        NoUserResponding = 18 => "no_user_responding",
-        NoAnswerFromUserUserAlerted = 19 => "no_answer_from_user_user_alerted",
-        SubscriberAbsent = 20 => "subscriber_absent",
-        CallRejected = 21 => "call_rejected",
-        NumberChanged = 22 => "number_changed",
-        RedirectionToNewDestination = 23 => "redirection_to_new_destination",
-        CallRejectedDueToFeatureAtTheDestination = 24 => "call_rejected_due_to_feature_at_the_destination",
-        ExchangeRoutingError = 25 => "exchange_routing_error",
-        NonSelectedUserClearing = 26 => "non_selected_user_clearing",
-        DestinationOutOfOrder = 27 => "destination_out_of_order",
-        InvalidNumberFormatAddressIncomplete = 28 => "invalid_number_format_address_incomplete",
-        FacilityRejected = 29 => "facility_rejected",
-        ResponseToStatusEnquiry = 30 => "response_to_status_enquiry",
-        NormalUnspecified = 31 => "normal_unspecified",
-        CircuitOutOfOrder = 33 => "circuit_out_of_order",
-        NoCircuitChannelAvailable = 34 => "no_circuit_channel_available",
-        NetworkOutOfOrder = 38 => "network_out_of_order",
-        PermanentFrameModeConnectionOutOfService = 39 => "permanent_frame_mode_connection_out_of_service",
-        PermanentFrameModeConnectionOperational = 40 => "permanent_frame_mode_connection_operational",
-        TemporaryFailure = 41 => "temporary_failure",
-        SwitchingEquipmentCongestion = 42 => "switching_equipment_congestion",
-        AccessInformationDiscarded = 43 => "access_information_discarded",
-        RequestedCircuitChannelNotAvailable = 44 => "requested_circuit_channel_not_available",
-        PrecedenceCallBlocked = 46 => "precedence_call_blocked",
-        ResourcesUnavailableUnspecified = 47 => "resources_unavailable_unspecified",
-        QualityOfServiceUnavailable = 49 => "quality_of_service_unavailable",
-        RequestedFacilityNotSubscribed = 50 => "requested_facility_not_subscribed",
-        OutgoingCallsBarredWithinCug = 53 => "outgoing_calls_barred_within_cug",
-        IncomingCallsBarredWithinCug = 55 => "incoming_calls_barred_within_cug",
-        CallWaitingNotSubscribed = 56 => "call_waiting_not_subscribed",
-        BearerCapabilityNotAuthorized = 57 => "bearer_capability_not_authorized",
-        BearerCapabilityNotPresentlyAvailable = 58 => "bearer_capability_not_presently_available",
-        InconsistencyInDesignatedOutgoingAccessInformationAndSubscriberClass = 62 => "inconsistency_in_designated_outgoing_access_information_and_subscriber_class",
-        ServiceOrOptionNotAvailableUnspecified = 63 => "service_or_option_not_available_unspecified",
-        BearerCapabilityNotImplemented = 65 => "bearer_capability_not_implemented",
-        ChannelTypeNotImplemented = 66 => "channel_type_not_implemented",
-        RequestedFacilityNotImplemented = 69 => "requested_facility_not_implemented",
-        OnlyRestrictedDigitalInformationBearerCapabilityIsAvailable = 70 => "only_restricted_digital_information_bearer_capability_is_available",
-        ServiceOrOptionNotImplementedUnspecified = 79 => "service_or_option_not_implemented_unspecified",
-        InvalidCallReferenceValue = 81 => "invalid_call_reference_value",
-        IdentifiedChannelDoesNotExist = 82 => "identified_channel_does_not_exist",
-        CallIdentityDoesNotExistForSuspendedCall = 83 => "call_identity_does_not_exist_for_suspended_call",
-        CallIdentityInUse = 84 => "call_identity_in_use",
-        NoCallSuspended = 85 => "no_call_suspended",
-        CallHavingTheRequestedCallIdentityHasBeenCleared = 86 => "call_having_the_requested_call_identity_has_been_cleared",
-        CalledUserNotMemberOfCug = 87 => "called_user_not_member_of_cug",
-        IncompatibleDestination = 88 => "incompatible_destination",
-        NonExistingCug = 90 => "non_existing_cug",
-        InvalidTransitNetworkSelectionNationalUse = 91 => "invalid_transit_network_selection_national_use",
-        InvalidMessageUnspecified = 95 => "invalid_message_unspecified",
-        MandatoryInformationElementIsMissing = 96 => "mandatory_information_element_is_missing",
-        MessageTypeNonExistentOrNotImplemented = 97 => "message_type_non_existent_or_not_implemented",
-        MessageNotCompatibleWithCallStateOrMessageTypeNonExistentOrNotImplemented = 98 => "message_not_compatible_with_call_state_or_message_type_non_existent_or_not_implemented",
-        InformationElementNonexistentOrNotImplemented = 99 => "information_element_nonexistent_or_not_implemented",
-        InvalidInformationElementContents = 100 => "invalid_information_element_contents",
-        MessageNotCompatibleWithCallState = 101 => "message_not_compatible_with_call_state",
-        RecoveryOnTimerExpiry = 102 => "recovery_on_timer_expiry",
-        ParameterNonExistentOrNotImplementedPassedOn = 103 => "parameter_non_existent_or_not_implemented_passed_on",
-        MessageWithUnrecognizedParameterDiscarded = 110 => "message_with_unrecognized_parameter_discarded",
-        ProtocolErrorUnspecified = 111 => "protocol_error_unspecified",
-        InterworkingUnspecified = 127 => "interworking_unspecified",
-    }
-}
-
-/// Cause (Q.931 4.5.12, Q.850 2.1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+/// Cause (Q.931 4.5.12, Q.850 2.1). JSON as ISUP's cause indicators: the cause value as its
+/// number and, when Q.850 names it, `cause` with the name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cause {
     pub coding_standard: CodingStandard,
     pub location: Location,
     /// Octet 3a.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<u8>,
     pub cause_value: CauseValue,
     /// Octets 5 onwards.
-    #[serde(
-        serialize_with = "serialize_hex",
-        skip_serializing_if = "Vec::is_empty"
-    )]
     pub diagnostics: Vec<u8>,
+}
+
+impl Serialize for Cause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("coding_standard", &self.coding_standard)?;
+        m.serialize_entry("location", &self.location)?;
+        if let Some(r) = self.recommendation {
+            m.serialize_entry("recommendation", &r)?;
+        }
+        m.serialize_entry("cause_value", &self.cause_value.code())?;
+        if let Some(name) = self.cause_value.name() {
+            m.serialize_entry("cause", name)?;
+        }
+        if !self.diagnostics.is_empty() {
+            m.serialize_entry("diagnostics", &crate::wire::hex(&self.diagnostics))?;
+        }
+        m.end()
+    }
 }
 
 impl Cause {

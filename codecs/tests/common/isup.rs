@@ -515,7 +515,7 @@ fn cause() -> impl Strategy<Value = CauseIndicators> {
         prop::collection::vec(any::<u8>(), 0..3),
     )
         .prop_map(|(loc, value, diag)| {
-            CauseIndicators::new(CauseLocation::from_code(loc), CauseValue::from_code(value))
+            CauseIndicators::new(Location::from_code(loc), CauseValue::from_code(value))
                 .with_diagnostics(&diag)
         })
 }
