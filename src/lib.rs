@@ -1,3 +1,6 @@
 //! sipt-mgc: a SIP-T PSTN media gateway controller (see README.md and DESIGN.md).
 
 pub mod decode;
+pub mod isdn;
+pub mod ss7;
+pub mod time;

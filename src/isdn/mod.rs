@@ -1,0 +1,1 @@
+//! ISDN D-channel: Q.921 LAPD as a sans-IO state machine.
