@@ -1,1 +1,3 @@
 //! ISDN D-channel: Q.921 LAPD as a sans-IO state machine.
+
+pub mod q921;
