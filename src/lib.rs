@@ -1,5 +1,6 @@
 //! sipt-mgc: a SIP-T PSTN media gateway controller (see README.md and DESIGN.md).
 
+pub mod config;
 pub mod decode;
 pub mod isdn;
 pub mod ss7;

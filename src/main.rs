@@ -4,6 +4,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use sipt_mgc::config::{Config, Protocol};
 use sipt_mgc::decode::{self, Kind};
 
 #[derive(Parser)]
@@ -31,6 +32,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// Validate a configuration file; print what it configures.
+    CheckConfig {
+        /// The configuration file (TOML, DESIGN.md schema).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode { kind, hex, format } => run_decode(kind, &hex, format),
+        Command::CheckConfig { file } => check_config(&file),
     }
 }
 
@@ -67,6 +74,35 @@ fn run_decode(kind: Kind, input: &str, format: Format) -> ExitCode {
         }
         Err(e) => {
             eprintln!("sipt-mgc decode: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_config(file: &std::path::Path) -> ExitCode {
+    match Config::load(file) {
+        Ok(c) => {
+            for l in &c.links {
+                let circuits = match l.protocol {
+                    Protocol::Isup => format!(
+                        "OPC {} DPC {} SLC {} {} CICs",
+                        l.opc.unwrap_or(0),
+                        l.dpc.unwrap_or(0),
+                        l.slc.unwrap_or(0),
+                        l.cics.len()
+                    ),
+                    Protocol::Qsig => format!("{} B-channels", l.channels.len()),
+                };
+                println!(
+                    "link {}: {:?} over {:?} {} ({circuits})",
+                    l.name, l.protocol, l.transport, l.path
+                );
+            }
+            println!("{} route(s)", c.routes.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sipt-mgc check-config: {e}");
             ExitCode::FAILURE
         }
     }

@@ -101,3 +101,30 @@ fn reads_raw_octets_from_a_file() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn check_config_names_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("sipt-cli-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gw.toml");
+    let good = "[[link]]\nname = \"e1-0\"\nprotocol = \"isup\"\ntransport = \"frames\"\npath = \"unix:/tmp/e1.sock\"\nopc = 1\ndpc = 2\ncics = \"1-15,17-31\"\n";
+    std::fs::write(&path, good).unwrap();
+    let out = sipt_mgc(&["check-config", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("30 CICs"));
+
+    std::fs::write(&path, good.replace("dpc = 2", "dpc = 16384")).unwrap();
+    let out = sipt_mgc(&["check-config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("gw.toml:7: link[0].dpc: 16384 is outside 0..=16383"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
