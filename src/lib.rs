@@ -3,5 +3,7 @@
 pub mod config;
 pub mod decode;
 pub mod isdn;
+pub mod isup;
+pub mod qsig;
 pub mod ss7;
 pub mod time;
