@@ -919,3 +919,142 @@ fn wrong_role_on_the_far_end_never_establishes() {
     assert_eq!(p.network.lapd.stats().mdl_error_count(MdlError::L), 1);
     assert_eq!(p.user.lapd.state(), State::AwaitingEstablishment);
 }
+
+#[test]
+fn frame_rejection_conditions() {
+    // Q.921 5.8.5: an information field where none is allowed (M), a frame of wrong size (N),
+    // an I frame longer than N201 (O). Outside multiple frame operation: reported and
+    // discarded; in it: reported, then re-establishment.
+    let ua_with_info = from_network(
+        CommandResponse::Response,
+        UnnumberedFunction::Ua,
+        true,
+        vec![0x00],
+    );
+    let rr_with_info = {
+        let mut f = Frame::s(
+            0,
+            0,
+            N,
+            CommandResponse::Response,
+            SupervisoryFunction::Rr,
+            0,
+            false,
+        );
+        f.information = vec![0x55];
+        f.to_bytes().unwrap()
+    };
+    let long_i = Frame::i(0, 0, N, 0, 0, false, vec![0x08; 261])
+        .to_bytes()
+        .unwrap();
+    let mut p = Pair::default();
+    p.inject(U, &ua_with_info);
+    assert_eq!(p.user.lapd.state(), State::TeiAssigned);
+    assert_eq!(p.rungs().len(), 1, "nothing sent: {:?}", p.rungs());
+    for (octets, code) in [
+        (&ua_with_info, MdlError::M),
+        (&rr_with_info, MdlError::N),
+        (&long_i, MdlError::O),
+    ] {
+        let mut p = Pair::default();
+        p.establish();
+        let start = p.ladder.len();
+        p.inject(U, octets);
+        p.run_for(Duration::from_millis(100));
+        assert_eq!(p.rungs_from(start + 1), ["U>N SABME P", "N>U UA F"]);
+        assert!(p
+            .user
+            .primitives()
+            .contains(&DlEvent::MdlErrorIndication(code)));
+        assert_eq!(p.user.lapd.stats().rejected_frames, 1);
+        assert_eq!(p.user.lapd.state(), State::MultipleFrameEstablished);
+        assert!(p.user.data().is_empty());
+    }
+    // A 260-octet I frame is fine.
+    let mut p = Pair::default();
+    p.establish();
+    p.send(N, [vec![0x08; 260]]);
+    p.run_for(Duration::from_millis(100));
+    assert_eq!(p.user.data(), [vec![0x08; 260]]);
+}
+
+#[test]
+fn i_frames_arriving_while_busy_are_discarded_then_recovered() {
+    // Q.921 5.6.6: the network becomes busy with I frames already on the line; it discards
+    // them (acknowledging nothing), answers the user's enquiry with RNR F=1, and when it is
+    // ready again the enquiry's answer RR F=1 makes the user send them again: nothing lost.
+    let mut p = Pair::default();
+    p.latency = Duration::from_millis(50);
+    p.establish();
+    let start = p.ladder.len();
+    p.send(U, messages(1, 3));
+    p.run_for(Duration::from_millis(10));
+    p.network.lapd.set_own_receiver_busy(p.now, true);
+    p.flush();
+    p.run_for(Duration::from_millis(1500));
+    assert!(p.network.data().is_empty());
+    p.network.lapd.set_own_receiver_busy(p.now, false);
+    p.flush();
+    p.run_for(Duration::from_secs(3));
+    show(&p);
+    assert_eq!(p.network.data(), messages(1, 3));
+    let rungs = p.rungs_from(start);
+    assert_eq!(rungs[3], "N>U RNR(0)");
+    assert!(rungs.contains(&"N>U RNR(0)F".to_string()), "{rungs:#?}");
+    assert_eq!(p.user.lapd.stats().i_frames_retransmitted, 3);
+    assert_eq!(p.user.lapd.unacknowledged(), 0);
+}
+
+#[test]
+fn sequence_numbers_wrap_modulo_128() {
+    let mut p = Pair::default();
+    p.establish();
+    p.lose(U, 1, |w| is_i(w, 2));
+    // I(2) again, after N(S) went once around.
+    p.lose(U, 1, |w| w.index > 200 && is_i(w, 2));
+    p.send(U, messages(0, 300));
+    p.send(N, messages(1000, 300));
+    p.run_for(Duration::from_secs(30));
+    assert_eq!(p.network.data(), messages(0, 300));
+    assert_eq!(p.user.data(), messages(1000, 300));
+    assert_eq!(p.user.lapd.variables().v_s, (300 % 128) as u8);
+    assert_eq!(p.network.lapd.variables().v_r, (300 % 128) as u8);
+    assert_eq!(p.user.lapd.stats().re_establishments, 0);
+    // Both losses were repaired by REJ.
+    assert_eq!(p.network.lapd.stats().sent.rej, 2);
+}
+
+#[test]
+fn octets_as_libpri_writes_them_on_the_network_side() {
+    // libpri (q921.c) on a point-to-point link as the network side: on start it sends SABME
+    // (C/R = 1, P = 1) and expects UA; it sends I frames with P = 0; on T203 (10 s) or T200
+    // (1 s) it polls with an RR command, P = 1. Our user side answers with the octets libpri
+    // reads as responses (C/R = 1 from the user side, Q.921 3.3.2).
+    let mut lapd = sipt_mgc::isdn::q921::Lapd::new(Config::new(U)).unwrap();
+    let mut out = Vec::new();
+    let mut next = |lapd: &mut sipt_mgc::isdn::q921::Lapd| {
+        out.clear();
+        lapd.poll_transmit(Instant::ZERO, &mut out)
+            .then(|| out.clone())
+    };
+    lapd.handle_frame(ms(0), &[0x02, 0x01, 0x7f]); // SABME P
+    assert_eq!(next(&mut lapd), Some(vec![0x02, 0x01, 0x73])); // UA F
+    assert_eq!(lapd.poll_event(), Some(DlEvent::EstablishIndication));
+    // I(0,0) carrying a Q.931 RESTART-ish message.
+    lapd.handle_frame(
+        ms(5),
+        &[0x02, 0x01, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x46],
+    );
+    assert_eq!(next(&mut lapd), Some(vec![0x02, 0x01, 0x01, 0x02])); // RR(1) response
+                                                                     // RR(0) command with P = 1 (libpri's transmit_enquiry).
+    lapd.handle_frame(ms(10_005), &[0x02, 0x01, 0x01, 0x01]);
+    assert_eq!(next(&mut lapd), Some(vec![0x02, 0x01, 0x01, 0x03])); // RR(1) response, F = 1
+                                                                     // Our I frame: command from the user side, C/R = 0.
+    lapd.data(ms(10_006), vec![0x08, 0x02, 0x80, 0x00, 0x4e])
+        .unwrap();
+    assert_eq!(
+        next(&mut lapd),
+        Some(vec![0x00, 0x01, 0x00, 0x02, 0x08, 0x02, 0x80, 0x00, 0x4e])
+    );
+    assert_eq!(next(&mut lapd), None);
+}

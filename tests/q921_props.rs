@@ -93,8 +93,8 @@ proptest! {
     fn random_loss_never_loses_duplicates_or_reorders(
         seed in 1u64..u64::MAX,
         loss_percent in 0u64..40,
-        from_user in 0u32..40,
-        from_network in 0u32..40,
+        from_user in 0u32..150,
+        from_network in 0u32..150,
         latency_ms in 1u64..60,
         spread_ms in 0u64..8000,
         lossy_s in 1u64..40,

@@ -30,6 +30,26 @@
 //! It reads no clock and owns no I/O. Frames are the octets between the flags without the FCS,
 //! as the `frames` and `serial` transports hand them up and take them down.
 //!
+//! ```
+//! use sipt_codecs::q921::Role;
+//! use sipt_mgc::isdn::q921::{Config, DlEvent, Lapd, State};
+//! use sipt_mgc::time::Instant;
+//!
+//! let mut lapd = Lapd::new(Config::new(Role::User)).unwrap();
+//! lapd.establish(Instant::ZERO); // DL-ESTABLISH-request
+//! let mut frame = Vec::new();
+//! assert!(lapd.poll_transmit(Instant::ZERO, &mut frame));
+//! assert_eq!(frame, [0x00, 0x01, 0x7f]); // SABME, P = 1, a command from the user side
+//! assert_eq!(lapd.poll_timeout(), Some(Instant::from_millis(1000))); // T200
+//! lapd.handle_frame(Instant::from_millis(8), &[0x00, 0x01, 0x73]); // UA, F = 1
+//! assert_eq!(lapd.poll_event(), Some(DlEvent::EstablishConfirm));
+//! assert_eq!(lapd.state(), State::MultipleFrameEstablished);
+//! lapd.data(Instant::from_millis(9), vec![0x08, 0x02, 0x00, 0x01, 0x05]).unwrap();
+//! frame.clear();
+//! assert!(lapd.poll_transmit(Instant::from_millis(9), &mut frame));
+//! assert_eq!(frame[..4], [0x00, 0x01, 0x00, 0x00]); // I frame, N(S) = 0, N(R) = 0
+//! ```
+//!
 //! Where the SDL leaves a choice or where this implementation departs from it, the place says
 //! so; the list:
 //! - on T200 expiry with I frames outstanding, the entity polls with an RR (RNR) command with
@@ -71,7 +91,7 @@ pub const DEFAULT_N201: usize = 260;
 /// rate) D-channel: 7 (Q.921 5.9.5; 1 would be the basic access value).
 pub const DEFAULT_K: u8 = 7;
 
-/// Sequence numbers count modulo 128 in multiple frame operation (Q.921 3.5.2.1).
+/// Sequence numbers count modulo 128 in multiple frame operation (Q.921 3.5).
 const MODULUS: u8 = 128;
 
 /// The parameters of one data link (Q.921 5.9 and the interface's side).
@@ -83,8 +103,9 @@ pub struct Config {
     pub role: Role,
     /// SAPI of the data link: 0, call control procedures (Q.921 3.3.3).
     pub sapi: u8,
-    /// The fixed TEI of the data link: 0 on a primary rate / QSIG link (Q.921 3.3.4.2,
-    /// non-automatic assignment); the group TEI 127 is not allowed.
+    /// The fixed TEI of the data link: 0 on a primary rate / QSIG link (a TEI of the range
+    /// 0-63 that is not assigned automatically, Q.921 3.3.4); the group TEI 127 is not
+    /// allowed.
     pub tei: u8,
     /// T200.
     pub t200: Duration,
@@ -179,7 +200,7 @@ pub enum RequestError {
     Releasing,
 }
 
-/// The states of a data link with an assigned TEI (Q.921 annex B, B.2; the numbers are the
+/// The states of a data link with an assigned TEI (Q.921 annex B; the numbers are the
 /// SDL's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -517,7 +538,7 @@ impl Stats {
     }
 }
 
-/// The state variables and conditions of multiple frame operation (Q.921 3.5.2, 5.6), for
+/// The state variables and conditions of multiple frame operation (Q.921 3.5, 5.6), for
 /// inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Variables {
@@ -768,7 +789,7 @@ impl Lapd {
         self.events.pop_front()
     }
 
-    // ---- requests (SDL figures B.3 to B.8) ------------------------------------------------
+    // ---- requests (SDL figures B.4 to B.8) ------------------------------------------------
 
     fn establish_request(&mut self, now: Instant) {
         match self.state {
@@ -816,7 +837,7 @@ impl Lapd {
         }
     }
 
-    /// From "TEI assigned": establish data link, set layer 3 initiated (figure B.3).
+    /// From "TEI assigned": establish data link, set layer 3 initiated (figure B.4).
     fn start_establishment(&mut self, now: Instant) {
         self.timers.stop(Timer::Restart.slot());
         self.establish_data_link(now);
@@ -1139,5 +1160,112 @@ impl Lapd {
             information,
         );
         self.send(frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_those_of_q921_5_9() {
+        let c = Config::new(Role::Network);
+        assert_eq!((c.sapi, c.tei), (0, 0));
+        assert_eq!(c.t200, Duration::from_secs(1));
+        assert_eq!(c.t203, Duration::from_secs(10));
+        assert_eq!((c.n200, c.n201, c.k), (3, 260, 7));
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let base = Config::new(Role::User);
+        let bad = [
+            (
+                Config {
+                    k: 0,
+                    ..base.clone()
+                },
+                ConfigError::Window(0),
+            ),
+            (
+                Config {
+                    k: 128,
+                    ..base.clone()
+                },
+                ConfigError::Window(128),
+            ),
+            (
+                Config {
+                    tei: 127,
+                    ..base.clone()
+                },
+                ConfigError::Tei(127),
+            ),
+            (
+                Config {
+                    sapi: 64,
+                    ..base.clone()
+                },
+                ConfigError::Sapi(64),
+            ),
+            (
+                Config {
+                    n201: 0,
+                    ..base.clone()
+                },
+                ConfigError::N201,
+            ),
+            (
+                Config {
+                    t200: Duration::ZERO,
+                    ..base.clone()
+                },
+                ConfigError::ZeroTimer("T200"),
+            ),
+            (
+                Config {
+                    keep_up: Some(Duration::ZERO),
+                    ..base.clone()
+                },
+                ConfigError::ZeroTimer("keep_up"),
+            ),
+        ];
+        for (c, e) in bad {
+            assert_eq!(Lapd::new(c).err(), Some(e));
+        }
+    }
+
+    #[test]
+    fn mdl_error_codes_a_to_o() {
+        let codes: String = MdlError::ALL.iter().map(|e| e.code()).collect();
+        assert_eq!(codes, "ABCDEFGHIJKLMNO");
+        for (i, e) in MdlError::ALL.iter().enumerate() {
+            assert_eq!(e.index(), i);
+        }
+        assert_eq!(
+            MdlError::E.error_type(),
+            MdlErrorType::PeerInitiatedReEstablishment
+        );
+        assert_eq!(
+            MdlError::I.error_type(),
+            MdlErrorType::UnsuccessfulRetransmission
+        );
+        assert_eq!(
+            MdlError::G.to_string(),
+            "MDL-ERROR (G): SABME unanswered N200 times"
+        );
+    }
+
+    #[test]
+    fn sequence_arithmetic_modulo_128() {
+        assert_eq!(add(127, 1), 0);
+        assert_eq!(sub(0, 1), 127);
+        assert_eq!(sub(3, 125), 6);
+        let mut l = Lapd::new(Config::new(Role::User)).unwrap();
+        l.v_a = 125;
+        l.v_s = 3;
+        assert!(l.n_r_valid(125) && l.n_r_valid(127) && l.n_r_valid(0) && l.n_r_valid(3));
+        assert!(!l.n_r_valid(4) && !l.n_r_valid(124));
     }
 }

@@ -1,5 +1,5 @@
 //! Received frames: validity (Q.921 5.8.4), frame rejection (5.8.5) and the reaction of each
-//! state of the SDL (annex B, figures B.3 to B.8) to each frame type.
+//! state of the SDL (annex B, figures B.4 to B.8) to each frame type.
 
 use sipt_codecs::q921::{
     CommandResponse, Control, Frame, SupervisoryFunction, UnnumberedFunction, TEI_GROUP,
@@ -7,8 +7,8 @@ use sipt_codecs::q921::{
 
 use super::{DlEvent, Lapd, MdlError, State, Timer};
 
-/// Size of the information field of an FRMR response in modulo 128 operation (Q.921 3.6.11,
-/// figure 6).
+/// Size of the information field of an FRMR response in modulo 128 operation (Q.921 3.6,
+/// FRMR response).
 const FRMR_INFORMATION_OCTETS: usize = 5;
 
 /// A supervisory function this entity implements.
@@ -57,7 +57,7 @@ fn classify(frame: &Frame, kind: CommandResponse, n201: usize) -> Result<Receive
     let command = kind == CommandResponse::Command;
     let info = frame.information.len();
     match frame.control {
-        // I frames are always commands (Q.921 3.6.2).
+        // I frames are always commands (Q.921 table 5).
         Control::I { n_s, n_r, p } => {
             if !command {
                 Err(MdlError::L)
@@ -86,7 +86,7 @@ fn classify(frame: &Frame, kind: CommandResponse, n201: usize) -> Result<Receive
             })
         }
         Control::U { function, pf } => {
-            // Table 5: which unnumbered frames are commands and which responses.
+            // Q.921 table 5: which unnumbered frames are commands and which responses.
             let want_command = match function {
                 UnnumberedFunction::Sabme | UnnumberedFunction::Disc | UnnumberedFunction::Ui => {
                     Some(true)
@@ -189,7 +189,7 @@ impl Lapd {
     /// I frames (Q.921 5.6.2, 5.6.6, 5.8.1; figures B.7 and B.8).
     fn receive_i(&mut self, now: crate::time::Instant, n_s: u8, n_r: u8, p: bool, info: Vec<u8>) {
         if !self.state.is_established() {
-            // "All other frame types shall be discarded" (5.5.4; figures B.3, B.5, B.6).
+            // "All other frame types shall be discarded" (5.5.4; figures B.4, B.5, B.6).
             return;
         }
         if self.own_receiver_busy {
