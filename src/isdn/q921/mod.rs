@@ -64,6 +64,15 @@
 //! - `Config::keep_up`: when set, the entity re-establishes a data link that went down without
 //!   a DL-RELEASE-request after the given delay, acting for layer 3 as libpri's "layer 2
 //!   persistence" does on point-to-point links. Q.921 leaves this to layer 3 and management.
+//!
+//! libpri (q921.c) as the peer, on a point-to-point link: SAPI 0, TEI 0; it sends SABME
+//! (P = 1) as soon as it starts, whatever its role, so both sides starting at once is the
+//! collision of 5.5.5.1, which this entity completes; it checks the C/R bit of a SABME and
+//! ignores one from its own side, so the roles must differ; T200 = 1 s, N200 = 3, T203 = 10 s,
+//! k = 7, and no N201 check (it sends and takes up to about 1 kbyte); on T200 and T203 it polls
+//! with an RR command, P = 1, and never retransmits an I frame with P = 1 nor sends RNR; after
+//! the data link went down it starts establishment again after T200 (its default "keep up"),
+//! even after a DISC of ours.
 
 mod receive;
 
