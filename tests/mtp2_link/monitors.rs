@@ -55,8 +55,9 @@ fn a_burst_of_65_errors_takes_the_link_down_at_t() {
 fn one_error_in_256_units_never_takes_the_link_down() {
     let mut p = aligned_with_damage(|i| i % 256 == 255);
     p.ladder_msus = false;
-    p.run_for(Duration::from_secs(60));
-    assert!(p.a.mtp2.stats().su_in_error > 300);
+    p.run_for(Duration::from_secs(40));
+    // 40 s of FISUs at 750 us: 53 000 units, 208 of them damaged.
+    assert!(p.a.mtp2.stats().su_in_error > 200);
     assert_eq!(p.a.state(), LinkState::InService);
     assert!(p.a.times_of(&SUERM).is_empty());
 }

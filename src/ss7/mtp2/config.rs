@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Timers and thresholds of one link (Q.703 12.3, 10.2, 10.3), and the implementation
-/// dependent congestion thresholds (Q.703 9.1, Q.704 3.8).
+/// dependent congestion thresholds (Q.703 9, Q.704 3.8).
 ///
 /// [`Mtp2Config::default`] is [`Mtp2Config::itu_64kbit`]. Every value is taken as given:
 /// nothing here panics, however odd (a zero timer expires at once, a zero threshold never
@@ -41,7 +41,7 @@ pub struct Mtp2Config {
     pub suerm_d: u32,
     /// Receive congestion, "congestion accept": with this many received MSUs not yet taken
     /// by level 3 ([`super::Mtp2::poll_event`]), MSUs are still accepted but no longer
-    /// acknowledged, and SIB is sent every T5 (Q.703 9.1, 9.2).
+    /// acknowledged, and SIB is sent every T5 (Q.703 9).
     pub rb_congestion_accept: usize,
     /// Receive congestion, "congestion discard": with this many, received MSUs are discarded
     /// (and retransmission asked for when it abates).
@@ -49,31 +49,33 @@ pub struct Mtp2Config {
     /// Receive congestion abates at or below this many.
     pub rb_congestion_abatement: usize,
     /// Transmit congestion onset: MSUs in the transmission and retransmission buffers
-    /// together at or above which level 3 is told `Congestion(true)` (Q.704 3.8.2.1).
+    /// together at or above which level 3 is told `Congestion(true)` (Q.704 3.8).
     pub tx_congestion_onset: usize,
     /// Transmit congestion abatement: at or below which level 3 is told `Congestion(false)`.
     pub tx_congestion_abatement: usize,
 }
 
 impl Mtp2Config {
-    /// Values for a 64 kbit/s link (ITU-T Q.703 12.3 ranges; libss7's `mtp2.h`, the peer we
-    /// interoperate with, and openss7 as cross-checks):
+    /// Values for a 64 kbit/s link, within the ranges of Q.703 12.3, cross-checked with
+    /// libss7's `mtp2.h` (the peer we interoperate with) and osmocom's MTP2 (which quotes
+    /// 12.3):
     ///
-    /// | value | Q.703 | libss7 | chosen |
-    /// |---|---|---|---|
-    /// | T1 | 40-50 s | 45 s | 45 s |
-    /// | T2 | 5-50 s (more with automatic allocation) | 50 s | 50 s |
-    /// | T3 | 1-1.5 s | 1.5 s | 1.5 s |
-    /// | T4 Pn | 2^16 octet times = 8.192 s (7.5-9.5 s) | 8.5 s | 8.2 s |
-    /// | T4 Pe | 2^12 octet times = 0.512 s (0.4-0.6 s) | 0.5 s | 0.5 s |
-    /// | T5 | 80-120 ms | (none) | 100 ms |
-    /// | T6 | 3-6 s | (none) | 5 s |
-    /// | T7 | 0.5-2 s | 1.25 s | 1 s |
+    /// | value | Q.703 12.3 | libss7 | osmocom | chosen |
+    /// |---|---|---|---|---|
+    /// | T1 | 40-50 s | 45 s | 45 s | 45 s |
+    /// | T2 | 5-150 s | 50 s | 60 s | 50 s |
+    /// | T3 | 1-1.5 s | 1.5 s | 1.5 s | 1.5 s |
+    /// | T4 Pn | 2^16 octet times, 8.2 s (7.5-9.5 s) | 8.5 s | 8.2 s | 8.2 s |
+    /// | T4 Pe | 2^12 octet times, 0.5 s (0.4-0.6 s) | 0.5 s | 0.5 s | 0.5 s |
+    /// | T5 | 80-120 ms | - | 100 ms | 100 ms |
+    /// | T6 | 3-6 s | - | 5 s | 5 s |
+    /// | T7 | 0.5-2 s | 1.25 s | 1 s | 1 s |
     ///
-    /// AERM (Q.703 10.3): Tin 4, Tie 1, M 5, N 16. SUERM (Q.703 10.2): T 64, D 256, N 16.
-    /// Congestion thresholds are implementation dependent (Q.703 9.1): receive accept at 256
-    /// undelivered MSUs, discard at 512, abatement at 64; transmit onset at 256 buffered MSUs,
-    /// abatement at 64.
+    /// T2 is libss7's, so that both ends give up on a silent far end at the same time.
+    /// AERM (Q.703 10.3): Tin 4, Tie 1, M 5, N 16. SUERM (Q.703 10.2): T 64, D 256, N 16
+    /// (openss7's defaults agree). Congestion thresholds are implementation dependent (Q.703
+    /// 9): receive accept at 256 undelivered MSUs, discard at 512, abatement at 64; transmit
+    /// onset at 256 buffered MSUs, abatement at 64.
     pub fn itu_64kbit() -> Self {
         Mtp2Config {
             t1: Duration::from_secs(45),

@@ -1,5 +1,5 @@
-//! The error rate monitors (Q.703 10): SUERM while the link is aligned or in service (10.2,
-//! figure 16), AERM during proving (10.3, figure 17); and the DAEDR's two outputs that feed
+//! The error rate monitors (Q.703 10): SUERM while the link is aligned or in service (10.2),
+//! AERM during proving (10.3); and the DAEDR's two outputs that feed
 //! them, "correct SU" and "SU in error".
 
 use super::Mtp2;

@@ -56,7 +56,7 @@ impl Mtp2 {
         self.iac.state = AlignmentState::Idle;
     }
 
-    /// Emergency from the LSC (Q.703 7.2, 7.3).
+    /// Emergency from the LSC (Q.703 7).
     pub(super) fn iac_emergency(&mut self, now: Instant) {
         match self.iac.state {
             AlignmentState::Aligned => {
@@ -73,7 +73,7 @@ impl Mtp2 {
     }
 
     /// Not aligned, SIO/SIN/SIE received: aligned, send SIN (or SIE in emergency), start T3.
-    /// The proving period is Pe if either end is in emergency (Q.703 7.3).
+    /// The proving period is Pe if either end is in emergency (Q.703 7).
     fn iac_not_aligned_received(&mut self, now: Instant, far_emergency: bool) {
         self.stop_timer(Timer::T2);
         if self.lsc.emergency || far_emergency {
@@ -162,7 +162,7 @@ impl Mtp2 {
         }
     }
 
-    /// From the AERM: Ti errors in this proving period (Q.703 7.3, 10.3).
+    /// From the AERM: Ti errors in this proving period (Q.703 7, 10.3).
     pub(super) fn iac_abort_proving(&mut self) {
         if self.iac.state != AlignmentState::Proving {
             return;

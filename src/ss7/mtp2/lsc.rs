@@ -1,5 +1,5 @@
-//! LSC, link state control (Q.703 1.4, 7, 8 and figure 8), and POC, processor outage control
-//! (Q.703 8 and figure 10).
+//! LSC, link state control (Q.703 7, 8 and figure 8), and POC, processor outage control
+//! (Q.703 8).
 
 use super::{Mtp2, Timer};
 use crate::ss7::l2::{L2ToL3, OutOfServiceReason};
@@ -34,7 +34,7 @@ pub(super) struct Lsc {
     pub l3_indication_received: bool,
 }
 
-/// The states of the processor outage control (Q.703 figure 10).
+/// The states of the processor outage control (Q.703 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) enum Poc {
     #[default]
@@ -55,7 +55,7 @@ impl Poc {
 }
 
 impl Mtp2 {
-    /// Power on: TXC start, send SIOS, AERM Ti := Tin (Q.703 figure 8 sheet 1).
+    /// Power on: TXC start, send SIOS, AERM Ti := Tin (Q.703 figure 8).
     pub(super) fn lsc_power_on(&mut self) {
         self.txc_start();
         self.txc_send_sios();
@@ -121,7 +121,7 @@ impl Mtp2 {
         }
     }
 
-    /// The IAC proved the link (Q.703 figure 8 sheet 2).
+    /// The IAC proved the link (Q.703 figure 8).
     pub(super) fn lsc_alignment_complete(&mut self, now: Instant) {
         if self.lsc.state != LinkState::InitialAlignment {
             return;
@@ -185,7 +185,7 @@ impl Mtp2 {
         )
     }
 
-    /// SIPO received: remote processor outage (Q.703 8.1).
+    /// SIPO received: remote processor outage (Q.703 8).
     ///
     /// In aligned ready (not ready) the SDL goes to processor outage with only "remote
     /// processor outage" for level 3; here level 3 is first told `InService`, so that it
@@ -217,7 +217,7 @@ impl Mtp2 {
         }
     }
 
-    /// SIB received: the far end is busy (Q.703 9.3).
+    /// SIB received: the far end is busy (Q.703 9).
     pub(super) fn lsc_sib(&mut self, now: Instant) {
         self.stats.sib_received += 1;
         if matches!(
@@ -262,7 +262,7 @@ impl Mtp2 {
         self.lsc.emergency = false;
     }
 
-    /// Local processor outage (or level 3 failure) from level 3 (Q.703 8.2).
+    /// Local processor outage (or level 3 failure) from level 3 (Q.703 8).
     pub(super) fn lsc_local_processor_outage(&mut self) {
         match self.lsc.state {
             LinkState::OutOfService | LinkState::InitialAlignment => {
@@ -289,7 +289,7 @@ impl Mtp2 {
         }
     }
 
-    /// Local processor recovered, from level 3 (Q.703 8.2).
+    /// Local processor recovered, from level 3 (Q.703 8).
     pub(super) fn lsc_local_processor_recovered(&mut self, now: Instant) {
         match self.lsc.state {
             LinkState::OutOfService | LinkState::InitialAlignment => {
@@ -317,7 +317,7 @@ impl Mtp2 {
         }
     }
 
-    /// Flush buffers from level 3, in processor outage (Q.703 8.2): the transmission and
+    /// Flush buffers from level 3, in processor outage (Q.703 8): the transmission and
     /// retransmission buffers are emptied, then as "continue". Out of service it empties them
     /// too (what a later Start would do).
     pub(super) fn lsc_flush_buffers(&mut self, now: Instant) {
@@ -360,7 +360,7 @@ impl Mtp2 {
         self.lsc.state = LinkState::InService;
     }
 
-    /// Retrieve BSNT (Q.704 5.3.1): possible once the link failed or is in processor outage.
+    /// Retrieve BSNT (Q.704 5): possible once the link failed or is in processor outage.
     pub(super) fn lsc_retrieve_bsnt(&mut self) {
         match self.lsc.state {
             LinkState::OutOfService | LinkState::ProcessorOutage => self.rc_retrieve_bsnt(),
@@ -368,7 +368,7 @@ impl Mtp2 {
         }
     }
 
-    /// Retrieval request and FSNC (Q.704 5.4, Q.703 11.2.4).
+    /// Retrieval request and FSNC (Q.704 5).
     pub(super) fn lsc_retrieval_request_and_fsnc(&mut self, fsnc: u8) {
         match self.lsc.state {
             LinkState::OutOfService | LinkState::ProcessorOutage => {

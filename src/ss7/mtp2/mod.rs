@@ -1,18 +1,19 @@
 //! MTP level 2, ITU-T Q.703: one signalling link's signal unit delimitation, alignment, error
 //! detection and correction, error rate monitoring and flow control, as a sans-IO machine.
 //!
-//! The functional blocks of Q.703 figure 3 (and their SDL, figures 7 to 17) are the parts of
-//! [`Mtp2`], one file each, their functions named after the SDL signals:
+//! The functional blocks of Q.703's level 2 (its functional block diagram, and the SDL of
+//! each block) are the parts of [`Mtp2`], a file each, their functions named after the SDL
+//! signals:
 //!
 //! | block | Q.703 | here |
 //! |---|---|---|
-//! | LSC link state control | 1.4, 7, figure 8 | `lsc.rs` ([`LinkState`]) |
-//! | POC processor outage control | 8, figure 10 | `lsc.rs` |
+//! | LSC link state control | 7, 8, figure 8 | `lsc.rs` ([`LinkState`]) |
+//! | POC processor outage control | 8 | `lsc.rs` |
 //! | IAC initial alignment control | 7, figure 9 | `iac.rs` ([`AlignmentState`]) |
-//! | TXC transmission control | 5, 11, figure 12 | `txc.rs` |
-//! | RC reception control | 5, 9, figure 11 | `rc.rs` |
-//! | CC congestion control | 9, figure 13 | `rc.rs` |
-//! | SUERM, AERM error rate monitors | 10.2, 10.3, figures 16, 17 | `erm.rs` |
+//! | TXC transmission control | 5, 11 | `txc.rs` |
+//! | RC reception control | 5, 9 | `rc.rs` |
+//! | CC congestion control | 9 | `rc.rs` |
+//! | SUERM, AERM error rate monitors | 10.2, 10.3 | `erm.rs` |
 //! | DAEDR, DAEDT delimitation, alignment, error detection | 2, 3, 4 | the shell and [`sipt_codecs::mtp2::SignalUnit`] |
 //!
 //! The shell below (a `serial` or `frames` transport) checks flags, stuffing and the FCS and
@@ -218,9 +219,18 @@ impl Mtp2 {
         self.txc.rtb.len()
     }
 
-    /// A primitive from level 3 (Q.703 figure 3).
+    /// A primitive from level 3 ([`L3ToL2`]).
     ///
     /// Only `Message` can fail: its octets must be an SIO and a SIF that fit a signal unit.
+    /// Messages are taken in any state into the transmission buffer, which has no limit of
+    /// its own (level 3 hears `Congestion(true)` past
+    /// [`Mtp2Config::tx_congestion_onset`]). `Start` empties both buffers (TXC start, Q.703
+    /// 5): after a failure, level 3 retrieves what it wants to keep first (`RetrieveBsnt`,
+    /// `RetrievalRequestAndFsnc`, Q.704 5).
+    ///
+    /// In processor outage, level 3 answers the end of the outage (its own
+    /// `LocalProcessorRecovered`, or `RemoteProcessorRecovered` from here) with `Continue` or
+    /// `FlushBuffers` before MSUs flow again (Q.703 8).
     pub fn handle_l3(&mut self, now: Instant, primitive: L3ToL2) -> Result<(), Mtp2Error> {
         match primitive {
             L3ToL2::Start => self.lsc_start(now),
@@ -245,7 +255,7 @@ impl Mtp2 {
 
     /// A signal unit received, without flags and check bits (DAEDR, Q.703 4). One that does
     /// not decode (too short, length indicator not matching, too long) is a signal unit in
-    /// error for the monitors (Q.703 4.1.2, 10) and is otherwise dropped.
+    /// error for the monitors (Q.703 4, 10) and is otherwise dropped.
     pub fn handle_su(&mut self, now: Instant, bytes: &[u8]) {
         self.stats.su_received += 1;
         self.stats.octets_received += bytes.len() as u64;
@@ -262,13 +272,13 @@ impl Mtp2 {
     }
 
     /// The shell dropped a signal unit: bad FCS, abort, not a whole number of octets, too
-    /// short or too long (Q.703 4.1). Counts once for the SUERM or AERM (Q.703 10).
+    /// short or too long (Q.703 4). Counts once for the SUERM or AERM (Q.703 10).
     pub fn handle_su_error(&mut self, _now: Instant) {
         self.stats.su_in_error += 1;
         self.daedr_su_in_error();
     }
 
-    /// The shell's receiver is in octet counting mode (Q.703 4.1.4) and has taken `octets`
+    /// The shell's receiver is in octet counting mode (Q.703 4) and has taken `octets`
     /// more octets without a valid signal unit: one error for every N of them, carried over
     /// between calls (Q.703 10.2, 10.3).
     pub fn handle_octet_counting(&mut self, _now: Instant, octets: usize) {
@@ -281,9 +291,28 @@ impl Mtp2 {
         }
     }
 
-    /// Runs every timer due at `now` (none due: nothing happens).
+    /// Runs every timer due at `now`, earliest first (none due: nothing happens). A timer
+    /// started again while they run (T5 after T5) waits for the next call, even if already
+    /// due, so that a zero duration cannot spin.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(slot) = self.timers.expired(now) {
+        let mut due = [None; Timer::ALL.len()];
+        for (slot, d) in due.iter_mut().enumerate() {
+            *d = self.timers.deadline(slot).filter(|&t| t <= now);
+        }
+        while let Some((slot, deadline)) = due
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, d)| d.map(|d| (slot, d)))
+            .min_by_key(|&(_, d)| d)
+        {
+            if let Some(d) = due.get_mut(slot) {
+                *d = None;
+            }
+            // Stopped or restarted by an earlier one: not due any more.
+            if self.timers.deadline(slot) != Some(deadline) {
+                continue;
+            }
+            self.timers.stop(slot);
             match Timer::ALL.get(slot) {
                 Some(Timer::T1) => self.lsc_t1_expiry(),
                 Some(Timer::T2) => self.iac_t2_expiry(),
@@ -315,8 +344,8 @@ impl Mtp2 {
 
     /// Appends to `out` the signal unit to send now (without flags and check bits) and returns
     /// true: the MSU due for retransmission or first transmission, else the LSSU or FISU the
-    /// link state calls for (Q.703 5.2, 11). There is always one: MTP2 fills the line (Q.703
-    /// 5.2.1 (d)). A serial shell calls this as soon as the previous unit is out; a shell on a
+    /// link state calls for (Q.703 5, 11). There is always one: FISUs or LSSUs fill the line
+    /// when nothing else is due. A serial shell calls this as soon as the previous unit is out; a shell on a
     /// message-oriented transport when [`Mtp2::needs_immediate_transmit`] says so, and
     /// otherwise at its fill-in pace. Returns false (nothing appended) only if the unit
     /// could not be encoded, which the checks on input rule out.
@@ -361,7 +390,7 @@ impl Mtp2 {
     }
 }
 
-/// Sequence numbers are modulo 128 (Q.703 5.2.2).
+/// Sequence numbers are modulo 128 (Q.703 5).
 mod sn {
     pub const MASK: u8 = 0x7f;
 
@@ -376,5 +405,64 @@ mod sn {
     /// Whether `x` lies in the cyclic interval from `lo` to `hi`, both included.
     pub fn within(lo: u8, x: u8, hi: u8) -> bool {
         sub(x, lo) <= sub(hi, lo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn sequence_number_intervals_wrap() {
+        assert!(sn::within(127, 127, 127));
+        assert!(sn::within(120, 3, 5));
+        assert!(sn::within(120, 120, 5));
+        assert!(!sn::within(120, 6, 5));
+        assert!(!sn::within(120, 119, 5));
+        assert!(sn::within(0, 127, 127));
+        assert_eq!(sn::add(127, 1), 0);
+        assert_eq!(sn::sub(0, 1), 127);
+    }
+
+    #[test]
+    fn a_zero_timer_restarting_itself_does_not_spin() {
+        let config = Mtp2Config {
+            t5: Duration::ZERO,
+            rb_congestion_accept: 0,
+            ..Mtp2Config::default()
+        };
+        let mut m = Mtp2::new(config);
+        m.cc_busy(Instant::ZERO);
+        assert_eq!(m.poll_timeout(), Some(Instant::ZERO));
+        m.handle_timeout(Instant::ZERO);
+        // T5 fired once, sent a SIB and started again: due, but for the next call.
+        assert_eq!(m.poll_timeout(), Some(Instant::ZERO));
+    }
+
+    #[test]
+    fn power_on_sends_sios_with_fsn_and_bsn_127_and_indicator_bits_1() {
+        let mut m = Mtp2::new(Mtp2Config::default());
+        let mut out = Vec::new();
+        assert!(m.poll_transmit(Instant::ZERO, &mut out));
+        assert_eq!(out, [0xff, 0xff, 0x01, 0x03]);
+        assert_eq!(m.state(), LinkState::OutOfService);
+        assert!(!m.needs_immediate_transmit());
+        assert_eq!(m.poll_timeout(), None);
+    }
+
+    #[test]
+    fn start_sends_sio_and_runs_t2() {
+        let mut m = Mtp2::new(Mtp2Config::default());
+        m.handle_l3(Instant::ZERO, L3ToL2::Start).unwrap();
+        assert!(m.needs_immediate_transmit());
+        let mut out = Vec::new();
+        m.poll_transmit(Instant::ZERO, &mut out);
+        assert_eq!(out, [0xff, 0xff, 0x01, 0x00]);
+        assert_eq!(
+            m.timer_deadline(Timer::T2),
+            Some(Instant::ZERO + Mtp2Config::default().t2)
+        );
+        assert_eq!(m.alignment_state(), AlignmentState::NotAligned);
     }
 }

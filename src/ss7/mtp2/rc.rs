@@ -1,7 +1,7 @@
-//! RC, reception control (Q.703 5.3, 9 and figure 11): each received signal unit to the LSC
+//! RC, reception control (Q.703 5, 9): each received signal unit to the LSC
 //! and IAC (LSSUs) or through the sequence checks (FISUs and MSUs): abnormal BSN and FIB, the
 //! expected FSN and FIB, negative acknowledgements, in-order delivery of MSUs to level 3, and
-//! the receive congestion function; and CC, congestion control (Q.703 9 and figure 13): SIB
+//! the receive congestion function; and CC, congestion control (Q.703 9): SIB
 //! every T5 while receiving is congested.
 
 use super::{sn, Mtp2, Timer};
@@ -51,7 +51,7 @@ impl Default for Rc {
     }
 }
 
-/// The congestion control (Q.703 figure 13): busy while receiving is congested.
+/// The congestion control (Q.703 9): busy while receiving is congested.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Cc {
     busy: bool,
@@ -97,7 +97,7 @@ impl Mtp2 {
         self.indicate(L2ToL3::Bsnt(sn::sub(self.rc.fsnx, 1)));
     }
 
-    /// A decoded signal unit (Q.703 figure 11).
+    /// A decoded signal unit (Q.703 5).
     pub(super) fn rc_signal_unit(&mut self, now: Instant, su: SignalUnit) {
         if !self.rc.running {
             return;
@@ -138,7 +138,7 @@ impl Mtp2 {
         }
     }
 
-    /// A FISU or MSU (Q.703 5.3, figure 11 sheets 2-3).
+    /// A FISU or MSU (Q.703 5).
     fn rc_fisu_msu(
         &mut self,
         now: Instant,
@@ -148,7 +148,7 @@ impl Mtp2 {
         fibr: bool,
         msu: Option<Vec<u8>>,
     ) {
-        // Q.703 5.3.1: a BSN not in FSNF - 1..=FSNT (the last acknowledged to the last sent)
+        // Q.703 5: a BSN not in FSNF - 1..=FSNT (the last acknowledged to the last sent)
         // is abnormal; two abnormal in three consecutive FISUs/MSUs fail the link.
         let lowest = sn::sub(self.txc.fsnf, 1);
         if !sn::within(lowest, bsnr, self.txc.fsnl) {
@@ -172,7 +172,7 @@ impl Mtp2 {
             }
         }
         if fibr != self.rc.fibx {
-            // Q.703 5.3.2: a FIB not as expected, with no retransmission asked for, is
+            // Q.703 5: a FIB not as expected, with no retransmission asked for, is
             // abnormal; two abnormal in three fail the link.
             if self.rc.abnormal_fibr {
                 self.lsc_link_failure(OutOfServiceReason::AbnormalSequence);
@@ -209,7 +209,7 @@ impl Mtp2 {
         }
         match msu {
             Some(sio_sif) if fsnr == self.rc.fsnx => {
-                // Q.703 5.2.2: the expected MSU, passed to level 3 in order, exactly once.
+                // Q.703 5: the expected MSU, passed to level 3 in order, exactly once.
                 self.rc.fsnx = sn::add(self.rc.fsnx, 1);
                 self.rc.rtr = false;
                 self.stats.msus_received += 1;
@@ -227,7 +227,7 @@ impl Mtp2 {
             }
             msu => {
                 // A gap: an MSU was lost. Ask for retransmission by inverting the BIB, and
-                // expect the inverted FIB (Q.703 5.2.2); until it comes, units with the old
+                // expect the inverted FIB (Q.703 5); until it comes, units with the old
                 // FIB only acknowledge (RTR). In congestion the request waits for abatement.
                 self.rc_discard(&msu);
                 if self.rc.congestion_accept {
@@ -248,7 +248,7 @@ impl Mtp2 {
         }
     }
 
-    /// The receive congestion function (Q.703 9.1, implementation dependent): by the number
+    /// The receive congestion function (Q.703 9, implementation dependent): by the number
     /// of received MSUs level 3 has not taken.
     fn rc_congestion_function(&mut self, now: Instant) {
         let rb = self.rc.undelivered;

@@ -1,4 +1,4 @@
-//! TXC, transmission control (Q.703 5, 11 and figure 12): what goes on the line next, the
+//! TXC, transmission control (Q.703 5, 11): what goes on the line next, the
 //! transmission buffer (TB), the retransmission buffer (RTB), forward sequence numbers and
 //! indicator bits, acknowledgements received, retransmission cycles, T6, T7, and retrieval for
 //! changeover.
@@ -10,7 +10,7 @@ use crate::ss7::l2::{L2ToL3, OutOfServiceReason};
 use crate::time::Instant;
 use sipt_codecs::mtp2::{Body, LinkStatus, SignalUnit};
 
-/// At most 127 MSUs may be outstanding with 7-bit sequence numbers (Q.703 5.2.2).
+/// At most 127 MSUs may be outstanding with 7-bit sequence numbers (Q.703 5).
 pub(super) const RTB_CAPACITY: usize = 127;
 
 /// What the last unit put on the line was, to tell a repeat from news.
@@ -91,7 +91,7 @@ impl Txc {
 
 impl Mtp2 {
     /// TXC start (with LSC start): empty buffers, FSN 127, indicator bits 1, BSN 127
-    /// (Q.703 figure 12 sheet 1; what libss7's `reset_mtp` sends too).
+    /// (Q.703 5; what libss7's `reset_mtp` sends too).
     pub(super) fn txc_start(&mut self) {
         let congested = self.txc.congested;
         let lssu = self.txc.lssu;
@@ -122,7 +122,7 @@ impl Mtp2 {
         self.txc_send_lssu(LinkStatus::Sipo);
     }
 
-    /// A SIB goes out once; FISUs and MSUs carry on around it (Q.703 9.2). A status being
+    /// A SIB goes out once; FISUs and MSUs carry on around it (Q.703 9). A status being
     /// sent continuously (SIPO, SIOS) is not interrupted.
     pub(super) fn txc_send_sib(&mut self) {
         if self.txc.lssu.is_none() {
@@ -149,7 +149,7 @@ impl Mtp2 {
         self.txc.fsnx = self.rc.fsnx;
     }
 
-    /// Negative acknowledgement: invert the BIB (Q.703 5.2.2).
+    /// Negative acknowledgement: invert the BIB (Q.703 5).
     pub(super) fn txc_nack_to_be_sent(&mut self) {
         self.txc.bib = !self.txc.bib;
         self.stats.negative_acks_sent += 1;
@@ -160,7 +160,7 @@ impl Mtp2 {
         self.txc_check_congestion();
     }
 
-    /// BSNR and BIBR from a FISU or MSU that passed the RC's checks (Q.703 5.3): a positive
+    /// BSNR and BIBR from a FISU or MSU that passed the RC's checks (Q.703 5): a positive
     /// acknowledgement frees the RTB up to BSNR; a BIB differing from the FIB sent is a
     /// negative acknowledgement, which starts a retransmission cycle from the oldest MSU not
     /// acknowledged.
@@ -197,7 +197,7 @@ impl Mtp2 {
         }
     }
 
-    /// SIB received (Q.703 9.3): T6 started on the first, T7 restarted on each, while MSUs
+    /// SIB received (Q.703 9): T6 started on the first, T7 restarted on each, while MSUs
     /// wait for acknowledgement.
     pub(super) fn txc_sib_received(&mut self, now: Instant) {
         if self.txc.rtb.is_empty() {
@@ -221,7 +221,7 @@ impl Mtp2 {
         self.lsc_link_failure(OutOfServiceReason::T7Expired);
     }
 
-    /// Flush buffers (Q.703 8.2): TB and RTB emptied; the next MSU takes the FSN after the
+    /// Flush buffers (Q.703 8): TB and RTB emptied; the next MSU takes the FSN after the
     /// last one the far end acknowledged.
     pub(super) fn txc_flush_buffers(&mut self) {
         self.txc.tb.clear();
@@ -233,7 +233,7 @@ impl Mtp2 {
         self.txc_check_congestion();
     }
 
-    /// Retrieval request and FSNC (Q.704 5.4, 5.7.2; Q.703 11.2.4): MSUs up to FSNC were
+    /// Retrieval request and FSNC (Q.704 5, 5.7.2): MSUs up to FSNC were
     /// received by the far end and are dropped; the rest of the RTB, then the TB, go to level
     /// 3 in order. An FSNC outside FSNF - 1..=FSNL is unreasonable: nothing is retrieved.
     pub(super) fn txc_retrieval_request_and_fsnc(&mut self, fsnc: u8) {
@@ -262,7 +262,7 @@ impl Mtp2 {
         self.txc_check_congestion();
     }
 
-    /// Link congestion onset and abatement to level 3 (Q.703 9, Q.704 3.8.2.1), by the
+    /// Link congestion onset and abatement to level 3 (Q.703 9, Q.704 3.8), by the
     /// number of MSUs in TB and RTB.
     fn txc_check_congestion(&mut self) {
         let occupancy = self.txc.tb.len() + self.txc.rtb.len();
@@ -300,7 +300,7 @@ impl Mtp2 {
         }
     }
 
-    /// Transmission request from the DAEDT (Q.703 figure 12 sheet 3): LSSU if one is due,
+    /// Transmission request from the DAEDT (Q.703 5, 11): LSSU if one is due,
     /// else FISU if MSUs are inhibited, else the next MSU of a retransmission cycle, else a
     /// new MSU if the RTB has room, else FISU. Every unit carries BSN = FSNX - 1 and the BIB
     /// and FIB in force; FISUs and LSSUs carry FSN = FSNL.
