@@ -79,4 +79,6 @@ pub enum OutOfServiceReason {
     T6Expired,
     /// T7 (excessive delay of acknowledgement) expired.
     T7Expired,
+    /// T1 (alignment ready) expired: proved, but the far end never came in service.
+    T1Expired,
 }
