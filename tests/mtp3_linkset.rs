@@ -457,7 +457,7 @@ fn changeback_without_acknowledgement_ends_on_t5() {
 }
 
 /// Changes the test pattern of every SLTA `side` sends on `slc`.
-fn corrupt_slta(side: usize, slc: u8) -> Box<dyn FnMut(usize, u8, &mut Vec<u8>) -> bool> {
+fn corrupt_slta(side: usize, slc: u8) -> Tamper {
     Box::new(move |s, l, bytes: &mut Vec<u8>| {
         if s == side
             && l == slc

@@ -136,9 +136,10 @@ pub struct Sent {
     pub side: usize,
     pub link: LinkId,
     pub msu: Msu,
+    pub bytes: Vec<u8>,
 }
 
-type Tamper = Box<dyn FnMut(usize, LinkId, &mut Vec<u8>) -> bool>;
+pub type Tamper = Box<dyn FnMut(usize, LinkId, &mut Vec<u8>) -> bool>;
 
 pub struct Pair {
     pub now: Instant,
@@ -592,6 +593,7 @@ impl Pair {
                             side,
                             link: slc,
                             msu,
+                            bytes: bytes.clone(),
                         });
                     }
                 }
@@ -760,7 +762,7 @@ pub struct Traffic {
 impl Traffic {
     pub fn send(&mut self, pair: &mut Pair, side: usize, sls: u8) -> bool {
         let seq = self.next[side][usize::from(sls)];
-        let mut payload = vec![u8::from(sls), 0, side as u8, sls];
+        let mut payload = vec![sls, 0, side as u8, sls];
         payload.extend_from_slice(&seq.to_be_bytes());
         match pair.send(side, sls, payload) {
             Ok(()) => {

@@ -8,7 +8,7 @@
 //! (9); while one of them runs, the SLS's messages are held in its changeover or changeback
 //! buffer. Messages for an inaccessible destination are refused (2.3.5).
 
-use sipt_codecs::mtp3::{Msu, PointCode, RoutingLabel, ServiceIndicator, Sio, UserPart};
+use sipt_codecs::mtp3::{Msu, PointCode, RoutingLabel, Sio, UserPart};
 
 use super::{
     is_mtp_own, LinkStatus, LinksetStatus, Mtp3, SlsRoute, TransferError, TransferRequest,
@@ -188,11 +188,5 @@ impl Mtp3 {
             }
         }
         sent
-    }
-
-    /// The service indicator is one a user may send.
-    #[allow(dead_code)]
-    pub(super) fn is_user_part(si: ServiceIndicator) -> bool {
-        !is_mtp_own(si)
     }
 }

@@ -21,7 +21,7 @@ impl Mtp3 {
         link.l2_in_service = false;
         link.emergency = Some(emergency);
         link.stats.starts += 1;
-        self.to_l2(
+        self.tell_l2(
             slc,
             if emergency {
                 L3ToL2::Emergency
@@ -29,7 +29,7 @@ impl Mtp3 {
                 L3ToL2::EmergencyCeases
             },
         );
-        self.to_l2(slc, L3ToL2::Start);
+        self.tell_l2(slc, L3ToL2::Start);
         self.set_link_status(slc, LinkStatus::Aligning, None);
     }
 
@@ -56,7 +56,7 @@ impl Mtp3 {
             }
         }
         for (slc, cmd) in cmds {
-            self.to_l2(slc, cmd);
+            self.tell_l2(slc, cmd);
         }
     }
 
@@ -71,7 +71,7 @@ impl Mtp3 {
             // changeover still needs the old buffers.
             LinkStatus::OutOfService if !link.changeover.needs_level2() => {}
             LinkStatus::OutOfService | LinkStatus::Inactive => {
-                self.to_l2(slc, L3ToL2::Stop);
+                self.tell_l2(slc, L3ToL2::Stop);
                 return;
             }
             LinkStatus::Testing | LinkStatus::Available | LinkStatus::RemoteProcessorOutage => {
@@ -131,7 +131,7 @@ impl Mtp3 {
 
     /// MTP3 itself takes the link out of service (test failed, changeover ordered).
     pub(super) fn stop_link(&mut self, now: Instant, slc: LinkId, reason: LinkFailure) {
-        self.to_l2(slc, L3ToL2::Stop);
+        self.tell_l2(slc, L3ToL2::Stop);
         self.link_failed(now, slc, reason);
     }
 

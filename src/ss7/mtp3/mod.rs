@@ -473,14 +473,11 @@ impl Mtp3 {
                 }
             }
             for i in 0..self.links.len() {
-                loop {
-                    let Some(link) = self.links.get_mut(i) else {
-                        break;
-                    };
-                    let slc = link.slc;
-                    let Some(slot) = link.timers.expired(now) else {
-                        break;
-                    };
+                while let Some((slc, slot)) = self
+                    .links
+                    .get_mut(i)
+                    .and_then(|l| l.timers.expired(now).map(|slot| (l.slc, slot)))
+                {
                     fired = true;
                     match LINK_TIMERS.get(slot) {
                         Some(LinkTimer::SltT1) => self.slt_t1_expired(now, slc),
@@ -592,7 +589,7 @@ impl Mtp3 {
         self.status_of(slc) == Some(LinkStatus::Available)
     }
 
-    fn to_l2(&mut self, slc: LinkId, cmd: L3ToL2) {
+    fn tell_l2(&mut self, slc: LinkId, cmd: L3ToL2) {
         self.to_l2.push_back((slc, cmd));
     }
 
@@ -679,7 +676,7 @@ impl Mtp3 {
                 link.stats.user_msu_tx += 1;
             }
         }
-        self.to_l2(slc, L3ToL2::Message(bytes));
+        self.tell_l2(slc, L3ToL2::Message(bytes));
     }
 }
 

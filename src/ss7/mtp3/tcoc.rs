@@ -41,7 +41,7 @@ impl Mtp3 {
             return;
         }
         link.changeover = Changeover::WaitBsnt { remote: None };
-        self.to_l2(slc, L3ToL2::RetrieveBsnt);
+        self.tell_l2(slc, L3ToL2::RetrieveBsnt);
     }
 
     /// A COO, ECO (or XCO) about link `slc` arrived on link `rx` (Q.704 5.2, 5.4.2, 5.6.1).
@@ -78,7 +78,7 @@ impl Mtp3 {
                     link.changeover = Changeover::WaitBsnt {
                         remote: Some(order),
                     };
-                    self.to_l2(slc, L3ToL2::RetrieveBsnt);
+                    self.tell_l2(slc, L3ToL2::RetrieveBsnt);
                 } else {
                     let bsnt = link.last_bsnt;
                     self.answer_order(rx, slc, bsnt);
@@ -162,7 +162,7 @@ impl Mtp3 {
                     link.changeover = Changeover::Retrieving;
                     link.retrieved.clear();
                 }
-                self.to_l2(slc, L3ToL2::RetrievalRequestAndFsnc(fsn & 0x7F));
+                self.tell_l2(slc, L3ToL2::RetrievalRequestAndFsnc(fsn & 0x7F));
             }
             Order::Eco => self.complete_changeover(now, slc, ChangeoverKind::Emergency),
         }

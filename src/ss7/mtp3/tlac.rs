@@ -105,7 +105,7 @@ impl Mtp3 {
         } else {
             // The traffic went to other links: what level 2 held from before the outage would
             // now overtake it, so it goes (the loss a time-controlled changeover allows).
-            self.to_l2(slc, L3ToL2::FlushBuffers);
+            self.tell_l2(slc, L3ToL2::FlushBuffers);
         }
         self.link_available(now, slc);
     }
