@@ -730,3 +730,71 @@ fn no_input_panics_the_machine() {
     let _ = Instant::ZERO;
     let _ = Config::new(1, 2, [0]);
 }
+
+#[test]
+fn destinations_behind_the_adjacent_point_resume_after_a_restart() {
+    let mut p = up(&[0]);
+    p.inject(
+        A,
+        0,
+        snm(
+            0,
+            SnmMessage::Tfp {
+                destination: PointCode(9),
+                spare: 0,
+            },
+        ),
+    );
+    p.fail_link(0);
+    p.run_for(Duration::from_secs(1));
+    assert!(p.has_event(A, |e| *e == Mtp3Event::Pause { dpc: PointCode(2) }));
+    p.restore_link(0);
+    assert!(p.run_until_cond(Duration::from_secs(30), both_available));
+    // No TFP came during the restart: the destination is accessible again.
+    let resumed: Vec<_> = p.events[A]
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Mtp3Event::Resume { dpc } => Some(dpc.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resumed, vec![2, 2, 9]);
+    assert!(p.sides[A].is_accessible(PointCode(9)));
+}
+
+#[test]
+fn late_changeover_order_is_answered_without_a_second_retrieval() {
+    let mut p = up(&[0, 1]);
+    p.fail_link(0);
+    p.run_for(Duration::from_millis(100));
+    assert!(p.has_event(A, |e| matches!(
+        e,
+        Mtp3Event::ChangeoverComplete { link: 0, .. }
+    )));
+    let from = p.sent.len();
+    let commands = p.commands.len();
+    // Before T17 restarts the link, the far end orders changeover once more.
+    p.inject(A, 1, snm(0, SnmMessage::Coo { fsn: 5, spare: 0 }));
+    let answers = snm_since(&p, A, from);
+    assert!(
+        matches!(answers.as_slice(), [(1, 0, SnmMessage::Coa { .. })]),
+        "{answers:?}"
+    );
+    assert!(!p.commands[commands..].iter().any(|c| matches!(
+        c.3,
+        L3ToL2::RetrieveBsnt | L3ToL2::RetrievalRequestAndFsnc(_)
+    )));
+    let completions = p.events[A]
+        .iter()
+        .filter(|(_, e)| matches!(e, Mtp3Event::ChangeoverComplete { .. }))
+        .count();
+    assert_eq!(completions, 1);
+    // After the restart of the link its buffers are gone: ECA.
+    p.run_for(Duration::from_secs(2));
+    let from = p.sent.len();
+    p.inject(A, 1, snm(0, SnmMessage::Eco));
+    assert!(matches!(
+        snm_since(&p, A, from).as_slice(),
+        [(1, 0, SnmMessage::Eca)]
+    ));
+}

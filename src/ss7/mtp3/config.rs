@@ -13,7 +13,7 @@ use sipt_codecs::mtp3::{NetworkIndicator, PointCode, ServiceIndicator};
 
 use crate::ss7::l2::LinkId;
 
-/// The most links a linkset may have: the SLC has 4 bits (Q.704 2.2.4).
+/// The most links a linkset may have: the SLC has 4 bits (Q.704 2.2).
 pub const MAX_LINKS: usize = 16;
 
 /// Timer values (Q.704 16.8; Q.707 5). Each must be non-zero.
@@ -105,7 +105,7 @@ pub struct Config {
     /// The signalling link codes of the linkset's links (1 to 16 distinct values 0-15).
     pub links: Vec<LinkId>,
     /// The user parts present at this signalling point. A message for any other service
-    /// indicator is answered with a user part unavailable message (Q.704 2.4.2, 15.17).
+    /// indicator is answered with a user part unavailable message (Q.704 2.4, 15).
     pub user_parts: Vec<ServiceIndicator>,
     pub timers: Timers,
 }

@@ -27,7 +27,7 @@ impl Mtp3 {
             return;
         }
         if msu.label.dpc != self.cfg.opc {
-            // Q.704 2.4.1: not for us, and we do not transfer.
+            // Q.704 2.4: not for us, and we do not transfer.
             self.stats.discarded_not_for_us += 1;
             return;
         }

@@ -1,7 +1,7 @@
 //! HMDT, message distribution (Q.704 2.5; figure 25): a message for this point goes by its
 //! service indicator to signalling network management, to the signalling link test (Q.707), or
 //! to a user part. A message for a user part not present here is answered with a user part
-//! unavailable message (Q.704 2.4.2 and 11.2.7; cause "unequipped remote user").
+//! unavailable message (Q.704 2.4 and 11.2; cause "unequipped remote user").
 
 use sipt_codecs::mtp3::{Msu, ServiceIndicator, SnmMessage, UnavailabilityCause, UserPart};
 
@@ -82,7 +82,7 @@ impl Mtp3 {
         }
     }
 
-    /// Sends a UPU (Q.704 15.17) to `dpc`: user part `si` of this point is unavailable.
+    /// Sends a UPU (Q.704 15) to `dpc`: user part `si` of this point is unavailable.
     pub(super) fn send_upu(
         &mut self,
         dpc: sipt_codecs::mtp3::PointCode,

@@ -1,12 +1,12 @@
 //! HMRT, message routing (Q.704 2.3 and 4.2; figure 26): which link carries a message.
 //!
-//! Load sharing by SLS (Q.704 2.3.2, 4.2.1): SLS s normally goes on its home link, the
+//! Load sharing by SLS (Q.704 2.3, 4.2): SLS s normally goes on its home link, the
 //! `s mod n`-th of the n configured links in SLC order. While the home link is unavailable the
 //! SLS is carried by an alternative link of the linkset, the `s mod m`-th of the m available
 //! ones at the time of the changeover. The table [`SlsRoute`] changes only through the
 //! procedures that keep the order of one SLS: changeover (5), changeback (6) and MTP restart
 //! (9); while one of them runs, the SLS's messages are held in its changeover or changeback
-//! buffer. Messages for an inaccessible destination are refused (2.3.5).
+//! buffer. Messages for an inaccessible destination are refused (2.3).
 
 use sipt_codecs::mtp3::{Msu, PointCode, RoutingLabel, Sio, UserPart};
 

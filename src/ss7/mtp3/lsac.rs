@@ -1,6 +1,6 @@
 //! LSAC with LSLA and LSLR, signalling link activity control (Q.704 12.2; figures 32-34):
 //! activation of the links, restoration of a failed link after T17, and the choice of normal or
-//! emergency proving (12.2.2: emergency when no other link of the linkset carries traffic).
+//! emergency proving (12.2: emergency when no other link of the linkset carries traffic).
 
 use super::{Changeover, LinkFailure, LinkStatus, LinkTimer, Mtp3};
 use crate::ss7::l2::{L3ToL2, LinkId, OutOfServiceReason};
@@ -18,6 +18,7 @@ impl Mtp3 {
         link.start_pending = false;
         link.l2_buffers_intact = false;
         link.last_bsnt = None;
+        link.changed_over = false;
         link.l2_in_service = false;
         link.emergency = Some(emergency);
         link.stats.starts += 1;
@@ -104,7 +105,7 @@ impl Mtp3 {
     }
 
     /// The link is out of service: take its traffic away (changeover) and restore it after
-    /// T17 (Q.704 12.2.2).
+    /// T17 (Q.704 12.2).
     pub(super) fn link_failed(&mut self, now: Instant, slc: LinkId, reason: LinkFailure) {
         let t17 = self.cfg.timers.t17;
         let Some(link) = self.link_mut(slc) else {
@@ -119,6 +120,7 @@ impl Mtp3 {
         }
         link.l2_in_service = false;
         link.l2_buffers_intact = true;
+        link.changed_over = false;
         link.stop_timer(LinkTimer::SltT1);
         link.stop_timer(LinkTimer::SltT2);
         link.start_timer(LinkTimer::T17, now, t17);

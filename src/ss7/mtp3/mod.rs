@@ -60,7 +60,7 @@ pub use stats::{LinkStats, LinksetStats};
 /// the routing label takes 4.
 pub const MAX_PAYLOAD: usize = 272 - RoutingLabel::ITU_LEN;
 
-/// An MTP-TRANSFER request from a user part (Q.701 8.1): one message to send.
+/// An MTP-TRANSFER request from a user part (Q.701): one message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRequest {
     /// The user part (ISUP is 5); not SNM, MTN or MTNS, which are MTP's own.
@@ -91,7 +91,7 @@ impl TransferRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransferError {
     /// The destination is inaccessible (MTP-PAUSE was or will be given): the message is
-    /// discarded (Q.704 2.3.5 for a signalling point without transfer function).
+    /// discarded (Q.704 2.3 for a signalling point without transfer function).
     #[error("destination {dpc} is inaccessible")]
     Inaccessible { dpc: PointCode },
     #[error("SLS {sls} does not fit in 4 bits")]
@@ -104,7 +104,7 @@ pub enum TransferError {
     InvalidDpc { dpc: PointCode },
 }
 
-/// An MTP-TRANSFER indication (Q.701 8.1): a message for a user part of this point.
+/// An MTP-TRANSFER indication (Q.701): a message for a user part of this point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferIndication {
     pub service_indicator: ServiceIndicator,
@@ -120,15 +120,15 @@ pub struct TransferIndication {
     pub link: LinkId,
 }
 
-/// The cause of an MTP-STATUS indication (Q.701 8.4).
+/// The cause of an MTP-STATUS indication (Q.701).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusCause {
     /// Signalling network congestion towards the destination: a link of the linkset reported
-    /// congestion (Q.704 11.2.3) or a transfer-controlled message arrived (13.6); `level` is
+    /// congestion (Q.704 11.2) or a transfer-controlled message arrived (13); `level` is
     /// the TFC status field (0 where there are no levels).
     Congestion { level: u8 },
-    /// The user part is unavailable at the destination (UPU, Q.704 11.2.7).
+    /// The user part is unavailable at the destination (UPU, Q.704 11.2).
     UserPartUnavailable {
         user_part: ServiceIndicator,
         cause: UnavailabilityCause,
@@ -140,7 +140,7 @@ pub enum StatusCause {
 pub enum LinkStatus {
     /// Not activated.
     Inactive,
-    /// Start given to level 2, waiting for "in service" (Q.704 12.2.1).
+    /// Start given to level 2, waiting for "in service" (Q.704 12.2).
     Aligning,
     /// In service at level 2, signalling link test in progress (Q.707 2.2): carries no traffic.
     Testing,
@@ -148,7 +148,7 @@ pub enum LinkStatus {
     Available,
     /// In service, but the remote processor is out (Q.703 8): carries no traffic.
     RemoteProcessorOutage,
-    /// Out of service: changeover and then restoration after T17 (Q.704 12.2.2).
+    /// Out of service: changeover and then restoration after T17 (Q.704 12.2).
     OutOfService,
 }
 
@@ -306,6 +306,8 @@ struct Link {
     changeover: Changeover,
     /// The BSNT of the last failure, to answer a late COO/ECO with COA (None: ECA).
     last_bsnt: Option<u8>,
+    /// A changeover of this failure already ended: a late order is only answered.
+    changed_over: bool,
     retrieved: Vec<Vec<u8>>,
     stats: LinkStats,
 }
@@ -325,6 +327,7 @@ impl Link {
             slt_serial: 0,
             changeover: Changeover::Idle,
             last_bsnt: None,
+            changed_over: false,
             retrieved: Vec::new(),
             stats: LinkStats::default(),
         }
@@ -393,6 +396,9 @@ pub struct Mtp3 {
     tra_received: bool,
     timers: TimerTable<2>,
     prohibited: BTreeMap<PointCode, Prohibited>,
+    /// Destinations prohibited when the current MTP restart began: resumed at its end unless
+    /// prohibited again meanwhile (Q.704 9).
+    prohibited_before_restart: Vec<PointCode>,
     to_l2: VecDeque<(LinkId, L3ToL2)>,
     events: VecDeque<Mtp3Event>,
     stats: LinksetStats,
@@ -417,13 +423,14 @@ impl Mtp3 {
             tra_received: false,
             timers: TimerTable::default(),
             prohibited: BTreeMap::new(),
+            prohibited_before_restart: Vec::new(),
             to_l2: VecDeque::new(),
             events: VecDeque::new(),
             stats: LinksetStats::default(),
         })
     }
 
-    /// Activates every link of the linkset (Q.704 12.2.4, linkset activation): the adjacent
+    /// Activates every link of the linkset (Q.704 12.2, linkset activation): the adjacent
     /// destination is inaccessible until the MTP restart ends with MTP-RESUME.
     pub fn start(&mut self, now: Instant) {
         let slcs = self.slcs.clone();

@@ -1,5 +1,5 @@
 //! RTPC, RTAC and RSRT, signalling route management as an end point needs it (Q.704 13;
-//! figures 36-39), and the MTP-STATUS causes that come from the network (11.2.7, 13.6).
+//! figures 36-39), and the MTP-STATUS causes that come from the network (11.2, 13).
 //!
 //! The adjacent point may be a transfer point for other destinations. A transfer-prohibited
 //! (TFP) about one of them makes it inaccessible through our only route: MTP-PAUSE, and a
@@ -10,7 +10,7 @@
 
 use sipt_codecs::mtp3::{PointCode, ServiceIndicator, SnmMessage, UnavailabilityCause};
 
-use super::{Mtp3, Mtp3Event, Prohibited, StatusCause};
+use super::{LinksetStatus, Mtp3, Mtp3Event, Prohibited, StatusCause};
 use crate::time::Instant;
 
 impl Mtp3 {
@@ -41,6 +41,9 @@ impl Mtp3 {
         if let Some(p) = self.prohibited.get_mut(&dest) {
             p.rst_at = now + t10;
         }
+        if self.linkset != LinksetStatus::Available {
+            return;
+        }
         if let Some(on) = self.snm_link(None, None) {
             let apc = self.cfg.apc;
             let msg = SnmMessage::Rst {
@@ -51,7 +54,7 @@ impl Mtp3 {
         }
     }
 
-    /// TFC (13.6): congestion towards `dest`.
+    /// TFC (13): congestion towards `dest`.
     pub(super) fn transfer_controlled(&mut self, dest: PointCode, status: u8) {
         self.emit(Mtp3Event::Status {
             dpc: dest,
@@ -59,7 +62,7 @@ impl Mtp3 {
         });
     }
 
-    /// UPU (11.2.7): a user part is unavailable at `dest`.
+    /// UPU (11.2): a user part is unavailable at `dest`.
     pub(super) fn user_part_unavailable(
         &mut self,
         dest: PointCode,

@@ -64,7 +64,7 @@ impl Mtp3 {
                 }
             }
             Changeover::WaitAck { bsnt } => {
-                // Both ends ordered: the far end's order acknowledges ours (5.4.2).
+                // Both ends ordered: the far end's order acknowledges ours (5.4).
                 link.stop_timer(LinkTimer::T2);
                 self.answer_order(rx, slc, bsnt);
                 self.changeover_proceed(now, slc, order);
@@ -74,7 +74,7 @@ impl Mtp3 {
                 self.answer_order(rx, slc, bsnt);
             }
             Changeover::Idle => {
-                if link.l2_buffers_intact {
+                if link.l2_buffers_intact && !link.changed_over {
                     link.changeover = Changeover::WaitBsnt {
                         remote: Some(order),
                     };
@@ -214,6 +214,7 @@ impl Mtp3 {
             return;
         };
         link.changeover = Changeover::Idle;
+        link.changed_over = true;
         link.stop_timer(LinkTimer::T1);
         link.stop_timer(LinkTimer::T2);
         let retrieved = std::mem::take(&mut link.retrieved);

@@ -110,7 +110,7 @@ impl Mtp3 {
         self.link_available(now, slc);
     }
 
-    /// Level 2 congestion onset or abatement (Q.704 11.2.3): onset on a link carrying traffic
+    /// Level 2 congestion onset or abatement (Q.704 11.2): onset on a link carrying traffic
     /// is reported to the users as MTP-STATUS.
     pub(super) fn link_congestion(&mut self, slc: LinkId, onset: bool) {
         let apc = self.cfg.apc;

@@ -11,7 +11,7 @@
 //! and received TRA.
 //!
 //! A TRA while traffic flows means the adjacent point restarted on its own: it gets one TRA in
-//! answer, and T19 keeps a second one from starting a ping-pong (9.6).
+//! answer, and T19 keeps a second one from starting a ping-pong (9).
 
 use sipt_codecs::mtp3::SnmMessage;
 
@@ -24,6 +24,9 @@ impl Mtp3 {
     pub(super) fn restart_begins(&mut self, now: Instant, slc: LinkId) {
         let t20 = self.cfg.timers.t20;
         self.set_linkset_status(LinksetStatus::Restarting);
+        // Routing data about destinations behind the adjacent point is learnt anew: they are
+        // accessible at the end of the restart unless a TFP comes meanwhile (9.2).
+        self.prohibited_before_restart = std::mem::take(&mut self.prohibited).into_keys().collect();
         self.send_tra(slc);
         self.timers.start(LinksetTimer::T20 as usize, now + t20);
         if self.tra_received {
@@ -50,6 +53,11 @@ impl Mtp3 {
         }
         let apc = self.cfg.apc;
         self.emit(Mtp3Event::Resume { dpc: apc });
+        for dpc in std::mem::take(&mut self.prohibited_before_restart) {
+            if !self.prohibited.contains_key(&dpc) {
+                self.emit(Mtp3Event::Resume { dpc });
+            }
+        }
     }
 
     /// Q.704 T20: the restart ends without the adjacent point's TRA.
@@ -89,8 +97,6 @@ impl Mtp3 {
         for sls in 0..16 {
             self.release_held(sls, SlsRoute::Down);
         }
-        // Routing data learnt from the adjacent point is renewed by its next restart.
-        self.prohibited.clear();
         if self.linkset != LinksetStatus::Unavailable {
             self.stats.unavailable += 1;
         }
