@@ -190,7 +190,10 @@ fn ss7_grs_is_answered_with_gra_both_ways() {
     // PC 2 resets its circuits when the linkset comes up, as Asterisk does.
     let (_relay, mut a, mut b) = ss7_pair("ss7-grs", &[], &["--reset-on-up"]);
     ss7_wait_up(&mut a, &mut b);
-    let grs = a.expect("grs", secs(3.0));
+    // PC 2's GRS may come before PC 1 reports its own linkset up: libss7 takes ISUP as soon as
+    // MTP3 has exchanged TRA; the 500 ms delay before SS7_EVENT_UP is only towards the
+    // application.
+    let grs = a.expect_seen(event("grs", json!({})), secs(3.0)).unwrap();
     assert_eq!(
         (grs["cic"].clone(), grs["endcic"].clone()),
         (json!(1), json!(31))
@@ -243,8 +246,7 @@ fn pri_user_and_network_establish_q921_and_poll() {
         return;
     }
     // T203 shortened from libpri's 10 s so that the idle poll shows within the test.
-    let t203 = ["--timer", "T203=1000"];
-    let (relay, mut user, mut net) = pri_pair("pri-l2", &t203, &t203);
+    let (relay, mut user, mut net) = pri_pair("pri-l2", &["--timer", "T203=1000"], &[]);
     user.expect("dchan_up", secs(5.0));
     net.expect("dchan_up", secs(5.0));
 
@@ -275,25 +277,26 @@ fn pri_user_and_network_establish_q921_and_poll() {
         (json!(0), json!(0))
     );
 
-    // Idle: after T203 an RR command with P = 1, answered by an RR response with F = 1.
-    for p in [&mut user, &mut net] {
-        p.expect_seen(
-            event(
-                "frame",
-                json!({ "dir": "tx", "frame": "RR", "command": true, "pf": 1 }),
-            ),
-            secs(4.0),
+    // Idle: after T203 (1 s on the user side only, so that it is the one to poll) an RR
+    // command with P = 1, answered at once by an RR response with F = 1.
+    let rr_cmd = |dir: &str| {
+        event(
+            "frame",
+            json!({ "dir": dir, "frame": "RR", "command": true, "pf": 1 }),
         )
-        .unwrap();
-        p.expect_seen(
-            event(
-                "frame",
-                json!({ "dir": "rx", "frame": "RR", "command": false, "pf": 1 }),
-            ),
-            secs(4.0),
+    };
+    let rr_resp = |dir: &str| {
+        event(
+            "frame",
+            json!({ "dir": dir, "frame": "RR", "command": false, "pf": 1 }),
         )
-        .unwrap();
-    }
+    };
+    let poll = user.expect_seen(rr_cmd("tx"), secs(4.0)).unwrap();
+    assert_eq!(poll["cr"], 0, "user side command: C/R 0");
+    net.expect_seen(rr_cmd("rx"), secs(2.0)).unwrap();
+    let answer = net.expect_seen(rr_resp("tx"), secs(2.0)).unwrap();
+    assert_eq!(answer["cr"], 0, "network side response: C/R 0");
+    user.expect_seen(rr_resp("rx"), secs(2.0)).unwrap();
 
     let frames = relay.frames();
     assert!(!frames.is_empty());
