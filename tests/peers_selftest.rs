@@ -457,3 +457,44 @@ fn pri_qsig_calls_both_ways() {
     )
     .unwrap();
 }
+
+// ------------------------------------------------------------------------------ both
+
+#[test]
+fn peers_serve_a_connecting_peer_in_listen_mode() {
+    // The gateway may connect (`unix:PATH`) as well as listen: each harness listens too.
+    let ss7 = peers::require(PeerKind::Ss7).is_some();
+    let pri = peers::require(PeerKind::Pri).is_some();
+    let dir = support::relay::SocketDir::new("listen");
+    if ss7 {
+        let p = dir.path("ss7.sock");
+        let mut a = Peer::spawn(
+            PeerKind::Ss7,
+            "pc1-listen",
+            &["--listen", path(&p), "--opc", "1", "--dpc", "2"],
+        );
+        a.expect("listening", secs(2.0));
+        let mut b = Peer::spawn(
+            PeerKind::Ss7,
+            "pc2-connect",
+            &["--connect", path(&p), "--opc", "2", "--dpc", "1"],
+        );
+        ss7_wait_up(&mut a, &mut b);
+    }
+    if pri {
+        let p = dir.path("pri.sock");
+        let mut net = Peer::spawn(
+            PeerKind::Pri,
+            "network-listen",
+            &["--listen", path(&p), "--node", "network"],
+        );
+        net.expect("listening", secs(2.0));
+        let mut user = Peer::spawn(
+            PeerKind::Pri,
+            "user-connect",
+            &["--connect", path(&p), "--node", "user"],
+        );
+        net.expect("dchan_up", secs(5.0));
+        user.expect("dchan_up", secs(5.0));
+    }
+}
