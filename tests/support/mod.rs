@@ -1,0 +1,8 @@
+//! Helpers shared by the integration tests (`mod support;` in a test file): the Debian
+//! libss7/libpri peers and the SOCK_SEQPACKET `frames` transport with a relay.
+//!
+//! Each test crate uses a part of this, so unused items are expected.
+#![allow(dead_code)]
+
+pub mod peers;
+pub mod relay;
