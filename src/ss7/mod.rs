@@ -3,3 +3,4 @@
 pub mod l2;
 pub mod mtp2;
 pub mod mtp3;
+pub mod stack;
