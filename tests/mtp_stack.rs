@@ -195,11 +195,11 @@ fn a_two_link_linkset_survives_the_loss_of_one_link() {
     let mut seq = 0u32;
     let mut traffic = |w: &mut World, sent: &mut [BTreeMap<u8, Vec<u32>>; 2], rounds: u32| {
         for _ in 0..rounds {
-            for side in 0..2 {
+            for (side, sent) in sent.iter_mut().enumerate() {
                 for sls in 0..16u8 {
                     seq += 1;
                     assert!(w.send(side, sls, seq), "MTP refused traffic");
-                    sent[side].entry(sls).or_default().push(seq);
+                    sent.entry(sls).or_default().push(seq);
                 }
             }
             w.run(Duration::from_millis(100));
@@ -239,8 +239,8 @@ fn a_two_link_linkset_survives_the_loss_of_one_link() {
         "the destination must stay accessible over link 1"
     );
     w.run(Duration::from_secs(2));
-    for side in 0..2 {
-        check_exactly_once_in_order(&w.received[1 - side], &sent[side]);
+    for (side, sent) in sent.iter().enumerate() {
+        check_exactly_once_in_order(&w.received[1 - side], sent);
     }
 
     // The line returns: link 0 realigns (normal proving, 8.2 s), passes its test, and
@@ -258,7 +258,7 @@ fn a_two_link_linkset_survives_the_loss_of_one_link() {
     traffic(&mut w, &mut sent, 10);
     w.run(Duration::from_secs(1));
     assert!(w.sp[0].link(0).expect("link").stats().msus_sent > before + 20);
-    for side in 0..2 {
-        check_exactly_once_in_order(&w.received[1 - side], &sent[side]);
+    for (side, sent) in sent.iter().enumerate() {
+        check_exactly_once_in_order(&w.received[1 - side], sent);
     }
 }
