@@ -120,6 +120,52 @@ pub struct QsigCalls {
     stats: Statistics,
 }
 
+/// A response to an incoming SETUP: the message, the states it may be sent in and the state it
+/// leads to (Q.931 5.2.4-5.2.8).
+struct Answer {
+    message: MessageType,
+    command: &'static str,
+    allowed: &'static [CallState],
+    to: CallState,
+}
+
+const SETUP_ACKNOWLEDGE: Answer = Answer {
+    message: MessageType::SetupAcknowledge,
+    command: "setup_acknowledge",
+    allowed: &[CallState::CallPresent],
+    to: CallState::OverlapReceiving,
+};
+
+const CALL_PROCEEDING: Answer = Answer {
+    message: MessageType::CallProceeding,
+    command: "proceeding",
+    allowed: &[CallState::CallPresent, CallState::OverlapReceiving],
+    to: CallState::IncomingCallProceeding,
+};
+
+const ALERTING: Answer = Answer {
+    message: MessageType::Alerting,
+    command: "alerting",
+    allowed: &[
+        CallState::CallPresent,
+        CallState::OverlapReceiving,
+        CallState::IncomingCallProceeding,
+    ],
+    to: CallState::CallReceived,
+};
+
+const CONNECT: Answer = Answer {
+    message: MessageType::Connect,
+    command: "connect",
+    allowed: &[
+        CallState::CallPresent,
+        CallState::OverlapReceiving,
+        CallState::IncomingCallProceeding,
+        CallState::CallReceived,
+    ],
+    to: CallState::ConnectRequest,
+};
+
 /// The states in which each kind of clearing may start.
 fn can_disconnect(s: CallState) -> bool {
     !matches!(
@@ -632,21 +678,18 @@ impl QsigCalls {
         }
     }
 
-    /// Sends a response to an incoming SETUP and enters `to`.
+    /// Sends a response to an incoming SETUP and enters its state.
     fn respond(
         &mut self,
         now: Instant,
         call: CallId,
-        t: MessageType,
-        command: &'static str,
-        allowed: &[CallState],
-        to: CallState,
+        answer: &Answer,
         ies: Vec<InformationElement>,
     ) -> Result<(), Error> {
         let idx = self.index(call)?;
-        self.check_state(idx, command, allowed)?;
+        self.check_state(idx, answer.command, answer.allowed)?;
         let was_responded = self.calls.get(idx).is_some_and(|c| c.responded);
-        let mut msg = self.message(idx, t);
+        let mut msg = self.message(idx, answer.message);
         msg.information_elements = self.first_response_ies(idx);
         insert_ordered(&mut msg.information_elements, ies);
         let octets = match self.encode(&msg) {
@@ -660,10 +703,10 @@ impl QsigCalls {
         };
         self.push(octets);
         if let Some(c) = self.calls.get_mut(idx) {
-            c.state = to;
+            c.state = answer.to;
             c.stop(&[Timer::T302]);
         }
-        match to {
+        match answer.to {
             CallState::OverlapReceiving => self.start(idx, Timer::T302, now),
             CallState::ConnectRequest => self.start(idx, Timer::T313, now),
             _ => {}
@@ -688,45 +731,17 @@ impl QsigCalls {
         call: CallId,
         r: Response,
     ) -> Result<(), Error> {
-        self.respond(
-            now,
-            call,
-            MessageType::SetupAcknowledge,
-            "setup_acknowledge",
-            &[CallState::CallPresent],
-            CallState::OverlapReceiving,
-            Self::response_ies(r),
-        )
+        self.respond(now, call, &SETUP_ACKNOWLEDGE, Self::response_ies(r))
     }
 
     /// CALL PROCEEDING (Q.931 5.2.5.2).
     pub fn proceeding(&mut self, now: Instant, call: CallId, r: Response) -> Result<(), Error> {
-        self.respond(
-            now,
-            call,
-            MessageType::CallProceeding,
-            "proceeding",
-            &[CallState::CallPresent, CallState::OverlapReceiving],
-            CallState::IncomingCallProceeding,
-            Self::response_ies(r),
-        )
+        self.respond(now, call, &CALL_PROCEEDING, Self::response_ies(r))
     }
 
     /// ALERTING (Q.931 5.2.5.1), with a progress indicator when in-band ringing is applied.
     pub fn alerting(&mut self, now: Instant, call: CallId, r: Response) -> Result<(), Error> {
-        self.respond(
-            now,
-            call,
-            MessageType::Alerting,
-            "alerting",
-            &[
-                CallState::CallPresent,
-                CallState::OverlapReceiving,
-                CallState::IncomingCallProceeding,
-            ],
-            CallState::CallReceived,
-            Self::response_ies(r),
-        )
+        self.respond(now, call, &ALERTING, Self::response_ies(r))
     }
 
     /// CONNECT with connected number and name; T313 until CONNECT ACKNOWLEDGE (Q.931 5.2.8).
@@ -744,20 +759,7 @@ impl QsigCalls {
         let mut all = Vec::new();
         insert_ordered(&mut all, ies);
         insert_ordered(&mut all, r.extra);
-        self.respond(
-            now,
-            call,
-            MessageType::Connect,
-            "connect",
-            &[
-                CallState::CallPresent,
-                CallState::OverlapReceiving,
-                CallState::IncomingCallProceeding,
-                CallState::CallReceived,
-            ],
-            CallState::ConnectRequest,
-            all,
-        )
+        self.respond(now, call, &CONNECT, all)
     }
 
     /// Sends a message that changes no state.
