@@ -770,3 +770,16 @@ fn exclusive_and_preferred_channel_requests() {
     r.channel = ChannelRequest::Exclusive(16);
     assert!(p.a.setup(p.now, r).is_err(), "16 is the D-channel slot");
 }
+
+#[test]
+fn events_serialize_to_json_for_the_simulator() {
+    let mut p = Pair::new();
+    p.a.setup(p.now, setup_request("2001")).unwrap();
+    p.drive();
+    let v = serde_json::to_value(&p.b_events[0]).unwrap();
+    assert_eq!(v["event"], "incoming_call");
+    assert_eq!(v["channel"], 31);
+    assert_eq!(v["called"]["digits"], "2001");
+    assert_eq!(v["calling_name"]["name"], "Alice");
+    assert_eq!(v["message"]["message_type"], "SETUP");
+}

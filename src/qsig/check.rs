@@ -181,3 +181,47 @@ pub(crate) fn channel_list(list: &ChannelList) -> Vec<u8> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_maps_count_from_slot_0_on_e1_and_channel_1_on_t1() {
+        // E1 (4 octets): bit 1 of the last octet is time slot 1.
+        assert_eq!(
+            channel_list(&ChannelList::SlotMap(vec![0x80, 0, 0, 0x02])),
+            [1, 31]
+        );
+        // T1 (3 octets): bit 1 of the last octet is channel 1.
+        assert_eq!(
+            channel_list(&ChannelList::SlotMap(vec![0x80, 0, 0x01])),
+            [1, 24]
+        );
+        assert_eq!(channel_list(&ChannelList::Numbers(vec![3, 4])), [3, 4]);
+    }
+
+    #[test]
+    fn requested_channel_forms() {
+        let one = ChannelIdentification::primary_b_channel(5, true);
+        assert_eq!(
+            requested_channel(&one),
+            Ok(Requested::Channel {
+                channel: 5,
+                exclusive: true
+            })
+        );
+        let mut any = one.clone();
+        any.information_channel_selection = InformationChannelSelection::AnyChannel;
+        assert_eq!(requested_channel(&any), Ok(Requested::Any));
+        let mut d = one.clone();
+        d.d_channel = true;
+        assert_eq!(requested_channel(&d), Ok(Requested::NoBChannel));
+        let mut with_31 = one.clone();
+        with_31.interface_identifier = Some(vec![0x81]);
+        assert_eq!(requested_channel(&with_31), Err(()));
+        let mut basic = one;
+        basic.interface_type = InterfaceType::Basic;
+        assert_eq!(requested_channel(&basic), Err(()));
+    }
+}

@@ -366,7 +366,7 @@ pub enum ClearReason {
 }
 
 /// An incoming SETUP accepted by this layer (a B-channel reserved).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncomingCall {
     pub call: CallId,
     /// The B-channel reserved for the call; indicated exclusive in the first response.
@@ -384,7 +384,9 @@ pub struct IncomingCall {
 }
 
 /// What the call layer tells its user. Every event about a received message carries it whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// In JSON: `{"event": "incoming_call", ...}` and so on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum CallEvent {
     /// A SETUP was accepted; answer with `setup_acknowledge`, `proceeding`, `alerting`,
     /// `connect`, `reject` or `disconnect`.
