@@ -878,3 +878,46 @@ fn garbage_is_counted_and_dropped() {
     assert!(p.log.is_empty());
     assert_eq!(p.a.statistics().messages_discarded, 6);
 }
+
+#[test]
+fn a_libpri_style_restart_is_acknowledged_byte_for_byte() {
+    // libpri's pri_reset(): global call reference, flag 0; channel identification exclusive,
+    // channel 5; restart indicator "indicated channels".
+    let mut p = Pair::new();
+    let (a_call, _) = call_in(&mut p, 5);
+    p.clear_logs();
+    let restart = [
+        0x08, 0x02, 0x00, 0x00, 0x46, 0x18, 0x03, 0xa9, 0x83, 0x85, 0x79, 0x01, 0x80,
+    ];
+    let now = p.now;
+    p.a.handle_dl(
+        now,
+        sipt_mgc::qsig::DlIndication::DataIndication(restart.to_vec()),
+    );
+    let ack = p.a.poll_transmit().unwrap();
+    assert_eq!(
+        ack,
+        [0x08, 0x02, 0x80, 0x00, 0x4e, 0x18, 0x03, 0xa9, 0x83, 0x85, 0x79, 0x01, 0x80]
+    );
+    assert_eq!(p.a.call_state(a_call), CallState::Null);
+    assert_eq!(p.a.channel_state(5), Some(ChannelState::Idle));
+}
+
+#[test]
+fn setup_octets_are_what_a_primary_rate_peer_reads() {
+    let mut p = Pair::new();
+    let mut r = SetupRequest::new(number("2001"));
+    r.channel = ChannelRequest::Exclusive(1);
+    p.a.setup(p.now, r).unwrap();
+    let octets = p.a.poll_transmit().unwrap();
+    assert_eq!(
+        octets,
+        [
+            0x08, 0x02, 0x00, 0x01, 0x05, // Q.931, call reference 1 (flag 0), SETUP
+            0x04, 0x03, 0x80, 0x90, 0xa3, // speech, 64 kbit/s circuit, G.711 A-law
+            0x18, 0x03, 0xa9, 0x83, 0x81, // PRI, exclusive, B-channel 1
+            0x70, 0x05, 0x81, b'2', b'0', b'0', b'1', // called number, unknown/E.164
+            0xa1, // sending complete
+        ]
+    );
+}

@@ -67,9 +67,10 @@
 //!   clearing message in any state.
 //! - It answers a message for an unknown call reference, STATUS ENQUIRY included, with RELEASE
 //!   COMPLETE, cause 81; we clear our call on it.
-//! - It sends no RESTART when the D-channel comes up (Asterisk may, one channel at a time,
-//!   class "indicated channels"); it acknowledges ours, class "all interfaces" without channel
-//!   identification. On re-establishment it sends STATUS, cause 31, for its calls not in Null
+//! - It sends no RESTART of its own when the D-channel comes up: any RESTART comes from the
+//!   application above it (`pri_reset`: class "indicated channels", one channel, exclusive),
+//!   which we acknowledge echoing both elements. It acknowledges ours, class "all interfaces"
+//!   without channel identification, or a list of channels. On re-establishment it sends STATUS, cause 31, for its calls not in Null
 //!   or clearing states, which we take as compatible.
 //! - After a D-channel failure it keeps active calls for T309 and clears the others with cause
 //!   27, as we do.
