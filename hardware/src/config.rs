@@ -239,7 +239,15 @@ mod tests {
             })
         );
         assert_eq!(ok(Serial, ""), Err(ConfigError::EmptyPath));
-        for bad in ["unix:", "unix-listen:", "/dev/x", ":16", "/dev/x:", "/dev/x:1a", "/d:-1"] {
+        for bad in [
+            "unix:",
+            "unix-listen:",
+            "/dev/x",
+            ":16",
+            "/dev/x:",
+            "/dev/x:1a",
+            "/d:-1",
+        ] {
             assert!(
                 matches!(ok(Frames, bad), Err(ConfigError::FramesPath { .. })),
                 "{bad}"
@@ -278,9 +286,10 @@ mod tests {
 
     #[test]
     fn deserializes_from_link_keys() {
-        let c: TransportConfig =
-            toml::from_str("transport = \"serial\"\npath = \"pty\"\nbaud = 64000\npace = \"sync\"\n")
-                .unwrap_or_else(|e| panic!("{e}"));
+        let c: TransportConfig = toml::from_str(
+            "transport = \"serial\"\npath = \"pty\"\nbaud = 64000\npace = \"sync\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.transport, TransportKind::Serial);
         assert_eq!(c.baud(), 64_000);
         assert_eq!(c.pace, Pace::Sync);

@@ -165,7 +165,8 @@ impl DahdiChannel {
                     event => return Ok(DahdiRead::Event(event)),
                 }
             }
-            match (&*guard.get_inner()).read(buf) {
+            let mut file: &File = guard.get_inner();
+            match file.read(buf) {
                 Ok(n) => return Ok(DahdiRead::Frame(n)),
                 Err(e) if e.raw_os_error() == Some(ELAST) => {
                     return Ok(DahdiRead::Event(self.get_event()?));
@@ -182,7 +183,8 @@ impl DahdiChannel {
     pub async fn send(&self, data: &[u8]) -> io::Result<usize> {
         loop {
             let mut guard = self.file.writable().await?;
-            match (&*guard.get_inner()).write(data) {
+            let mut file: &File = guard.get_inner();
+            match file.write(data) {
                 // An event is pending: the frame was not taken. The reader fetches the event
                 // (POLLPRI); try again shortly.
                 Err(e) if e.raw_os_error() == Some(ELAST) => {

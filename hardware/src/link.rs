@@ -121,6 +121,11 @@ impl Link {
         self.events.recv().await
     }
 
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<LinkEvent> {
+        self.events.try_recv().ok()
+    }
+
     /// Queues a frame (without FCS). See [`LinkSender::send_frame`].
     pub async fn send_frame(&self, frame: Vec<u8>) -> Result<(), Error> {
         self.sender.send_frame(frame).await
@@ -160,21 +165,24 @@ async fn drive(
     let mut attempt: u32 = 0;
     loop {
         // Back off, then connect; frames handed over meanwhile are dropped.
-        let delay = tokio::time::sleep(backoff.delay(attempt));
-        tokio::pin!(delay);
+        let delay = backoff.delay(attempt);
         let connected = {
             let connect = async {
-                (&mut delay).await;
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 connector.connect().await
             };
             tokio::pin!(connect);
             loop {
                 tokio::select! {
-                    r = &mut connect => break r,
+                    // Frames first: none queued while down reaches the next connection.
+                    biased;
                     f = frames.recv() => match f {
                         Some(_) => stats.dropped_out(),
                         None => return,
                     },
+                    r = &mut connect => break r,
                 }
             }
         };

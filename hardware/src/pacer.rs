@@ -21,6 +21,8 @@ impl Pacer {
     /// How far ahead of the line the writer may run: 2 ms, two ticks of tokio's 1 ms timer,
     /// so a late wake-up does not cost line time. (16 octets of a UART FIFO at 64 kbit/s.)
     pub const FIFO: Duration = Duration::from_millis(2);
+    /// How late a writer may come back without losing line time: 20 ms.
+    pub const SLACK: Duration = Duration::from_millis(20);
 
     /// A pacer for `octets_per_second` (at least 1).
     pub fn new(octets_per_second: u32) -> Pacer {
@@ -44,7 +46,9 @@ impl Pacer {
     /// The most octets to hand over at once: 1 ms of line time, at least 1 octet, so the
     /// far end sees a steady stream rather than bursts.
     pub fn chunk(&self) -> usize {
-        usize::try_from(self.rate / 1000).unwrap_or(usize::MAX).max(1)
+        usize::try_from(self.rate / 1000)
+            .unwrap_or(usize::MAX)
+            .max(1)
     }
 
     /// Whether octets handed over earlier are still on the line at `now`.
@@ -53,23 +57,27 @@ impl Pacer {
     }
 
     /// Books `octets` on the line at `now`: returns when they may be handed to the device
-    /// (when at most [`Pacer::FIFO`] of earlier line time is left).
+    /// (when at most [`Pacer::FIFO`] of earlier line time is left). A writer that comes back
+    /// up to [`Pacer::SLACK`] late (a late timer, a busy machine) finds the line still
+    /// "busy" from where it left off, so over time no line time is lost; in exchange a writer
+    /// idle for longer may send that much at once.
     pub fn reserve(&mut self, now: Instant, octets: usize) -> Instant {
-        let (write_at, start) = match self.free_at {
-            Some(free) if free > now => (
-                free.checked_sub(Self::FIFO).map_or(now, |t| t.max(now)),
-                free,
-            ),
-            _ => (now, now),
-        };
+        let earliest = now.checked_sub(Self::SLACK).unwrap_or(now);
+        let start = self.free_at.map_or(now, |free| free.max(earliest));
+        let write_at = start.checked_sub(Self::FIFO).map_or(now, |t| t.max(now));
         self.free_at = Some(start + self.line_time(octets));
         write_at
     }
 
     /// Waits until `octets` may be handed to the device.
     pub async fn transmit(&mut self, octets: usize) {
-        let at = self.reserve(Instant::now(), octets);
-        tokio::time::sleep_until(at).await;
+        let now = Instant::now();
+        let at = self.reserve(now, octets);
+        // tokio's timer rounds a deadline up to its next 1 ms tick: sleep only when there is
+        // something to wait for.
+        if at > now {
+            tokio::time::sleep_until(at).await;
+        }
     }
 }
 
@@ -93,10 +101,16 @@ mod tests {
         assert_eq!(p.reserve(late, 8), late);
         assert!(p.busy(t0 + Duration::from_micros(20_999)));
         assert!(!p.busy(t0 + Duration::from_millis(21)));
-        // After an idle gap the line starts afresh.
+        // After an idle gap longer than the slack, the line starts afresh, up to 20 ms of
+        // credit: 160 octets go at once, the next 8 wait until 2 ms remain.
         let later = t0 + Duration::from_millis(100);
+        assert_eq!(p.reserve(later, 160), later);
+        assert!(!p.busy(later));
         assert_eq!(p.reserve(later, 8), later);
-        assert!(!p.busy(later + Duration::from_millis(1)));
+        assert!(p.busy(later));
+        assert_eq!(p.reserve(later, 8), later);
+        assert_eq!(p.reserve(later, 8), later + Duration::from_micros(0));
+        assert_eq!(p.reserve(later, 8), later + Duration::from_millis(1));
     }
 
     #[tokio::test(start_paused = true)]

@@ -206,7 +206,10 @@ impl SpanProfile {
         }
         match (raw.kind, raw.signalling) {
             (SpanKind::Serial, Some(_)) => {
-                return Err(invalid("signalling", "a serial line has no signalling timeslot"))
+                return Err(invalid(
+                    "signalling",
+                    "a serial line has no signalling timeslot",
+                ))
             }
             (SpanKind::E1 | SpanKind::T1, None) => {
                 return Err(invalid("signalling", "missing"));
@@ -368,7 +371,13 @@ mod tests {
         for cic in [0, 16, 32, 48, 64] {
             assert_eq!(p.circuit(cic), None, "{cic}");
         }
-        assert_eq!(p.cic(Circuit { span: 0, timeslot: 16 }), None);
+        assert_eq!(
+            p.cic(Circuit {
+                span: 0,
+                timeslot: 16
+            }),
+            None
+        );
         assert_eq!(p.b_channel(17), Some(17));
         assert_eq!(p.b_channel(16), None);
         assert_eq!(p.timeslot_of_b_channel(31), Some(31));
@@ -384,7 +393,13 @@ mod tests {
         assert_eq!(p.cics(1), (25..=47).collect::<Vec<u16>>());
         assert_eq!(p.circuit(24), None);
         assert_eq!(p.circuit(48), None);
-        assert_eq!(p.circuit(25), Some(Circuit { span: 1, timeslot: 1 }));
+        assert_eq!(
+            p.circuit(25),
+            Some(Circuit {
+                span: 1,
+                timeslot: 1
+            })
+        );
         assert_eq!(p.b_channel(23), Some(23));
     }
 
@@ -410,14 +425,29 @@ mod tests {
     fn sequential_schemes() {
         let text = BUILTIN[0]
             .1
-            .replace("scheme = \"timeslot\"\nbase", "scheme = \"sequential\"\nbase")
+            .replace(
+                "scheme = \"timeslot\"\nbase",
+                "scheme = \"sequential\"\nbase",
+            )
             .replace("b_channel = \"timeslot\"", "b_channel = \"sequential\"")
             .replace("span_stride = 32", "span_stride = 30");
         let p = SpanProfile::parse(&text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.cic.scheme, CicScheme::Sequential);
         assert_eq!(p.cics(0), (1..=30).collect::<Vec<u16>>());
-        assert_eq!(p.circuit(16), Some(Circuit { span: 0, timeslot: 17 }));
-        assert_eq!(p.circuit(31), Some(Circuit { span: 1, timeslot: 1 }));
+        assert_eq!(
+            p.circuit(16),
+            Some(Circuit {
+                span: 0,
+                timeslot: 17
+            })
+        );
+        assert_eq!(
+            p.circuit(31),
+            Some(Circuit {
+                span: 1,
+                timeslot: 1
+            })
+        );
         assert_eq!(p.circuit(0), None);
         assert_eq!(p.b_channel(17), Some(16));
         assert_eq!(p.timeslot_of_b_channel(16), Some(17));
@@ -432,7 +462,11 @@ mod tests {
             ("signalling = 16", "signalling = 1", "signalling"),
             ("signalling = 16", "signalling = 32", "signalling"),
             ("bearers = \"1-15,17-31\"", "bearers = \"0-15\"", "bearers"),
-            ("bearers = \"1-15,17-31\"", "bearers = \"1-15,15\"", "bearers"),
+            (
+                "bearers = \"1-15,17-31\"",
+                "bearers = \"1-15,15\"",
+                "bearers",
+            ),
             ("span_stride = 32", "span_stride = 16", "cic.span_stride"),
         ] {
             let text = e1.replace(from, to);

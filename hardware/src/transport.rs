@@ -31,7 +31,7 @@ pub struct FrameRx {
 }
 
 enum RxInner {
-    Serial(SerialRx),
+    Serial(Box<SerialRx>),
     Socket {
         sock: Arc<SeqpacketSocket>,
         buf: Vec<u8>,
@@ -199,7 +199,11 @@ impl Transport {
         let (r, w) = tokio::io::split(io);
         Transport {
             rx: FrameRx {
-                inner: RxInner::Serial(SerialRx::new(Box::pin(r), max_payload, stats.clone())),
+                inner: RxInner::Serial(Box::new(SerialRx::new(
+                    Box::pin(r),
+                    max_payload,
+                    stats.clone(),
+                ))),
             },
             tx: FrameTx {
                 inner: TxInner::Serial(SerialTx::new(
@@ -319,8 +323,7 @@ impl Connector {
         let mut pty = None;
         match &endpoint {
             Endpoint::UnixListen(path) => {
-                listener =
-                    Some(SeqpacketListener::bind(path).map_err(|e| Error::open(path, e))?);
+                listener = Some(SeqpacketListener::bind(path).map_err(|e| Error::open(path, e))?);
             }
             Endpoint::NewPty => {
                 pty = Some(Pty::open().map_err(|e| Error::open("/dev/ptmx", e))?);
