@@ -100,13 +100,13 @@ pub enum ConfigError {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RxError {
-    /// The FCS did not check (Q.703 4.1.4: a signal unit in error).
+    /// The FCS did not check: a signal unit in error for the SUERM/AERM.
     BadFcs,
     /// The sender aborted the frame: 0x7D followed by a flag on `serial` (RFC 1662 4.4.1),
     /// `DAHDI_EVENT_ABORT` (seven or more ones) on a DAHDI channel.
     Abort,
     /// The frame grew past the maximum length. On `serial` the deframer then discards octets
-    /// up to the next flag (the octet counting mode of Q.703 4.1.4), reporting them as
+    /// up to the next flag (the octet counting mode of Q.703 4.1), reporting them as
     /// [`RxError::OctetCounting`].
     TooLong,
     /// Octets discarded since the last notice while in octet counting mode (after
