@@ -53,12 +53,18 @@ impl SeqpacketSocket {
         })
     }
 
-    /// Receives one datagram into `buf`; a longer one is cut to `buf.len()`. `Ok(0)` is end of
-    /// file (the peer closed) — or an empty datagram, which no `frames` peer sends.
+    /// Receives one datagram into `buf` and returns its length; a longer one is cut to
+    /// `buf.len()` but its whole length is returned (`MSG_TRUNC`), so the result may exceed
+    /// `buf.len()`. `Ok(0)` is end of file (the peer closed) — or an empty datagram, which no
+    /// `frames` peer sends.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.fd
             .async_io(tokio::io::Interest::READABLE, |fd| {
-                Ok(recv(fd.as_raw_fd(), buf, MsgFlags::MSG_DONTWAIT)?)
+                Ok(recv(
+                    fd.as_raw_fd(),
+                    buf,
+                    MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_TRUNC,
+                )?)
             })
             .await
     }

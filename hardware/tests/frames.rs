@@ -53,7 +53,7 @@ async fn foreign_fcs_octets_are_ignored_and_ours_are_correct() {
     within("send", raw.send(&[0x01]))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    within("send", raw.send(&[0x02; 283]))
+    within("send", raw.send(&[0x02; 400]))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     // The longest frame still fits.
@@ -111,7 +111,7 @@ async fn foreign_fcs_octets_are_ignored_and_ours_are_correct() {
     assert_eq!((s.frames_in, s.octets_in), (3, 3 + 3 + 280));
     assert_eq!((s.runts, s.too_long), (1, 1));
     assert_eq!((s.frames_out, s.octets_out, s.line_octets_out), (2, 9, 13));
-    assert_eq!(s.line_octets_in, 5 + 5 + 1 + 283 + 282);
+    assert_eq!(s.line_octets_in, 5 + 5 + 1 + 400 + 282);
 
     // The peer goes away: end of file.
     drop(raw);
