@@ -369,4 +369,72 @@ mod tests {
             assert_eq!(merge(got), merge(want.clone()), "cut at {cut}");
         }
     }
+
+    fn merged(v: Vec<Received>) -> Vec<Received> {
+        let mut out: Vec<Received> = Vec::new();
+        for r in v {
+            match (out.last_mut(), r) {
+                (
+                    Some(Received::Error(RxError::OctetCounting { octets: a })),
+                    Received::Error(RxError::OctetCounting { octets: b }),
+                ) => *a += b,
+                (_, r) => out.push(r),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any octets, cut anywhere: no panic, the same frames and notices as in one piece,
+        /// and the statistics agree with what was passed up.
+        #[test]
+        fn any_stream_any_cuts(
+            // Biased towards flags and escapes so frames, aborts and runts all happen.
+            wire in proptest::collection::vec(
+                proptest::prop_oneof![
+                    3 => proptest::prelude::Just(FLAG),
+                    1 => proptest::prelude::Just(ESCAPE),
+                    8 => proptest::prelude::any::<u8>(),
+                ],
+                0..600,
+            ),
+            cuts in proptest::collection::vec(0usize..600, 0..8),
+        ) {
+            let mut whole = ingest();
+            whole.push(&wire);
+            let want = merged(drain(&mut whole));
+            let mut cut_up = ingest();
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c <= wire.len()).collect();
+            cuts.sort_unstable();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([wire.len()]) {
+                cut_up.push(wire.get(from..c).unwrap_or_default());
+                from = c;
+            }
+            let got = merged(drain(&mut cut_up));
+            proptest::prop_assert_eq!(&got, &want);
+            let s = cut_up.stats.snapshot();
+            let frames = got.iter().filter(|r| matches!(r, Received::Frame(_))).count();
+            let errors = got.len() - frames;
+            proptest::prop_assert_eq!(s.frames_in, frames as u64);
+            let longest = got
+                .iter()
+                .map(|r| match r {
+                    Received::Frame(f) => f.len(),
+                    Received::Error(_) => 0,
+                })
+                .max()
+                .unwrap_or(0);
+            proptest::prop_assert!(longest <= 8);
+            let counted = s.fcs_errors + s.aborts + s.too_long + s.runts;
+            let octet_notices = got
+                .iter()
+                .filter(|r| matches!(r, Received::Error(RxError::OctetCounting { .. })))
+                .count();
+            proptest::prop_assert_eq!(counted, (errors - octet_notices) as u64);
+            proptest::prop_assert_eq!(s.line_octets_in, wire.len() as u64);
+        }
+    }
 }
