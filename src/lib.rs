@@ -5,5 +5,6 @@ pub mod decode;
 pub mod isdn;
 pub mod isup;
 pub mod qsig;
+pub mod shell;
 pub mod ss7;
 pub mod time;

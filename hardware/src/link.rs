@@ -76,6 +76,14 @@ impl LinkSender {
             .map_err(|_| Error::LinkStopped)
     }
 
+    /// Whether a frame handed over now would be queued at once (the transmit queue has room).
+    /// With one sender, a `true` stays true until that sender queues a frame: a link shell
+    /// asks before taking a unit from its protocol layer, so that no unit is lost to a full
+    /// queue.
+    pub fn has_room(&self) -> bool {
+        self.frames.capacity() > 0
+    }
+
     /// Queues a frame if there is room now; `Ok(false)` if the queue is full.
     pub fn try_send_frame(&self, frame: Vec<u8>) -> Result<bool, Error> {
         self.check(frame.len())?;

@@ -62,6 +62,16 @@ impl Mtp {
         self.pump(now);
     }
 
+    /// The receiver of `link` has been in octet counting mode for `octets` more octets (Q.703
+    /// 4.1.4: no flag or no valid signal unit, as on a line that has gone dead): one error
+    /// for the SUERM/AERM per N octets (Q.703 10.2, 10.3).
+    pub fn handle_octet_counting(&mut self, now: Instant, link: LinkId, octets: usize) {
+        if let Some(l2) = self.link_mut(link) {
+            l2.handle_octet_counting(now, octets);
+        }
+        self.pump(now);
+    }
+
     /// An MTP-TRANSFER request from a user part.
     pub fn transfer(&mut self, now: Instant, req: TransferRequest) -> Result<(), TransferError> {
         let r = self.mtp3.handle_user(now, req);

@@ -1,0 +1,93 @@
+//! The async shells: the only place where the sans-IO link layers meet sockets, ttys and the
+//! clock (DESIGN.md, "the flow of a call"). A shell owns a layer stack ([`Mtp`] or
+//! [`DChannel`]) and its [`sipt_hardware::Link`]s; it hands received frames, transport error
+//! notices and timer expiries in, and takes frames out when the layer has them and the
+//! transport has room. Everything it decides is about time and I/O, never about protocol.
+//!
+//! [`Mtp`]: crate::ss7::stack::Mtp
+//! [`DChannel`]: crate::isdn::dchannel::DChannel
+
+mod dchannel;
+mod mtp;
+
+use std::time::Duration;
+
+pub use dchannel::DChannelShell;
+pub use mtp::{MtpShell, MtpShellOptions};
+
+use crate::config::{LinkConfig, TransportKind};
+use crate::time::Instant;
+
+/// Maps the tokio clock to the layers' [`Instant`]: nanoseconds since the clock was made.
+/// Shells that work together (the simulator's MTP and ISUP) share one clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    origin: tokio::time::Instant,
+}
+
+impl Clock {
+    /// A clock whose origin is now.
+    pub fn new() -> Clock {
+        Clock {
+            origin: tokio::time::Instant::now(),
+        }
+    }
+
+    /// The layers' time now.
+    pub fn now(&self) -> Instant {
+        self.to_instant(tokio::time::Instant::now())
+    }
+
+    /// A tokio instant in the layers' time.
+    pub fn to_instant(&self, t: tokio::time::Instant) -> Instant {
+        let nanos = t.saturating_duration_since(self.origin).as_nanos();
+        Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// A layers' instant as a tokio instant (for `sleep_until`).
+    pub fn to_tokio(&self, t: Instant) -> tokio::time::Instant {
+        self.origin + Duration::from_nanos(t.as_nanos())
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
+}
+
+/// Something a shell saw on a transport, for the log: the layers have already been told.
+#[derive(Debug)]
+pub enum Notice {
+    /// The transport of `link` connected (tty opened, socket connected or peer accepted).
+    Established { link: u8 },
+    /// The transport of `link` was lost; it is being reopened.
+    Lost {
+        link: u8,
+        error: sipt_hardware::Error,
+    },
+    /// A frame received in error on `link` was dropped (and counted by the layer).
+    RxError {
+        link: u8,
+        error: sipt_hardware::RxError,
+    },
+}
+
+/// The transport configuration of a `[[link]]` (DESIGN.md, "Link transports").
+pub fn transport_config(link: &LinkConfig) -> sipt_hardware::TransportConfig {
+    let kind = match link.transport {
+        TransportKind::Frames => sipt_hardware::TransportKind::Frames,
+        TransportKind::Serial => sipt_hardware::TransportKind::Serial,
+    };
+    let mut t = sipt_hardware::TransportConfig::new(kind, link.path.clone());
+    t.baud = link.baud;
+    t
+}
+
+/// Waits until `deadline` (for ever when `None`).
+async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(clock.to_tokio(t)).await,
+        None => std::future::pending().await,
+    }
+}
