@@ -6,5 +6,6 @@ pub mod isdn;
 pub mod isup;
 pub mod qsig;
 pub mod shell;
+pub mod sim;
 pub mod ss7;
 pub mod time;

@@ -32,6 +32,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
+    /// The built-in PSTN switch simulator (ISUP or QSIG) on one link of a configuration;
+    /// one JSON object per line on stdout for every event and message.
+    Sim {
+        /// The configuration file (its [[link]] entries; DESIGN.md schema).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// The scenario (TOML): calls to place, how to answer, maintenance actions, load.
+        /// Without one the switch answers every call it receives and runs until interrupted.
+        #[arg(long)]
+        scenario: Option<std::path::PathBuf>,
+        /// Which link (default: the first; an ISUP link brings its linkset).
+        #[arg(long)]
+        link: Option<String>,
+    },
     /// Validate a configuration file; print what it configures.
     CheckConfig {
         /// The configuration file (TOML, DESIGN.md schema).
@@ -50,6 +64,56 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode { kind, hex, format } => run_decode(kind, &hex, format),
         Command::CheckConfig { file } => check_config(&file),
+        Command::Sim {
+            config,
+            scenario,
+            link,
+        } => run_sim(&config, scenario.as_deref(), link.as_deref()),
+    }
+}
+
+fn run_sim(
+    config: &std::path::Path,
+    scenario: Option<&std::path::Path>,
+    link: Option<&str>,
+) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sipt-mgc sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let scenario = match scenario.map(sipt_mgc::sim::Scenario::load).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sipt-mgc sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sipt-mgc sim: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    match runtime.block_on(sipt_mgc::sim::run(&config, link, scenario, out)) {
+        Ok(summary) if summary.ok() => ExitCode::SUCCESS,
+        Ok(summary) => {
+            for f in &summary.failures {
+                eprintln!("sipt-mgc sim: {f}");
+            }
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("sipt-mgc sim: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
