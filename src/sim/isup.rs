@@ -377,11 +377,9 @@ impl Switch<'_> {
             .to_string();
         self.out.event(&name, v);
         match e {
-            IsupEvent::RelationResumed => {
-                if self.up_at.is_none() {
-                    self.up_at = Some(now);
-                    self.schedule_scenario(now);
-                }
+            IsupEvent::RelationResumed if self.up_at.is_none() => {
+                self.up_at = Some(now);
+                self.schedule_scenario(now);
             }
             IsupEvent::Setup { cic, .. } => {
                 self.summary.calls_received += 1;
