@@ -288,10 +288,18 @@ impl Peer {
     /// diagnostics. Panics if the harness cannot be built or started: call [`require`] first.
     pub fn spawn(kind: PeerKind, name: &str, args: &[&str]) -> Peer {
         let program = harness(kind).unwrap_or_else(|why| panic!("{kind:?} peer: {why}"));
-        let mut cmd = Command::new(&program);
+        let mut all: Vec<&str> = Vec::new();
         if !args.contains(&"--timeout") {
-            cmd.args(["--timeout", LIFETIME]);
+            all.extend(["--timeout", LIFETIME]);
         }
+        all.extend_from_slice(args);
+        Peer::spawn_program(&program, name, &all)
+    }
+
+    /// Starts any program that writes one JSON object per line on stdout (such as
+    /// `sipt-mgc sim`), with the same event handling as the harnesses.
+    pub fn spawn_program(program: &Path, name: &str, args: &[&str]) -> Peer {
+        let mut cmd = Command::new(program);
         let mut child = cmd
             .args(args)
             .stdin(Stdio::piped())
