@@ -235,3 +235,52 @@ expect = "reject"
     assert_eq!(status.code(), Some(1), "exit status {status}");
     assert!(sim.stderr().contains("expected Reject"), "{}", sim.stderr());
 }
+
+/// Without a scenario the simulator answers every call and runs until stopped. libss7
+/// disappears (its socket closes): the link goes out of service within the Q.703 times —
+/// the shell counts the silence as octet counting, and the SUERM (Q.703 10.2) takes the link
+/// down — and when a new libss7 connects, the link realigns by itself, MTP3 resumes and ISUP
+/// resets the circuits again (Q.764 2.9.3.1), and calls flow.
+#[test]
+fn the_far_end_leaves_and_returns() {
+    if peers::require(PeerKind::Ss7).is_none() {
+        return;
+    }
+    let dir = SocketDir::new("sim-ss7-return");
+    let sock = dir.path("pstn.sock");
+    let (config, _) = files(&dir, &sock, "");
+    let mut sim = Peer::spawn_program(sim_bin(), "sim", &["sim", "--config", &config]);
+    let sock = sock.to_str().expect("utf-8").to_owned();
+    let args = ["--connect", sock.as_str(), "--opc", "2", "--dpc", "1"];
+
+    let mut ss7 = Peer::spawn(PeerKind::Ss7, "libss7-1", &args);
+    sim.expect("up", secs(10.0));
+    ss7.expect("ss7_up", secs(5.0));
+    ss7.send("call 3 4930777 4940888");
+    ss7.expect_with("anm", &json!({ "cic": 3 }), secs(3.0));
+    drop(ss7);
+
+    let down = sim.expect_with("link_state", &json!({"status": "OutOfService"}), secs(3.0));
+    let lost = sim
+        .history()
+        .iter()
+        .find(|e| e["event"] == "transport_down")
+        .cloned()
+        .expect("the transport loss was reported");
+    let took = down["t"].as_f64().unwrap() - lost["t"].as_f64().unwrap();
+    // 60 ms of silence, then 500 SUERM errors a second at 64 kbit/s up to the threshold of
+    // 64 (Q.703 10.2): about 190 ms; allow for a busy machine.
+    assert!(took < 1000.0, "out of service {took} ms after the loss");
+    sim.expect("relation_paused", secs(2.0));
+    // The call on CIC 3 is gone with the relation's circuits after the restart below.
+
+    let mut ss7 = Peer::spawn(PeerKind::Ss7, "libss7-2", &args);
+    sim.expect_with("link_state", &json!({"status": "Available"}), secs(10.0));
+    sim.expect("relation_resumed", secs(3.0));
+    ss7.expect_with("grs", &json!({"cic": 1, "range": 30}), secs(3.0));
+    ss7.expect("ss7_up", secs(5.0));
+    ss7.send("call 4 4930777 4940888");
+    ss7.expect_with("anm", &json!({ "cic": 4 }), secs(3.0));
+    ss7.send("release 4 16");
+    ss7.expect_with("rlc", &json!({ "cic": 4 }), secs(3.0));
+}
