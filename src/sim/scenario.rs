@@ -410,4 +410,13 @@ mod tests {
         assert_eq!(s.calls[0].expect, Expect::Any);
         assert!(s.is_finite());
     }
+
+    #[test]
+    fn the_sample_scenarios_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sim");
+        for name in ["basic-calls.toml", "load.toml"] {
+            let s = Scenario::load(&dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert!(s.is_finite(), "{name}");
+        }
+    }
 }
