@@ -128,6 +128,19 @@ after_ms = 4000
     let our_slta = ss7.expect_seen(msu("tx", "SLTA"), secs(2.0)).unwrap();
     assert_eq!(our_slta["test_pattern"], our_sltm["test_pattern"]);
     ss7.expect_seen(msu("rx", "TRA"), secs(2.0)).unwrap();
+    // The simulator reports the same MTP messages, decoded, as `mtp` events.
+    for (dir, msg) in [
+        ("in", "SLTM"),
+        ("out", "SLTA"),
+        ("out", "SLTM"),
+        ("in", "SLTA"),
+    ] {
+        sim.expect_seen(
+            |e: &Value| e["event"] == "mtp" && e["dir"] == dir && e["su"]["test"]["message"] == msg,
+            secs(2.0),
+        )
+        .unwrap();
+    }
     sim.expect_with("link_state", &json!({"status": "Available"}), secs(5.0));
     sim.expect("up", secs(3.0));
     // Our GRS of every circuit after the relation came up (Q.764 2.9.3.1), answered by GRA.

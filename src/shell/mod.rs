@@ -13,7 +13,7 @@ mod mtp;
 use std::time::Duration;
 
 pub use dchannel::DChannelShell;
-pub use mtp::{MtpShell, MtpShellOptions};
+pub use mtp::{MtpShell, MtpShellOptions, Traced};
 
 use crate::config::{LinkConfig, TransportKind};
 use crate::time::Instant;

@@ -38,6 +38,24 @@ pub struct MtpShellOptions {
     pub silence: Duration,
     /// The line rate the silence is counted at, in octets per second (8000 at 64 kbit/s).
     pub line_octets_per_second: u32,
+    /// Keep a copy of every MSU of MTP's own (SNM, SLTM/SLTA: service indicators 0-2) sent
+    /// or received, for [`MtpShell::poll_traced`].
+    pub trace_management: bool,
+}
+
+/// An MTP management or test message that crossed a link (signal unit without FCS).
+#[derive(Debug, Clone)]
+pub struct Traced {
+    pub link: LinkId,
+    /// Sent (true) or received.
+    pub outgoing: bool,
+    pub su: Vec<u8>,
+}
+
+/// Whether `su` is an MSU of MTP's own: LI of 3 or more (Q.703 2.3.3) and service indicator
+/// 0 (SNM), 1 (MTN) or 2 (MTNS) (Q.704 14.2.1).
+fn is_management(su: &[u8]) -> bool {
+    matches!((su.get(2), su.get(3)), (Some(li), Some(sio)) if li & 0x3f >= 3 && sio & 0x0f <= 2)
 }
 
 impl Default for MtpShellOptions {
@@ -46,6 +64,7 @@ impl Default for MtpShellOptions {
             fill_in: Duration::from_millis(10),
             silence: Duration::from_millis(60),
             line_octets_per_second: 8000,
+            trace_management: false,
         }
     }
 }
@@ -77,6 +96,7 @@ pub struct MtpShell {
     forwarders: Vec<JoinHandle<()>>,
     options: MtpShellOptions,
     buf: Vec<u8>,
+    traced: std::collections::VecDeque<Traced>,
 }
 
 impl MtpShell {
@@ -126,6 +146,7 @@ impl MtpShell {
             forwarders,
             options,
             buf: Vec::with_capacity(300),
+            traced: std::collections::VecDeque::new(),
         };
         shell.flush();
         Ok(shell)
@@ -163,6 +184,12 @@ impl MtpShell {
             .and_then(|l| l.pty_path.as_deref())
     }
 
+    /// The next MTP management or test message traced (with
+    /// [`MtpShellOptions::trace_management`]); a retransmitted one appears again.
+    pub fn poll_traced(&mut self) -> Option<Traced> {
+        self.traced.pop_front()
+    }
+
     /// Waits for the next input — a frame or notice from a transport, a timer of the MTP, the
     /// next fill-in — or for `deadline` (the user part's own next timer), whichever is first;
     /// hands it to the MTP and sends what is due. Returns what the transport reported, if
@@ -197,6 +224,13 @@ impl MtpShell {
             LinkEvent::Frame(su) => {
                 link.last_rx = now;
                 link.counted_until = now;
+                if self.options.trace_management && is_management(&su) {
+                    self.traced.push_back(Traced {
+                        link: id,
+                        outgoing: false,
+                        su: su.clone(),
+                    });
+                }
                 self.mtp.handle_su(now, id, &su);
                 None
             }
@@ -296,6 +330,13 @@ impl MtpShell {
                 self.buf.clear();
                 if !self.mtp.poll_transmit(now, link.id, &mut self.buf) {
                     break;
+                }
+                if self.options.trace_management && is_management(&self.buf) {
+                    self.traced.push_back(Traced {
+                        link: link.id,
+                        outgoing: true,
+                        su: self.buf.clone(),
+                    });
                 }
                 match link.sender.try_send_frame(self.buf.clone()) {
                     Ok(true) => link.last_tx = Some(now),

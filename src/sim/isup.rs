@@ -171,11 +171,16 @@ pub(super) async fn run(
         .zip(&slcs)
         .map(|(l, &slc)| (slc, transport_config(l)))
         .collect();
-    let shell = MtpShell::spawn(out.clock(), mtp, &transports, MtpShellOptions::default())
-        .map_err(|source| SimError::Transport {
+    let options = MtpShellOptions {
+        trace_management: true,
+        ..MtpShellOptions::default()
+    };
+    let shell = MtpShell::spawn(out.clock(), mtp, &transports, options).map_err(|source| {
+        SimError::Transport {
             link: first.name.clone(),
             source,
-        })?;
+        }
+    })?;
     out.event(
         "started",
         json!({
@@ -252,6 +257,7 @@ pub(super) async fn run(
 impl Switch<'_> {
     /// Moves messages and events between MTP, ISUP and the switch until nothing moves.
     fn pump(&mut self, now: Instant) {
+        self.log_traced();
         loop {
             let mut moved = false;
             while let Some(e) = self.shell.mtp().poll_event() {
@@ -274,6 +280,20 @@ impl Switch<'_> {
             }
         }
         self.shell.flush();
+        self.log_traced();
+    }
+
+    /// MTP's own messages (SLTM/SLTA, TRA, COO/COA, ...) as `mtp` events, decoded.
+    fn log_traced(&mut self) {
+        while let Some(t) = self.shell.poll_traced() {
+            let decoded = crate::decode::decode(crate::decode::Kind::Mtp2, &t.su)
+                .map(|v| v.get("mtp3").cloned().unwrap_or(v))
+                .unwrap_or_else(|e| json!({ "undecodable": e.to_string() }));
+            self.out.event(
+                "mtp",
+                json!({ "dir": if t.outgoing { "out" } else { "in" }, "slc": t.link, "su": decoded }),
+            );
+        }
     }
 
     fn send(&mut self, now: Instant, sls: u8, m: CicMessage) {
