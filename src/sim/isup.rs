@@ -995,6 +995,17 @@ impl Switch<'_> {
             ));
         }
         let s = self.summary.clone();
+        let slcs: Vec<u8> = self.shell.mtp().link_ids().collect();
+        let links: Vec<Value> = slcs
+            .iter()
+            .map(|&slc| {
+                json!({
+                    "slc": slc,
+                    "transport": self.shell.stats(slc),
+                    "mtp2": self.shell.mtp().link(slc).map(|l| format!("{:?}", l.stats())),
+                })
+            })
+            .collect();
         self.out.event(
             "summary",
             json!({
@@ -1005,6 +1016,7 @@ impl Switch<'_> {
                 "actions": s.actions,
                 "failures": s.failures,
                 "isup": format!("{:?}", self.isup.stats()),
+                "links": links,
             }),
         );
         s
