@@ -30,13 +30,25 @@ fn rsc_with_t16_and_t17() {
     // the call is cleared at both ends (A should re-attempt: no backward message yet)
     assert!(p.take_a().iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 3, reason: ReleaseReason::Reset, reattempt: true, .. }
+        IsupEvent::Released {
+            cic: 3,
+            reason: ReleaseReason::Reset,
+            reattempt: true,
+            ..
+        }
     )));
     assert!(p.take_b().iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 3, reason: ReleaseReason::Reset, .. }
+        IsupEvent::Released {
+            cic: 3,
+            reason: ReleaseReason::Reset,
+            ..
+        }
     )));
-    assert_eq!(p.a.circuit_status(3).unwrap().reset, Some(ResetPending::Rsc));
+    assert_eq!(
+        p.a.circuit_status(3).unwrap().reset,
+        Some(ResetPending::Rsc)
+    );
     assert!(!p.a.is_available_for_outgoing(3));
     // T16 (15 s): RSC repeated
     p.secs(15);
@@ -75,7 +87,10 @@ fn rsc_restates_our_blocking_with_blo_before_rlc() {
     );
     let a = p.a.circuit_status(4).unwrap();
     assert!(a.remote_maintenance && a.is_idle());
-    assert_eq!(p.b.circuit_status(4).unwrap().local_maintenance, LocalBlocking::Blocked);
+    assert_eq!(
+        p.b.circuit_status(4).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
     assert!(!p.a.is_available_for_outgoing(4));
 }
 
@@ -100,7 +115,13 @@ fn grs_gra_with_blocked_circuit_and_t22_t23() {
     p.secs(300);
     // the GRA says B blocks CIC 2: A marks it remotely blocked
     let gra = p.sent(End::B, MessageType::Gra);
-    let rs = gra.last().unwrap().message.message.range_and_status().unwrap();
+    let rs = gra
+        .last()
+        .unwrap()
+        .message
+        .message
+        .range_and_status()
+        .unwrap();
     assert_eq!(rs.range, 7);
     assert_eq!(rs.status.as_slice(), &[0b0000_0010]);
     for cic in 1..=8 {
@@ -109,9 +130,10 @@ fn grs_gra_with_blocked_circuit_and_t22_t23() {
     assert!(p.a.circuit_status(2).unwrap().remote_maintenance);
     assert!(!p.a.is_available_for_outgoing(2));
     assert!(p.a.is_available_for_outgoing(3));
-    assert!(p
-        .take_a()
-        .contains(&IsupEvent::CircuitReset { cic: 8, remote: false }));
+    assert!(p.take_a().contains(&IsupEvent::CircuitReset {
+        cic: 8,
+        remote: false
+    }));
     assert_eq!(p.a.poll_timeout(), None);
 }
 
@@ -128,14 +150,27 @@ fn grs_clears_calls_at_both_ends() {
     p.b.group_reset(p.now, 1, 3).unwrap();
     p.drive();
     let a = p.take_a();
-    assert!(a.contains(&IsupEvent::CircuitReset { cic: 1, remote: true }));
+    assert!(a.contains(&IsupEvent::CircuitReset {
+        cic: 1,
+        remote: true
+    }));
     assert!(a.iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 1, reason: ReleaseReason::Reset, reattempt: true, .. }
+        IsupEvent::Released {
+            cic: 1,
+            reason: ReleaseReason::Reset,
+            reattempt: true,
+            ..
+        }
     )));
     assert!(a.iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 2, reason: ReleaseReason::Reset, reattempt: false, .. }
+        IsupEvent::Released {
+            cic: 2,
+            reason: ReleaseReason::Reset,
+            reattempt: false,
+            ..
+        }
     )));
     for cic in 1..=4 {
         assert!(p.a.circuit_status(cic).unwrap().is_idle());
@@ -157,7 +192,14 @@ fn grs_on_mtp_resume_at_start() {
     // A: one run 1-8; B: runs 1-3 and 5-9. CIC 4 is not B's: the GRS from A covers it and
     // B's GRA says nothing of it; CIC 9 is not A's.
     let ladder = p.ladder();
-    for hop in ["A>B GRS 1", "B>A GRS 1", "B>A GRS 5", "B>A GRA 1", "A>B GRA 1", "A>B GRA 5"] {
+    for hop in [
+        "A>B GRS 1",
+        "B>A GRS 1",
+        "B>A GRS 5",
+        "B>A GRA 1",
+        "A>B GRA 1",
+        "A>B GRA 5",
+    ] {
         assert!(ladder.contains(&hop.to_string()), "{hop} in {ladder:?}");
     }
     for cic in [1, 2, 3, 5, 6, 7, 8] {
@@ -168,8 +210,10 @@ fn grs_on_mtp_resume_at_start() {
     p.clear_log();
     for end in [End::A, End::B] {
         let now = p.now;
-        p.isup(end).handle_mtp(now, sipt_mgc::isup::MtpIndication::Pause);
-        p.isup(end).handle_mtp(now, sipt_mgc::isup::MtpIndication::Resume);
+        p.isup(end)
+            .handle_mtp(now, sipt_mgc::isup::MtpIndication::Pause);
+        p.isup(end)
+            .handle_mtp(now, sipt_mgc::isup::MtpIndication::Resume);
     }
     p.drive();
     assert_eq!(
@@ -248,7 +292,10 @@ fn blo_repeated_on_t12_and_t13() {
     assert_eq!(count(&p, End::A, MessageType::Blo), n, "T12 stopped");
     p.no_loss();
     p.secs(1);
-    assert_eq!(p.a.circuit_status(1).unwrap().local_maintenance, LocalBlocking::Blocked);
+    assert_eq!(
+        p.a.circuit_status(1).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
     // UBL lost the same way: T14, T15
     p.lose(drop_type(End::B, MessageType::Uba));
     p.a.unblock(p.now, 1).unwrap();
@@ -272,7 +319,12 @@ fn blo_on_a_call_in_setup_releases_it_for_reattempt() {
     p.drive();
     assert!(p.take_a().iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 2, reason: ReleaseReason::Blocking, reattempt: true, .. }
+        IsupEvent::Released {
+            cic: 2,
+            reason: ReleaseReason::Blocking,
+            reattempt: true,
+            ..
+        }
     )));
     // the IAM on a locally blocked circuit was discarded by B; A's REL gets its RLC
     assert!(p.b.circuit_status(2).unwrap().is_idle());
@@ -289,8 +341,12 @@ fn maintenance_blocking_leaves_an_answered_call_alone() {
     p.drive();
     p.b.block(p.now, 2).unwrap();
     p.drive();
-    assert_eq!(p.a.circuit_status(2).unwrap().call, CallStatus::OutgoingAnswered);
-    p.a.release(p.now, 2, cause(CauseValue::NormalCallClearing)).unwrap();
+    assert_eq!(
+        p.a.circuit_status(2).unwrap().call,
+        CallStatus::OutgoingAnswered
+    );
+    p.a.release(p.now, 2, cause(CauseValue::NormalCallClearing))
+        .unwrap();
     p.drive();
     let a = p.a.circuit_status(2).unwrap();
     assert!(a.is_idle() && a.remote_maintenance);
@@ -320,23 +376,37 @@ fn cgb_cgu_maintenance_with_t18() {
     p.drive();
     p.clear_log();
     p.lose(drop_type(End::B, MessageType::Cgba));
-    p.a.group_block(p.now, 2, 3, BlockingKind::Maintenance).unwrap();
+    p.a.group_block(p.now, 2, 3, BlockingKind::Maintenance)
+        .unwrap();
     p.drive();
     p.secs(15);
     assert_eq!(count(&p, End::A, MessageType::Cgb), 2, "T18 repeats CGB");
     p.no_loss();
     p.secs(15);
     let cgba = p.sent(End::B, MessageType::Cgba);
-    let rs = cgba.last().unwrap().message.message.range_and_status().unwrap();
+    let rs = cgba
+        .last()
+        .unwrap()
+        .message
+        .message
+        .range_and_status()
+        .unwrap();
     assert_eq!((rs.range, rs.status.as_slice()), (3, &[0x0f][..]));
     for cic in 2..=5 {
-        assert_eq!(p.a.circuit_status(cic).unwrap().local_maintenance, LocalBlocking::Blocked);
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_maintenance,
+            LocalBlocking::Blocked
+        );
         assert!(p.b.circuit_status(cic).unwrap().remote_maintenance);
         assert!(!p.b.is_available_for_outgoing(cic));
     }
     // the answered call on CIC 3 goes on
-    assert_eq!(p.a.circuit_status(3).unwrap().call, CallStatus::OutgoingAnswered);
-    p.a.group_unblock(p.now, 2, 3, BlockingKind::Maintenance).unwrap();
+    assert_eq!(
+        p.a.circuit_status(3).unwrap().call,
+        CallStatus::OutgoingAnswered
+    );
+    p.a.group_unblock(p.now, 2, 3, BlockingKind::Maintenance)
+        .unwrap();
     p.drive();
     for cic in [2, 4, 5] {
         assert!(p.a.is_available_for_outgoing(cic));
@@ -359,7 +429,8 @@ fn cgb_hardware_clears_calls_without_rel() {
     p.take_a();
     p.take_b();
     p.clear_log();
-    p.b.group_block(p.now, 1, 1, BlockingKind::Hardware).unwrap();
+    p.b.group_block(p.now, 1, 1, BlockingKind::Hardware)
+        .unwrap();
     p.drive();
     assert_eq!(p.ladder(), ["B>A CGB 1", "A>B CGBA 1"]);
     for end in [End::A, End::B] {
@@ -377,13 +448,20 @@ fn cgb_hardware_clears_calls_without_rel() {
             );
         }
         for cic in [1, 2] {
-            assert_eq!(p.isup(end).circuit_status(cic).unwrap().call, CallStatus::Idle);
+            assert_eq!(
+                p.isup(end).circuit_status(cic).unwrap().call,
+                CallStatus::Idle
+            );
         }
     }
     assert!(p.a.circuit_status(1).unwrap().remote_hardware);
-    assert_eq!(p.b.circuit_status(2).unwrap().local_hardware, LocalBlocking::Blocked);
+    assert_eq!(
+        p.b.circuit_status(2).unwrap().local_hardware,
+        LocalBlocking::Blocked
+    );
     assert!(!p.a.is_available_for_outgoing(2));
-    p.b.group_unblock(p.now, 1, 1, BlockingKind::Hardware).unwrap();
+    p.b.group_unblock(p.now, 1, 1, BlockingKind::Hardware)
+        .unwrap();
     p.drive();
     assert!(p.a.is_available_for_outgoing(2) && p.b.is_available_for_outgoing(2));
     assert_eq!(p.a.poll_timeout(), None);
@@ -393,7 +471,8 @@ fn cgb_hardware_clears_calls_without_rel() {
 #[test]
 fn grs_restates_hardware_blocking_with_cgb() {
     let mut p = Pair::new();
-    p.b.group_block(p.now, 5, 1, BlockingKind::Hardware).unwrap();
+    p.b.group_block(p.now, 5, 1, BlockingKind::Hardware)
+        .unwrap();
     p.drive();
     p.clear_log();
     p.a.group_reset(p.now, 1, 7).unwrap();
@@ -412,19 +491,53 @@ fn circuit_group_query() {
     let mut p = Pair::new();
     p.a.setup(p.now, 2, iam("1")).unwrap();
     p.b.setup(p.now, 3, iam("1")).unwrap();
+    p.b.setup(p.now, 6, iam("1")).unwrap();
     p.b.block(p.now, 4).unwrap();
     p.drive();
-    p.a.query(p.now, 1, 3).unwrap();
+    p.a.alert(p.now, 3, acm()).unwrap();
+    p.a.group_block(p.now, 7, 1, BlockingKind::Hardware)
+        .unwrap();
+    // A's hardware CGB for 7-8 reaches B before the CQM
+    p.a.query(p.now, 1, 7).unwrap();
     p.drive();
     let ev = p.take_a();
-    let Some(IsupEvent::CircuitGroupQueryResponse { cic: 1, range: 3, states }) = ev.last()
+    let Some(IsupEvent::CircuitGroupQueryResponse {
+        cic: 1,
+        range: 7,
+        states,
+    }) = ev.last()
     else {
         panic!("{ev:?}")
     };
-    // B's view: 1 idle, 2 incoming busy, 3 outgoing busy, 4 idle and locally blocked
-    let s: Vec<_> = states.iter().map(|s| (s.call_processing(), s.maintenance_blocking())).collect();
-    assert_eq!(s, [(3, 0), (1, 0), (2, 0), (3, 1)]);
-    assert_eq!(p.a.poll_timeout().is_some(), true, "call timers only");
+    // B's view: 1 idle, 2 incoming busy, 3 outgoing busy (ACM received), 4 idle and locally
+    // blocked, 5 idle, 6 transient (IAM sent, no backward message: Q.764 2.8.3), 7-8 idle and
+    // remotely hardware blocked
+    let s: Vec<_> = states
+        .iter()
+        .map(|s| {
+            (
+                s.octet,
+                s.call_processing(),
+                s.maintenance_blocking(),
+                s.hardware_blocking(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        s,
+        [
+            (0x0c, 3, 0, 0),
+            (0x04, 1, 0, 0),
+            (0x08, 2, 0, 0),
+            (0x0d, 3, 1, 0),
+            (0x0c, 3, 0, 0),
+            (0x00, 0, 0, 0),
+            (0x2c, 3, 0, 2),
+            (0x2c, 3, 0, 2),
+        ]
+    );
+    assert!(states[5].is_transient());
+    assert!(p.a.poll_timeout().is_some(), "call timers only");
     // no CQR: T28 alerts maintenance
     p.lose(drop_type(End::B, MessageType::Cqr));
     p.a.query(p.now, 5, 0).unwrap();
@@ -450,7 +563,12 @@ fn unequipped_cic_answered_with_ucic() {
     }));
     assert!(ev.iter().any(|e| matches!(
         e,
-        IsupEvent::Released { cic: 6, reason: ReleaseReason::Unequipped, reattempt: true, .. }
+        IsupEvent::Released {
+            cic: 6,
+            reason: ReleaseReason::Unequipped,
+            reattempt: true,
+            ..
+        }
     )));
     assert!(p.a.circuit_status(6).unwrap().unequipped_remotely);
     assert!(!p.a.is_available_for_outgoing(6));
@@ -478,23 +596,37 @@ fn dual_seizure_on_even_and_odd_cics() {
         p.a.setup(p.now, cic, iam("111")).unwrap();
         p.b.setup(p.now, cic, iam("222")).unwrap();
         p.drive();
-        let (winner, loser) = if cic % 2 == 0 { (End::B, End::A) } else { (End::A, End::B) };
+        let (winner, loser) = if cic % 2 == 0 {
+            (End::B, End::A)
+        } else {
+            (End::A, End::B)
+        };
         let (wev, lev) = match winner {
             End::A => (p.take_a(), p.take_b()),
             End::B => (p.take_b(), p.take_a()),
         };
         // the controlling exchange ignores the IAM; its call goes on
-        assert!(matches!(
-            wev[..],
-            [IsupEvent::DualSeizure { backed_off: false, .. }]
-        ), "{wev:?}");
+        assert!(
+            matches!(
+                wev[..],
+                [IsupEvent::DualSeizure {
+                    backed_off: false,
+                    ..
+                }]
+            ),
+            "{wev:?}"
+        );
         assert_eq!(
             p.isup(winner).circuit_status(cic).unwrap().call,
             CallStatus::OutgoingSetup
         );
         // the other backs off without REL (its IAM is handed back for a re-attempt) and
         // takes the incoming call
-        let Some(IsupEvent::DualSeizure { outgoing_iam, backed_off: true, .. }) = lev.first()
+        let Some(IsupEvent::DualSeizure {
+            outgoing_iam,
+            backed_off: true,
+            ..
+        }) = lev.first()
         else {
             panic!("{lev:?}")
         };
@@ -552,12 +684,19 @@ fn unexpected_message_before_backward_message_resets_after_it_is_ignored() {
     p.drive();
     p.clear_log();
     // a CPG before any ACM (iii): the call is cleared and the circuit reset
-    p.inject(End::A, cpg(sipt_codecs::isup::EventIndicator::Alerting).with_cic(1));
+    p.inject(
+        End::A,
+        cpg(sipt_codecs::isup::EventIndicator::Alerting).with_cic(1),
+    );
     p.drive();
     assert_eq!(p.ladder(), ["A>B RSC 1", "B>A RLC 1"]);
     assert!(p.take_a().iter().any(|e| matches!(
         e,
-        IsupEvent::Released { reason: ReleaseReason::UnexpectedMessage, reattempt: true, .. }
+        IsupEvent::Released {
+            reason: ReleaseReason::UnexpectedMessage,
+            reattempt: true,
+            ..
+        }
     )));
     // after the ACM, an unexpected CON is discarded (ii)
     p.a.setup(p.now, 1, iam("1")).unwrap();
@@ -568,7 +707,10 @@ fn unexpected_message_before_backward_message_resets_after_it_is_ignored() {
     p.inject(End::A, con().with_cic(1));
     p.drive();
     assert!(p.ladder().is_empty());
-    assert_eq!(p.a.circuit_status(1).unwrap().call, CallStatus::OutgoingAlerting);
+    assert_eq!(
+        p.a.circuit_status(1).unwrap().call,
+        CallStatus::OutgoingAlerting
+    );
 }
 
 // ---- compatibility (Q.764 2.9.5.2, 2.9.5.3) ----
@@ -602,8 +744,14 @@ fn unknown_parameter_without_instructions_is_discarded_with_cfn() {
     assert_eq!(diagnostics_of(cfn[0]), [UNKNOWN_PARAMETER]);
     let ev = p.take_b();
     let iam = setup_of(&ev).expect("the call goes on");
-    assert!(iam.parameter(UNKNOWN_PARAMETER).is_none(), "parameter discarded");
-    assert!(matches!(p.take_a()[..], [IsupEvent::Confusion { cic: 1, .. }]));
+    assert!(
+        iam.parameter(UNKNOWN_PARAMETER).is_none(),
+        "parameter discarded"
+    );
+    assert!(matches!(
+        p.take_a()[..],
+        [IsupEvent::Confusion { cic: 1, .. }]
+    ));
     assert_eq!(p.b.stats().unrecognized_parameters, 1);
 }
 
@@ -664,7 +812,9 @@ fn unknown_parameter_discard_message_with_cfn_110() {
     assert_eq!(p.ladder(), ["B>A CPG 1", "A>B CFN 1"]);
     assert_eq!(cause_of(p.sent(End::A, MessageType::Cfn)[0]), Some(110));
     assert!(
-        !p.take_a().iter().any(|e| matches!(e, IsupEvent::Progress { .. })),
+        !p.take_a()
+            .iter()
+            .any(|e| matches!(e, IsupEvent::Progress { .. })),
         "the CPG was discarded"
     );
 }
@@ -698,7 +848,10 @@ fn unknown_parameter_release_call_with_cause_99() {
     p.drive();
     assert!(p.take_b().iter().any(|e| matches!(
         e,
-        IsupEvent::Released { reason: ReleaseReason::Compatibility, .. }
+        IsupEvent::Released {
+            reason: ReleaseReason::Compatibility,
+            ..
+        }
     )));
     assert!(p.a.circuit_status(1).unwrap().is_idle());
 }
@@ -743,21 +896,27 @@ fn unknown_message_instructions() {
     // no instructions: discarded, CFN cause 97 with the message type as diagnostic
     let mut p = Pair::new();
     answered_call(&mut p);
-    p.a.send_call_message(p.now, 1, unknown_message(None)).unwrap();
+    p.a.send_call_message(p.now, 1, unknown_message(None))
+        .unwrap();
     p.drive();
     assert_eq!(p.ladder(), ["A>B 0xe0 1", "B>A CFN 1"]);
     let cfn = p.sent(End::B, MessageType::Cfn);
-    assert_eq!((cause_of(cfn[0]), diagnostics_of(cfn[0])), (Some(97), vec![0xe0]));
+    assert_eq!(
+        (cause_of(cfn[0]), diagnostics_of(cfn[0])),
+        (Some(97), vec![0xe0])
+    );
     assert_eq!(p.b.stats().unrecognized_messages, 1);
 
     // discard silently (D = 1, C = 0)
     p.clear_log();
-    p.a.send_call_message(p.now, 1, unknown_message(Some(0x08))).unwrap();
+    p.a.send_call_message(p.now, 1, unknown_message(Some(0x08)))
+        .unwrap();
     p.drive();
     assert_eq!(p.ladder(), ["A>B 0xe0 1"]);
 
     // release call (B = 1): REL cause 97
-    p.a.send_call_message(p.now, 1, unknown_message(Some(0x02))).unwrap();
+    p.a.send_call_message(p.now, 1, unknown_message(Some(0x02)))
+        .unwrap();
     p.drive();
     assert_eq!(cause_of(p.sent(End::B, MessageType::Rel)[0]), Some(97));
     assert!(p.a.circuit_status(1).unwrap().is_idle());
@@ -767,7 +926,8 @@ fn unknown_message_instructions() {
     b.exchange_type = ExchangeType::B;
     let mut p = Pair::with(config(1, 2), b);
     answered_call(&mut p);
-    p.a.send_call_message(p.now, 1, unknown_message(Some(0x00))).unwrap();
+    p.a.send_call_message(p.now, 1, unknown_message(Some(0x00)))
+        .unwrap();
     p.drive();
     assert!(matches!(
         p.take_b()[..],
@@ -826,7 +986,10 @@ fn range_rules() {
     let mut p = Pair::new();
     assert!(matches!(
         p.a.group_reset(p.now, 1, 0),
-        Err(IsupError::InvalidRange { message: MessageType::Grs, .. })
+        Err(IsupError::InvalidRange {
+            message: MessageType::Grs,
+            ..
+        })
     ));
     assert!(matches!(
         p.a.group_reset(p.now, 1, 32),
@@ -842,10 +1005,252 @@ fn range_rules() {
     // a GRA answering nothing is discarded
     p.inject(
         End::B,
-        Message::range_message(MessageType::Gra, RangeAndStatus::with_status_bits(1, &[true, true]))
-            .with_cic(1),
+        Message::range_message(
+            MessageType::Gra,
+            RangeAndStatus::with_status_bits(1, &[true, true]),
+        )
+        .with_cic(1),
     );
     p.drive();
     assert!(p.ladder().is_empty());
     assert!(!p.b.circuit_status(1).unwrap().remote_maintenance);
+}
+
+// ---- group blocking timers, crossed and repeated messages, alignment ----
+
+#[test]
+fn cgb_t19_alerts_and_cgu_repeated_on_t20_and_t21() {
+    let mut p = Pair::new();
+    p.lose(drop_type(End::B, MessageType::Cgba));
+    p.a.group_block(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.drive();
+    // T18 (15 s) repeats the CGB; at T19 (5 min) maintenance is alerted and the CGB is then
+    // repeated every T19 only (Q.764 2.9.4)
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgb), 1 + 299 / 15);
+    p.secs(1);
+    assert!(p.take_a().contains(&IsupEvent::Maintenance {
+        cic: Some(1),
+        alert: MaintenanceAlert::TimerExpired(Timer::T19)
+    }));
+    let n = count(&p, End::A, MessageType::Cgb);
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgb), n, "T18 stopped");
+    p.no_loss();
+    p.secs(1);
+    for cic in 1..=4 {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_maintenance,
+            LocalBlocking::Blocked
+        );
+    }
+    // CGU with its acknowledgements lost: T20 (15 s) repeats, T21 (5 min) alerts
+    p.clear_log();
+    p.lose(drop_type(End::B, MessageType::Cgua));
+    p.a.group_unblock(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.drive();
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgu), 1 + 299 / 15);
+    p.secs(1);
+    assert!(p.take_a().contains(&IsupEvent::Maintenance {
+        cic: Some(1),
+        alert: MaintenanceAlert::TimerExpired(Timer::T21)
+    }));
+    let n = count(&p, End::A, MessageType::Cgu);
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgu), n, "T20 stopped");
+    assert!(
+        !p.a.is_available_for_outgoing(1),
+        "not unblocked before CGUA"
+    );
+    p.no_loss();
+    p.secs(1);
+    for cic in 1..=4 {
+        assert!(p.a.is_available_for_outgoing(cic) && p.b.is_available_for_outgoing(cic));
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+    assert_eq!(p.b.poll_timeout(), None);
+}
+
+#[test]
+fn a_cgb_repeated_while_the_link_is_slow_is_answered_twice_without_harm() {
+    let mut p = Pair::new();
+    p.a.group_block(p.now, 1, 3, BlockingKind::Hardware)
+        .unwrap();
+    // nothing gets through for 20 s: T18 repeats the CGB behind the first one
+    p.elapse(std::time::Duration::from_secs(20));
+    assert_eq!(count(&p, End::A, MessageType::Cgb), 2);
+    p.clear_log();
+    p.drive();
+    // the first CGBA ends the procedure; the second answers a CGB no longer outstanding, for
+    // circuits we block: it is discarded (Q.764 2.8.2.3) — no CGU, no alert
+    assert_eq!(
+        p.ladder(),
+        ["B>A CGBA 1", "B>A CGBA 1"],
+        "no CGU, no further CGB"
+    );
+    assert!(!p
+        .take_a()
+        .iter()
+        .any(|e| matches!(e, IsupEvent::Maintenance { .. })));
+    for cic in 1..=4 {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_hardware,
+            LocalBlocking::Blocked
+        );
+        assert!(p.b.circuit_status(cic).unwrap().remote_hardware);
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn unblocking_crossing_a_late_group_block_acknowledgement() {
+    let mut p = Pair::new();
+    // A blocks 1-4 with CGB; the CGBA is slow; A's maintenance unblocks CIC 2 with UBL before
+    // it arrives (the UBL withdraws CIC 2 from the outstanding CGB)
+    p.a.group_block(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.a.unblock(p.now, 2).unwrap();
+    p.drive();
+    // the CGBA acknowledges CIC 2 too: A's UBL, already on its way, unblocks it (no CGU)
+    assert_eq!(
+        p.ladder(),
+        ["A>B CGB 1", "A>B UBL 2", "B>A CGBA 1", "B>A UBA 2"]
+    );
+    for cic in [1, 3, 4] {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_maintenance,
+            LocalBlocking::Blocked
+        );
+        assert!(p.b.circuit_status(cic).unwrap().remote_maintenance);
+    }
+    assert!(p.a.is_available_for_outgoing(2) && p.b.is_available_for_outgoing(2));
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn our_rsc_on_a_circuit_we_block_is_followed_by_blo() {
+    let mut p = Pair::new();
+    p.a.block(p.now, 4).unwrap();
+    p.drive();
+    p.clear_log();
+    // the far end removes the remote blocking state on the RSC (Q.764 2.9.3.1): A restates
+    // its blocking once the RLC is in
+    p.a.reset(p.now, 4).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B RSC 4", "B>A RLC 4", "A>B BLO 4", "B>A BLA 4"]
+    );
+    assert_eq!(
+        p.a.circuit_status(4).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
+    assert!(p.b.circuit_status(4).unwrap().remote_maintenance);
+    assert!(!p.b.is_available_for_outgoing(4));
+    assert_eq!(p.a.poll_timeout(), None);
+    // the same for hardware blocking: restated with a hardware oriented CGB
+    p.a.group_block(p.now, 6, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    p.clear_log();
+    p.a.reset(p.now, 6).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B RSC 6", "B>A RLC 6", "A>B CGB 6", "B>A CGBA 6"]
+    );
+    assert!(p.b.circuit_status(6).unwrap().remote_hardware);
+    assert!(p.b.circuit_status(7).unwrap().remote_hardware);
+}
+
+#[test]
+fn a_late_gra_for_a_repeated_grs_restates_blocking() {
+    let mut p = Pair::new();
+    p.a.block(p.now, 3).unwrap();
+    p.drive();
+    // GRS, nothing delivered for 15 s: T22 repeats it
+    p.a.group_reset(p.now, 1, 7).unwrap();
+    p.elapse(std::time::Duration::from_secs(15));
+    assert_eq!(count(&p, End::A, MessageType::Grs), 2);
+    p.clear_log();
+    p.drive();
+    // each GRS makes B forget A's blocking; each GRA is followed by A's BLO
+    assert_eq!(
+        p.ladder(),
+        [
+            "B>A GRA 1",
+            "B>A GRA 1",
+            "A>B BLO 3",
+            "A>B BLO 3",
+            "B>A BLA 3",
+            "B>A BLA 3",
+        ]
+    );
+    assert!(p.b.circuit_status(3).unwrap().remote_maintenance);
+    assert_eq!(
+        p.a.circuit_status(3).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
+    for cic in (1..=8).filter(|&c| c != 3) {
+        assert!(p.a.is_available_for_outgoing(cic) && p.b.is_available_for_outgoing(cic));
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn circuit_group_query_aligns_blocking_states() {
+    let mut p = Pair::new();
+    // a stale BLO reaches B (its acknowledgement is lost): B believes A blocks CIC 3
+    p.lose(drop_type(End::B, MessageType::Bla));
+    p.inject(End::B, Message::bare(MessageType::Blo).with_cic(3));
+    p.drive();
+    p.no_loss();
+    assert!(p.b.circuit_status(3).unwrap().remote_maintenance);
+    assert!(!p.b.is_available_for_outgoing(3));
+    // and A hardware-blocks CIC 5 but B never hears of it (CGB lost)
+    p.lose(drop_type(End::A, MessageType::Cgb));
+    p.a.group_block(p.now, 5, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    p.no_loss();
+    p.take_a();
+    p.clear_log();
+    // A audits the group: B's CQR shows CIC 3 remotely blocked (A does not block it: UBL) and
+    // CIC 5-6 transient at A's end only; the CGB repetition does the rest
+    p.a.query(p.now, 1, 7).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B CQM 1", "B>A CQR 1", "A>B UBL 3", "B>A UBA 3"]
+    );
+    assert!(p.a.is_available_for_outgoing(3) && p.b.is_available_for_outgoing(3));
+    p.secs(15);
+    assert!(p.b.circuit_status(5).unwrap().remote_hardware);
+    // B audits: A's CQR shows 5-6 locally hardware blocked, as B has them now; nothing to do
+    p.clear_log();
+    p.b.query(p.now, 1, 7).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["B>A CQM 1", "A>B CQR 1"]);
+    // a remote blocking B holds that A's CQR denies is removed at once
+    p.lose(drop_type(End::B, MessageType::Bla));
+    p.inject(End::B, Message::bare(MessageType::Blo).with_cic(8));
+    p.drive();
+    p.no_loss();
+    assert!(!p.b.is_available_for_outgoing(8));
+    p.take_b();
+    p.clear_log();
+    p.b.query(p.now, 8, 0).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["B>A CQM 8", "A>B CQR 8"]);
+    assert!(p.take_b().contains(&IsupEvent::Unblocked {
+        cic: 8,
+        side: Side::Remote,
+        kind: BlockingKind::Maintenance
+    }));
+    assert!(p.b.is_available_for_outgoing(8));
+    assert_eq!(p.a.poll_timeout(), None);
+    assert_eq!(p.b.poll_timeout(), None);
 }
