@@ -579,6 +579,33 @@ fn unequipped_cic_answered_with_ucic() {
     p.inject(End::B, Message::bare(MessageType::Ucic).with_cic(7));
     p.drive();
     assert!(p.ladder().is_empty());
+    // a BLO answered with UCIC: the blocking waits for no BLA (T12/T13 stopped), and the
+    // circuit stays out of service
+    p.clear_log();
+    p.a.block(p.now, 5).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["A>B BLO 5", "B>A UCIC 5"]);
+    let a = p.a.circuit_status(5).unwrap();
+    assert!(a.unequipped_remotely && a.is_idle());
+    assert_eq!(a.local_maintenance, LocalBlocking::Blocked);
+    assert_eq!(p.a.poll_timeout(), None);
+    // the same for a group blocking: no CGB repeated for ever
+    p.clear_log();
+    p.a.group_block(p.now, 7, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["A>B CGB 7", "B>A UCIC 7"]);
+    assert_eq!(
+        p.a.circuit_status(7).unwrap().local_hardware,
+        LocalBlocking::Blocked
+    );
+    assert_eq!(
+        p.a.circuit_status(8).unwrap().local_hardware,
+        LocalBlocking::Blocked
+    );
+    p.secs(3600);
+    assert_eq!(p.ladder(), ["A>B CGB 7", "B>A UCIC 7"]);
+    assert_eq!(p.a.poll_timeout(), None);
 }
 
 // ---- dual seizure (Q.764 2.9.1) ----

@@ -1150,17 +1150,74 @@ impl Isup {
 
     /// UCIC received: the far end does not have the circuit. Maintenance is alerted, any call
     /// is cleared (and should be re-attempted elsewhere), every procedure on the circuit stops
-    /// and it is taken out of service until [`Isup::reset`].
+    /// and it is taken out of service until [`Isup::reset`]. A blocking or unblocking of ours
+    /// awaiting its acknowledgement ends in the state asked for (nothing is left waiting for
+    /// an answer that cannot come; a blocking is restated after the reset's RLC).
     pub(super) fn ucic_received(&mut self, now: Instant, cic: u16) {
         self.maintenance_alert(Some(cic), MaintenanceAlert::UnequippedCircuit);
         let reattempt = self.circuits.get(&cic).is_some_and(|c| c.is_outgoing());
         self.end_call(now, cic, ReleaseReason::Unequipped, None, None, reattempt);
         self.timers.stop_owner(Owner::Circuit(cic));
+        // the group blocking, unblocking and query procedures sent on this CIC are answered
+        // by the UCIC: they end, with their circuits
+        let headed: Vec<u32> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.cic == cic && g.kind != GroupKind::Reset)
+            .map(|(&id, _)| id)
+            .collect();
+        let mut settle = vec![
+            (cic, BlockingKind::Maintenance),
+            (cic, BlockingKind::Hardware),
+        ];
+        for id in headed {
+            self.timers.stop_owner(Owner::Group(id));
+            let Some(g) = self.groups.remove(&id) else {
+                continue;
+            };
+            if let GroupKind::Block(kind) | GroupKind::Unblock(kind) = g.kind {
+                for (k, c) in self.in_range(g.cic, g.range) {
+                    if g.status.get(usize::from(k)).copied().unwrap_or(false) {
+                        settle.push((c, kind));
+                    }
+                }
+            }
+        }
+        for (c, kind) in settle {
+            self.withdraw(&[GroupKind::Block(kind), GroupKind::Unblock(kind)], c);
+            self.end_blocking_procedure(c, kind);
+        }
         if let Some(c) = self.circuits.get_mut(&cic) {
             c.clear_call(now);
             c.unequipped_remotely = true;
             c.reset = None;
             c.reset_group = None;
+        }
+    }
+
+    /// A blocking or unblocking of ours that can get no acknowledgement ends in the state it
+    /// asked for.
+    fn end_blocking_procedure(&mut self, cic: u16, kind: BlockingKind) {
+        if kind == BlockingKind::Maintenance {
+            for t in [Timer::T12, Timer::T13, Timer::T14, Timer::T15] {
+                self.stop(Owner::Circuit(cic), t);
+            }
+        }
+        let Some(b) = self.local_blocking_mut(cic, kind) else {
+            return;
+        };
+        let ended = match *b {
+            LocalBlocking::AwaitingBlockingAck => LocalBlocking::Blocked,
+            LocalBlocking::AwaitingUnblockingAck => LocalBlocking::Unblocked,
+            settled => settled,
+        };
+        if std::mem::replace(b, ended) != ended {
+            let side = Side::Local;
+            self.emit(if ended == LocalBlocking::Blocked {
+                IsupEvent::Blocked { cic, side, kind }
+            } else {
+                IsupEvent::Unblocked { cic, side, kind }
+            });
         }
     }
 
