@@ -491,26 +491,53 @@ fn circuit_group_query() {
     let mut p = Pair::new();
     p.a.setup(p.now, 2, iam("1")).unwrap();
     p.b.setup(p.now, 3, iam("1")).unwrap();
+    p.b.setup(p.now, 6, iam("1")).unwrap();
     p.b.block(p.now, 4).unwrap();
     p.drive();
-    p.a.query(p.now, 1, 3).unwrap();
+    p.a.alert(p.now, 3, acm()).unwrap();
+    p.a.group_block(p.now, 7, 1, BlockingKind::Hardware)
+        .unwrap();
+    // A's hardware CGB for 7-8 reaches B before the CQM
+    p.a.query(p.now, 1, 7).unwrap();
     p.drive();
     let ev = p.take_a();
     let Some(IsupEvent::CircuitGroupQueryResponse {
         cic: 1,
-        range: 3,
+        range: 7,
         states,
     }) = ev.last()
     else {
         panic!("{ev:?}")
     };
-    // B's view: 1 idle, 2 incoming busy, 3 outgoing busy, 4 idle and locally blocked
+    // B's view: 1 idle, 2 incoming busy, 3 outgoing busy (ACM received), 4 idle and locally
+    // blocked, 5 idle, 6 transient (IAM sent, no backward message: Q.764 2.8.3), 7-8 idle and
+    // remotely hardware blocked
     let s: Vec<_> = states
         .iter()
-        .map(|s| (s.call_processing(), s.maintenance_blocking()))
+        .map(|s| {
+            (
+                s.octet,
+                s.call_processing(),
+                s.maintenance_blocking(),
+                s.hardware_blocking(),
+            )
+        })
         .collect();
-    assert_eq!(s, [(3, 0), (1, 0), (2, 0), (3, 1)]);
-    assert_eq!(p.a.poll_timeout().is_some(), true, "call timers only");
+    assert_eq!(
+        s,
+        [
+            (0x0c, 3, 0, 0),
+            (0x04, 1, 0, 0),
+            (0x08, 2, 0, 0),
+            (0x0d, 3, 1, 0),
+            (0x0c, 3, 0, 0),
+            (0x00, 0, 0, 0),
+            (0x2c, 3, 0, 2),
+            (0x2c, 3, 0, 2),
+        ]
+    );
+    assert!(states[5].is_transient());
+    assert!(p.a.poll_timeout().is_some(), "call timers only");
     // no CQR: T28 alerts maintenance
     p.lose(drop_type(End::B, MessageType::Cqr));
     p.a.query(p.now, 5, 0).unwrap();
@@ -552,6 +579,33 @@ fn unequipped_cic_answered_with_ucic() {
     p.inject(End::B, Message::bare(MessageType::Ucic).with_cic(7));
     p.drive();
     assert!(p.ladder().is_empty());
+    // a BLO answered with UCIC: the blocking waits for no BLA (T12/T13 stopped), and the
+    // circuit stays out of service
+    p.clear_log();
+    p.a.block(p.now, 5).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["A>B BLO 5", "B>A UCIC 5"]);
+    let a = p.a.circuit_status(5).unwrap();
+    assert!(a.unequipped_remotely && a.is_idle());
+    assert_eq!(a.local_maintenance, LocalBlocking::Blocked);
+    assert_eq!(p.a.poll_timeout(), None);
+    // the same for a group blocking: no CGB repeated for ever
+    p.clear_log();
+    p.a.group_block(p.now, 7, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["A>B CGB 7", "B>A UCIC 7"]);
+    assert_eq!(
+        p.a.circuit_status(7).unwrap().local_hardware,
+        LocalBlocking::Blocked
+    );
+    assert_eq!(
+        p.a.circuit_status(8).unwrap().local_hardware,
+        LocalBlocking::Blocked
+    );
+    p.secs(3600);
+    assert_eq!(p.ladder(), ["A>B CGB 7", "B>A UCIC 7"]);
+    assert_eq!(p.a.poll_timeout(), None);
 }
 
 // ---- dual seizure (Q.764 2.9.1) ----
@@ -987,4 +1041,243 @@ fn range_rules() {
     p.drive();
     assert!(p.ladder().is_empty());
     assert!(!p.b.circuit_status(1).unwrap().remote_maintenance);
+}
+
+// ---- group blocking timers, crossed and repeated messages, alignment ----
+
+#[test]
+fn cgb_t19_alerts_and_cgu_repeated_on_t20_and_t21() {
+    let mut p = Pair::new();
+    p.lose(drop_type(End::B, MessageType::Cgba));
+    p.a.group_block(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.drive();
+    // T18 (15 s) repeats the CGB; at T19 (5 min) maintenance is alerted and the CGB is then
+    // repeated every T19 only (Q.764 2.9.4)
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgb), 1 + 299 / 15);
+    p.secs(1);
+    assert!(p.take_a().contains(&IsupEvent::Maintenance {
+        cic: Some(1),
+        alert: MaintenanceAlert::TimerExpired(Timer::T19)
+    }));
+    let n = count(&p, End::A, MessageType::Cgb);
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgb), n, "T18 stopped");
+    p.no_loss();
+    p.secs(1);
+    for cic in 1..=4 {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_maintenance,
+            LocalBlocking::Blocked
+        );
+    }
+    // CGU with its acknowledgements lost: T20 (15 s) repeats, T21 (5 min) alerts
+    p.clear_log();
+    p.lose(drop_type(End::B, MessageType::Cgua));
+    p.a.group_unblock(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.drive();
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgu), 1 + 299 / 15);
+    p.secs(1);
+    assert!(p.take_a().contains(&IsupEvent::Maintenance {
+        cic: Some(1),
+        alert: MaintenanceAlert::TimerExpired(Timer::T21)
+    }));
+    let n = count(&p, End::A, MessageType::Cgu);
+    p.secs(299);
+    assert_eq!(count(&p, End::A, MessageType::Cgu), n, "T20 stopped");
+    assert!(
+        !p.a.is_available_for_outgoing(1),
+        "not unblocked before CGUA"
+    );
+    p.no_loss();
+    p.secs(1);
+    for cic in 1..=4 {
+        assert!(p.a.is_available_for_outgoing(cic) && p.b.is_available_for_outgoing(cic));
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+    assert_eq!(p.b.poll_timeout(), None);
+}
+
+#[test]
+fn a_cgb_repeated_while_the_link_is_slow_is_answered_twice_without_harm() {
+    let mut p = Pair::new();
+    p.a.group_block(p.now, 1, 3, BlockingKind::Hardware)
+        .unwrap();
+    // nothing gets through for 20 s: T18 repeats the CGB behind the first one
+    p.elapse(std::time::Duration::from_secs(20));
+    assert_eq!(count(&p, End::A, MessageType::Cgb), 2);
+    p.clear_log();
+    p.drive();
+    // the first CGBA ends the procedure; the second answers a CGB no longer outstanding, for
+    // circuits we block: it is discarded (Q.764 2.8.2.3) — no CGU, no alert
+    assert_eq!(
+        p.ladder(),
+        ["B>A CGBA 1", "B>A CGBA 1"],
+        "no CGU, no further CGB"
+    );
+    assert!(!p
+        .take_a()
+        .iter()
+        .any(|e| matches!(e, IsupEvent::Maintenance { .. })));
+    for cic in 1..=4 {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_hardware,
+            LocalBlocking::Blocked
+        );
+        assert!(p.b.circuit_status(cic).unwrap().remote_hardware);
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn unblocking_crossing_a_late_group_block_acknowledgement() {
+    let mut p = Pair::new();
+    // A blocks 1-4 with CGB; the CGBA is slow; A's maintenance unblocks CIC 2 with UBL before
+    // it arrives (the UBL withdraws CIC 2 from the outstanding CGB)
+    p.a.group_block(p.now, 1, 3, BlockingKind::Maintenance)
+        .unwrap();
+    p.a.unblock(p.now, 2).unwrap();
+    p.drive();
+    // the CGBA acknowledges CIC 2 too: A's UBL, already on its way, unblocks it (no CGU)
+    assert_eq!(
+        p.ladder(),
+        ["A>B CGB 1", "A>B UBL 2", "B>A CGBA 1", "B>A UBA 2"]
+    );
+    for cic in [1, 3, 4] {
+        assert_eq!(
+            p.a.circuit_status(cic).unwrap().local_maintenance,
+            LocalBlocking::Blocked
+        );
+        assert!(p.b.circuit_status(cic).unwrap().remote_maintenance);
+    }
+    assert!(p.a.is_available_for_outgoing(2) && p.b.is_available_for_outgoing(2));
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn our_rsc_on_a_circuit_we_block_is_followed_by_blo() {
+    let mut p = Pair::new();
+    p.a.block(p.now, 4).unwrap();
+    p.drive();
+    p.clear_log();
+    // the far end removes the remote blocking state on the RSC (Q.764 2.9.3.1): A restates
+    // its blocking once the RLC is in
+    p.a.reset(p.now, 4).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B RSC 4", "B>A RLC 4", "A>B BLO 4", "B>A BLA 4"]
+    );
+    assert_eq!(
+        p.a.circuit_status(4).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
+    assert!(p.b.circuit_status(4).unwrap().remote_maintenance);
+    assert!(!p.b.is_available_for_outgoing(4));
+    assert_eq!(p.a.poll_timeout(), None);
+    // the same for hardware blocking: restated with a hardware oriented CGB
+    p.a.group_block(p.now, 6, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    p.clear_log();
+    p.a.reset(p.now, 6).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B RSC 6", "B>A RLC 6", "A>B CGB 6", "B>A CGBA 6"]
+    );
+    assert!(p.b.circuit_status(6).unwrap().remote_hardware);
+    assert!(p.b.circuit_status(7).unwrap().remote_hardware);
+}
+
+#[test]
+fn a_late_gra_for_a_repeated_grs_restates_blocking() {
+    let mut p = Pair::new();
+    p.a.block(p.now, 3).unwrap();
+    p.drive();
+    // GRS, nothing delivered for 15 s: T22 repeats it
+    p.a.group_reset(p.now, 1, 7).unwrap();
+    p.elapse(std::time::Duration::from_secs(15));
+    assert_eq!(count(&p, End::A, MessageType::Grs), 2);
+    p.clear_log();
+    p.drive();
+    // each GRS makes B forget A's blocking; each GRA is followed by A's BLO
+    assert_eq!(
+        p.ladder(),
+        [
+            "B>A GRA 1",
+            "B>A GRA 1",
+            "A>B BLO 3",
+            "A>B BLO 3",
+            "B>A BLA 3",
+            "B>A BLA 3",
+        ]
+    );
+    assert!(p.b.circuit_status(3).unwrap().remote_maintenance);
+    assert_eq!(
+        p.a.circuit_status(3).unwrap().local_maintenance,
+        LocalBlocking::Blocked
+    );
+    for cic in (1..=8).filter(|&c| c != 3) {
+        assert!(p.a.is_available_for_outgoing(cic) && p.b.is_available_for_outgoing(cic));
+    }
+    assert_eq!(p.a.poll_timeout(), None);
+}
+
+#[test]
+fn circuit_group_query_aligns_blocking_states() {
+    let mut p = Pair::new();
+    // a stale BLO reaches B (its acknowledgement is lost): B believes A blocks CIC 3
+    p.lose(drop_type(End::B, MessageType::Bla));
+    p.inject(End::B, Message::bare(MessageType::Blo).with_cic(3));
+    p.drive();
+    p.no_loss();
+    assert!(p.b.circuit_status(3).unwrap().remote_maintenance);
+    assert!(!p.b.is_available_for_outgoing(3));
+    // and A hardware-blocks CIC 5 but B never hears of it (CGB lost)
+    p.lose(drop_type(End::A, MessageType::Cgb));
+    p.a.group_block(p.now, 5, 1, BlockingKind::Hardware)
+        .unwrap();
+    p.drive();
+    p.no_loss();
+    p.take_a();
+    p.clear_log();
+    // A audits the group: B's CQR shows CIC 3 remotely blocked (A does not block it: UBL) and
+    // CIC 5-6 transient at A's end only; the CGB repetition does the rest
+    p.a.query(p.now, 1, 7).unwrap();
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        ["A>B CQM 1", "B>A CQR 1", "A>B UBL 3", "B>A UBA 3"]
+    );
+    assert!(p.a.is_available_for_outgoing(3) && p.b.is_available_for_outgoing(3));
+    p.secs(15);
+    assert!(p.b.circuit_status(5).unwrap().remote_hardware);
+    // B audits: A's CQR shows 5-6 locally hardware blocked, as B has them now; nothing to do
+    p.clear_log();
+    p.b.query(p.now, 1, 7).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["B>A CQM 1", "A>B CQR 1"]);
+    // a remote blocking B holds that A's CQR denies is removed at once
+    p.lose(drop_type(End::B, MessageType::Bla));
+    p.inject(End::B, Message::bare(MessageType::Blo).with_cic(8));
+    p.drive();
+    p.no_loss();
+    assert!(!p.b.is_available_for_outgoing(8));
+    p.take_b();
+    p.clear_log();
+    p.b.query(p.now, 8, 0).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["B>A CQM 8", "A>B CQR 8"]);
+    assert!(p.take_b().contains(&IsupEvent::Unblocked {
+        cic: 8,
+        side: Side::Remote,
+        kind: BlockingKind::Maintenance
+    }));
+    assert!(p.b.is_available_for_outgoing(8));
+    assert_eq!(p.a.poll_timeout(), None);
+    assert_eq!(p.b.poll_timeout(), None);
 }

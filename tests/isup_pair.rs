@@ -82,6 +82,12 @@ pub fn config(opc: u32, dpc: u32) -> Config {
     c
 }
 
+impl Default for Pair {
+    fn default() -> Self {
+        Pair::new()
+    }
+}
+
 impl Pair {
     /// A (PC 1) and B (PC 2) with CICs 1-8, MTP resumed at both.
     pub fn new() -> Pair {
@@ -194,6 +200,26 @@ impl Pair {
                 }
                 _ => break,
             }
+        }
+        self.now = end;
+    }
+
+    /// Lets `d` pass with nothing delivered: the timers fire at their deadlines and what they
+    /// send stays on the wire behind what is already there (a slow or blocked link).
+    pub fn elapse(&mut self, d: Duration) {
+        let end = self.now + d;
+        self.pump();
+        while let Some(t) = [self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+            .filter(|&t| t <= end)
+        {
+            self.now = self.now.max(t);
+            let now = self.now;
+            self.a.handle_timeout(now);
+            self.b.handle_timeout(now);
+            self.pump();
         }
         self.now = end;
     }

@@ -219,22 +219,70 @@ impl Circuit {
 
     /// The circuit state indicator of this circuit for a CQR (Q.763 3.14): bits B A
     /// maintenance blocking, D C call processing, F E hardware blocking.
+    ///
+    /// Q.764 2.8.3 (interpretation of circuit states): the circuit is "transient" (octet 0)
+    /// after an IAM is sent until the first backward message, after a REL is sent until the
+    /// RLC, and while a (group) blocking or unblocking message awaits its acknowledgement;
+    /// here also while a reset of ours awaits its answer and during a continuity recheck.
     pub fn state_indicator(&self) -> u8 {
-        if self.reset.is_some() || self.call == CallStatus::ContinuityRecheck {
-            return 0x00; // transient
+        let awaiting = |b: LocalBlocking| {
+            matches!(
+                b,
+                LocalBlocking::AwaitingBlockingAck | LocalBlocking::AwaitingUnblockingAck
+            )
+        };
+        if self.reset.is_some()
+            || matches!(
+                self.call,
+                CallStatus::OutgoingSetup | CallStatus::Releasing | CallStatus::ContinuityRecheck
+            )
+            || awaiting(self.local_maintenance)
+            || awaiting(self.local_hardware)
+        {
+            return 0x00;
         }
         let both = |local: bool, remote: bool| u8::from(local) | (u8::from(remote) << 1);
-        let maintenance = both(self.local_maintenance.is_blocked(), self.remote_maintenance);
-        let hardware = both(self.local_hardware.is_blocked(), self.remote_hardware);
+        let blocked = |b: LocalBlocking| b == LocalBlocking::Blocked;
+        let maintenance = both(blocked(self.local_maintenance), self.remote_maintenance);
+        let hardware = both(blocked(self.local_hardware), self.remote_hardware);
         let call = if self.is_incoming() {
             1
-        } else if self.is_outgoing() || (self.call == CallStatus::Releasing && self.outgoing) {
+        } else if self.is_outgoing() {
             2
-        } else if self.call == CallStatus::Releasing {
-            1
         } else {
             3
         };
         maintenance | (call << 2) | (hardware << 4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_indicator_codes_q763_3_14() {
+        let mut c = Circuit::new(7, Instant::ZERO);
+        // idle, unblocked: D C = 11
+        assert_eq!(c.state_indicator(), 0x0c);
+        c.local_maintenance = LocalBlocking::Blocked;
+        c.remote_hardware = true;
+        assert_eq!(c.state_indicator(), 0x2d);
+        c.call = CallStatus::IncomingAnswered;
+        assert_eq!(c.state_indicator(), 0x25);
+        c.call = CallStatus::OutgoingAlerting;
+        assert_eq!(c.state_indicator(), 0x29);
+        // transient (Q.764 2.8.3): IAM sent awaiting the first backward message, REL sent
+        // awaiting RLC, (un)blocking awaiting its acknowledgement, reset of ours pending
+        for call in [CallStatus::OutgoingSetup, CallStatus::Releasing] {
+            c.call = call;
+            assert_eq!(c.state_indicator(), 0x00, "{call:?}");
+        }
+        c.call = CallStatus::Idle;
+        c.local_hardware = LocalBlocking::AwaitingUnblockingAck;
+        assert_eq!(c.state_indicator(), 0x00);
+        c.local_hardware = LocalBlocking::Unblocked;
+        c.reset = Some(ResetPending::Grs);
+        assert_eq!(c.state_indicator(), 0x00);
     }
 }

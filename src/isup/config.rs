@@ -10,7 +10,10 @@ use std::time::Duration;
 
 /// The values of the Q.764 timers (ITU-T Q.764 (12/1999) Annex A, Table A.1). Each default is
 /// the lower bound of the range in Table A.1 unless said otherwise; the ranges are cross-checked
-/// against the ITU defaults of OpenSS7's `isup.c` and the tunable list of libss7's `isup.c`. A
+/// against the ITU defaults of OpenSS7's `isup.c` and the tunable list of libss7's `isup.c`, and
+/// T1, T4, T5, T7 and T8 against a copy of Table A.1 (Q.764 (12/1999), published 2000:
+/// www.qsl.net/g7cnp/ISUP/Procedures/). T1 is 15-60 s there (4-15 s is the older and the ANSI
+/// range); the default of 15 s lies in both. A
 /// timer that is `Option` can be switched off (`None`): Q.764 leaves its use to the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timers {

@@ -92,8 +92,9 @@ impl Isup {
         }
     }
 
-    fn new_group(&mut self, procedure: GroupProcedure) -> u32 {
-        // a procedure for the same message and range replaces the one outstanding
+    fn new_group(&mut self, mut procedure: GroupProcedure) -> u32 {
+        // a procedure for the same message and range replaces the one outstanding, and takes
+        // over its circuits
         let same: Vec<u32> = self
             .groups
             .iter()
@@ -103,13 +104,38 @@ impl Isup {
             .map(|(&id, _)| id)
             .collect();
         for id in same {
-            self.groups.remove(&id);
+            if let Some(old) = self.groups.remove(&id) {
+                for (bit, was) in procedure.status.iter_mut().zip(old.status) {
+                    *bit |= was;
+                }
+            }
             self.timers.stop_owner(Owner::Group(id));
         }
         let id = self.next_group;
         self.next_group = self.next_group.wrapping_add(1);
         self.groups.insert(id, procedure);
         id
+    }
+
+    /// Takes `cic` out of the outstanding group procedures of `kinds` (a later procedure on
+    /// the circuit supersedes them); a procedure left without circuits ends.
+    fn withdraw(&mut self, kinds: &[GroupKind], cic: u16) {
+        let mut ended = Vec::new();
+        for (&id, g) in self.groups.iter_mut() {
+            if !kinds.contains(&g.kind) || cic < g.cic {
+                continue;
+            }
+            if let Some(bit) = g.status.get_mut(usize::from(cic - g.cic)) {
+                *bit = false;
+            }
+            if !g.status.iter().any(|b| *b) {
+                ended.push(id);
+            }
+        }
+        for id in ended {
+            self.groups.remove(&id);
+            self.timers.stop_owner(Owner::Group(id));
+        }
     }
 
     fn group_message(g: &GroupProcedure) -> Message {
@@ -198,7 +224,8 @@ impl Isup {
         self.stop(Owner::Circuit(cic), Timer::T16);
     }
 
-    /// RLC for our RSC.
+    /// RLC for our RSC. The far end removed its record of our blocking on the RSC
+    /// (Q.764 2.9.3.1 d): a blocking of ours is restated.
     pub(super) fn reset_acknowledged(&mut self, now: Instant, cic: u16) {
         self.stop(Owner::Circuit(cic), Timer::T16);
         self.stop(Owner::Circuit(cic), Timer::T17);
@@ -209,6 +236,26 @@ impl Isup {
             c.idle_since = now;
         }
         self.emit(IsupEvent::CircuitReset { cic, remote: false });
+        if self.blocks(cic, BlockingKind::Maintenance) {
+            self.send_blo(now, cic);
+        }
+        self.restate_hardware_blocking(now, cic);
+    }
+
+    /// Whether we block (or are blocking) `cic` with `kind`.
+    fn blocks(&self, cic: u16, kind: BlockingKind) -> bool {
+        matches!(
+            self.local_blocking(cic, kind),
+            LocalBlocking::Blocked | LocalBlocking::AwaitingBlockingAck
+        )
+    }
+
+    /// A hardware blocking of ours on `cic` is restated with a hardware oriented CGB (the
+    /// smallest group: this circuit and the next, whose status bit is 0).
+    fn restate_hardware_blocking(&mut self, now: Instant, cic: u16) {
+        if self.blocks(cic, BlockingKind::Hardware) && cic < 0x0fff {
+            self.send_cgb(now, cic, 1, BlockingKind::Hardware, vec![true, false]);
+        }
     }
 
     /// Resets `cic..=cic + range` with GRS (Q.764 2.9.3.2); `range` 1 to 31. T22 and T23
@@ -218,6 +265,7 @@ impl Isup {
         if !self.circuits.contains_key(&cic) {
             return Err(IsupError::UnknownCic { cic });
         }
+        self.reset_ranges.insert((cic, range));
         let id = self.new_group(GroupProcedure {
             kind: GroupKind::Reset,
             cic,
@@ -285,16 +333,12 @@ impl Isup {
     pub(super) fn rsc_received(&mut self, now: Instant, cic: u16) {
         self.reset_by_far_end(now, cic);
         // c) a circuit we block is restated with BLO before the RLC
-        if self
-            .local_blocking(cic, BlockingKind::Maintenance)
-            .is_blocked()
-            && self.local_blocking(cic, BlockingKind::Maintenance)
-                != LocalBlocking::AwaitingUnblockingAck
-        {
+        if self.blocks(cic, BlockingKind::Maintenance) {
             self.send_blo(now, cic);
         }
         // f) if our own RSC is outstanding, it still awaits its RLC
         self.send(cic, Message::bare(MessageType::Rlc));
+        self.restate_hardware_blocking(now, cic);
     }
 
     /// Q.764 2.9.3.2: GRS received.
@@ -349,21 +393,30 @@ impl Isup {
             .iter()
             .find(|(_, g)| g.kind == GroupKind::Reset && g.cic == cic && g.range == rs.range)
             .map(|(&id, _)| id);
-        let Some(id) = found else {
-            // a GRA that answers no GRS of ours is discarded
-            self.stats.unexpected_messages += 1;
-            return;
-        };
-        self.groups.remove(&id);
-        self.timers.stop_owner(Owner::Group(id));
         let range = rs.range;
+        match found {
+            Some(id) => {
+                self.groups.remove(&id);
+                self.timers.stop_owner(Owner::Group(id));
+            }
+            // the answer to a GRS repeated or superseded: the far end's state as of that GRS,
+            // and our blocking restated once more (an acknowledgement sent before that GRS
+            // reached the far end may have ended our last restatement)
+            None if self.reset_ranges.contains(&(cic, range)) => {}
+            // a GRA that answers no GRS of ours is discarded
+            None => {
+                self.stats.unexpected_messages += 1;
+                return;
+            }
+        }
         let mut hardware = vec![false; usize::from(range) + 1];
         let mut any_hardware = false;
         for (k, c) in self.in_range(cic, range) {
-            let ours = self
-                .circuits
-                .get(&c)
-                .is_some_and(|x| x.reset_group == Some(id));
+            let ours = found.is_some()
+                && self
+                    .circuits
+                    .get(&c)
+                    .is_some_and(|x| x.reset_group == found);
             if ours {
                 if let Some(x) = self.circuits.get_mut(&c) {
                     x.reset = None;
@@ -403,6 +456,8 @@ impl Isup {
         for t in [Timer::T14, Timer::T15] {
             self.stop(Owner::Circuit(cic), t);
         }
+        let m = BlockingKind::Maintenance;
+        self.withdraw(&[GroupKind::Block(m), GroupKind::Unblock(m)], cic);
         if let Some(b) = self.local_blocking_mut(cic, BlockingKind::Maintenance) {
             if *b != LocalBlocking::Blocked {
                 *b = LocalBlocking::AwaitingBlockingAck;
@@ -419,6 +474,8 @@ impl Isup {
         for t in [Timer::T12, Timer::T13] {
             self.stop(Owner::Circuit(cic), t);
         }
+        let m = BlockingKind::Maintenance;
+        self.withdraw(&[GroupKind::Block(m), GroupKind::Unblock(m)], cic);
         if let Some(b) = self.local_blocking_mut(cic, BlockingKind::Maintenance) {
             *b = LocalBlocking::AwaitingUnblockingAck;
         }
@@ -517,7 +574,12 @@ impl Isup {
                 self.stop(Owner::Circuit(cic), Timer::T15);
                 self.send_ubl(now, cic);
             }
-            LocalBlocking::Blocked | LocalBlocking::AwaitingUnblockingAck => {
+            LocalBlocking::Blocked => {
+                // the answer to a BLO restating our blocking (after RSC or GRA)
+                self.stop(Owner::Circuit(cic), Timer::T12);
+                self.stop(Owner::Circuit(cic), Timer::T13);
+            }
+            LocalBlocking::AwaitingUnblockingAck => {
                 self.stats.unexpected_messages += 1;
             }
         }
@@ -576,6 +638,7 @@ impl Isup {
                     self.stop(Owner::Circuit(c), t);
                 }
             }
+            self.withdraw(&[GroupKind::Unblock(kind)], c);
             if let Some(b) = self.local_blocking_mut(c, kind) {
                 if *b != LocalBlocking::Blocked {
                     *b = LocalBlocking::AwaitingBlockingAck;
@@ -588,9 +651,10 @@ impl Isup {
             range,
             status,
         };
-        let message = Self::group_message(&g);
         let id = self.new_group(g);
-        self.send(cic, message);
+        if let Some(message) = self.groups.get(&id).map(Self::group_message) {
+            self.send(cic, message);
+        }
         self.start(now, Owner::Group(id), Timer::T18);
         self.start(now, Owner::Group(id), Timer::T19);
     }
@@ -605,6 +669,12 @@ impl Isup {
     ) {
         for (k, c) in self.in_range(cic, range) {
             if status.get(usize::from(k)).copied().unwrap_or(false) {
+                if kind == BlockingKind::Maintenance {
+                    for t in [Timer::T12, Timer::T13, Timer::T14, Timer::T15] {
+                        self.stop(Owner::Circuit(c), t);
+                    }
+                }
+                self.withdraw(&[GroupKind::Block(kind)], c);
                 if let Some(b) = self.local_blocking_mut(c, kind) {
                     *b = LocalBlocking::AwaitingUnblockingAck;
                 }
@@ -616,9 +686,10 @@ impl Isup {
             range,
             status,
         };
-        let message = Self::group_message(&g);
         let id = self.new_group(g);
-        self.send(cic, message);
+        if let Some(message) = self.groups.get(&id).map(Self::group_message) {
+            self.send(cic, message);
+        }
         self.start(now, Owner::Group(id), Timer::T20);
         self.start(now, Owner::Group(id), Timer::T21);
     }
@@ -784,7 +855,8 @@ impl Isup {
 
     /// CGBA received (Q.764 2.8.2.3 v, vii): circuits acknowledged are blocked; circuits
     /// asked for but not acknowledged are asked for again; circuits acknowledged but not asked
-    /// for (or acknowledged with no CGB outstanding) are unblocked with CGU.
+    /// for (or acknowledged with no CGB outstanding) that we do not block are unblocked with
+    /// CGU, unless an unblocking of ours is already under way for them.
     pub(super) fn cgba_received(&mut self, now: Instant, cic: u16, m: &Message) {
         let Some((kind, range, bits)) = self.group_status(m) else {
             return;
@@ -795,11 +867,8 @@ impl Isup {
                 self.groups.remove(&id).map(|g| g.status)
             }
             None => {
+                // (a repeated CGB or CGU is answered twice)
                 self.stats.unexpected_messages += 1;
-                self.maintenance_alert(
-                    Some(cic),
-                    MaintenanceAlert::UnexpectedAcknowledgement(MessageType::Cgba),
-                );
                 None
             }
         };
@@ -834,14 +903,27 @@ impl Isup {
                         }
                     }
                 }
-                (false, true) => {
-                    if !state.is_blocked() {
+                (false, true) => match state {
+                    // blocked as we want it, by an acknowledgement of an earlier request
+                    LocalBlocking::AwaitingBlockingAck => {
+                        if let Some(b) = self.local_blocking_mut(c, kind) {
+                            *b = LocalBlocking::Blocked;
+                        }
+                        self.emit(IsupEvent::Blocked {
+                            cic: c,
+                            side: Side::Local,
+                            kind,
+                        });
+                    }
+                    // an unblocking of ours is under way: its own repetition unblocks it
+                    LocalBlocking::Blocked | LocalBlocking::AwaitingUnblockingAck => {}
+                    LocalBlocking::Unblocked => {
                         if let Some(u) = unblock.get_mut(i) {
                             *u = true;
                             any_unblock = true;
                         }
                     }
-                }
+                },
                 (false, false) => {}
             }
         }
@@ -856,7 +938,8 @@ impl Isup {
 
     /// CGUA received (Q.764 2.8.2.3 vi, viii): circuits acknowledged are unblocked; circuits
     /// asked for but not acknowledged are asked for again; a CGUA with no CGU outstanding
-    /// restates our blocking of the circuits it names with CGB.
+    /// restates our blocking of the circuits it names with CGB (unless a blocking of ours is
+    /// already under way for them).
     pub(super) fn cgua_received(&mut self, now: Instant, cic: u16, m: &Message) {
         let Some((kind, range, bits)) = self.group_status(m) else {
             return;
@@ -867,11 +950,8 @@ impl Isup {
                 self.groups.remove(&id).map(|g| g.status)
             }
             None => {
+                // (a repeated CGB or CGU is answered twice)
                 self.stats.unexpected_messages += 1;
-                self.maintenance_alert(
-                    Some(cic),
-                    MaintenanceAlert::UnexpectedAcknowledgement(MessageType::Cgua),
-                );
                 None
             }
         };
@@ -909,14 +989,28 @@ impl Isup {
                         }
                     }
                 }
-                (false, true) => {
-                    if state == LocalBlocking::Blocked {
+                (false, true) => match state {
+                    // unblocked as we want it, by an acknowledgement of an earlier request
+                    LocalBlocking::AwaitingUnblockingAck => {
+                        if let Some(b) = self.local_blocking_mut(c, kind) {
+                            *b = LocalBlocking::Unblocked;
+                        }
+                        self.emit(IsupEvent::Unblocked {
+                            cic: c,
+                            side: Side::Local,
+                            kind,
+                        });
+                    }
+                    // a blocking of ours is under way: its own repetition blocks it
+                    LocalBlocking::AwaitingBlockingAck => {}
+                    LocalBlocking::Blocked => {
                         if let Some(b) = block.get_mut(i) {
                             *b = true;
                             any_block = true;
                         }
                     }
-                }
+                    LocalBlocking::Unblocked => {}
+                },
                 (false, false) => {}
             }
         }
@@ -943,9 +1037,10 @@ impl Isup {
             range,
             status: Vec::new(),
         };
-        let message = Self::group_message(&g);
         let id = self.new_group(g);
-        self.send(cic, message);
+        if let Some(message) = self.groups.get(&id).map(Self::group_message) {
+            self.send(cic, message);
+        }
         self.start(now, Owner::Group(id), Timer::T28);
         Ok(())
     }
@@ -979,8 +1074,8 @@ impl Isup {
         );
     }
 
-    /// CQR received for our CQM: stops T28, reports the states.
-    pub(super) fn cqr_received(&mut self, cic: u16, m: &Message) {
+    /// CQR received for our CQM: stops T28, aligns the blocking states, reports the states.
+    pub(super) fn cqr_received(&mut self, now: Instant, cic: u16, m: &Message) {
         let Some(range) = m.range_and_status().map(|rs| rs.range) else {
             return;
         };
@@ -1000,8 +1095,47 @@ impl Isup {
             .unwrap_or_default()
             .into_iter()
             .map(|octet| CircuitStateIndicator { octet })
-            .collect();
+            .collect::<Vec<_>>();
+        for (k, c) in self.in_range(cic, range) {
+            if let Some(&s) = states.get(usize::from(k)) {
+                self.align(now, c, s);
+            }
+        }
         self.emit(IsupEvent::CircuitGroupQueryResponse { cic, range, states });
+    }
+
+    /// Q.764 2.8.3: the far end's state of a circuit (from a CQR) compared with ours, and the
+    /// blocking states aligned: its blocking is recorded as our remote blocking; a blocking of
+    /// ours it does not know of is restated (BLO, hardware CGB); a blocking it believes we
+    /// hold and we do not is removed (UBL, hardware CGU). Procedures under way are left to
+    /// finish. Transient and unequipped states say nothing.
+    fn align(&mut self, now: Instant, cic: u16, far: CircuitStateIndicator) {
+        if far.is_transient() || far.is_unequipped() {
+            return;
+        }
+        for kind in [BlockingKind::Maintenance, BlockingKind::Hardware] {
+            let bits = match kind {
+                BlockingKind::Maintenance => far.maintenance_blocking(),
+                BlockingKind::Hardware => far.hardware_blocking(),
+            };
+            let (far_local, far_remote) = (bits & 1 != 0, bits & 2 != 0);
+            self.set_remote_blocked(cic, kind, far_local);
+            match (self.local_blocking(cic, kind), far_remote, kind) {
+                (LocalBlocking::Blocked, false, BlockingKind::Maintenance) => {
+                    self.send_blo(now, cic)
+                }
+                (LocalBlocking::Blocked, false, BlockingKind::Hardware) => {
+                    self.restate_hardware_blocking(now, cic)
+                }
+                (LocalBlocking::Unblocked, true, BlockingKind::Maintenance) => {
+                    self.send_ubl(now, cic)
+                }
+                (LocalBlocking::Unblocked, true, BlockingKind::Hardware) if cic < 0x0fff => {
+                    self.send_cgu(now, cic, 1, kind, vec![true, false])
+                }
+                _ => {}
+            }
+        }
     }
 
     // ---- unequipped CIC (Q.764 2.12) ----
@@ -1016,17 +1150,74 @@ impl Isup {
 
     /// UCIC received: the far end does not have the circuit. Maintenance is alerted, any call
     /// is cleared (and should be re-attempted elsewhere), every procedure on the circuit stops
-    /// and it is taken out of service until [`Isup::reset`].
+    /// and it is taken out of service until [`Isup::reset`]. A blocking or unblocking of ours
+    /// awaiting its acknowledgement ends in the state asked for (nothing is left waiting for
+    /// an answer that cannot come; a blocking is restated after the reset's RLC).
     pub(super) fn ucic_received(&mut self, now: Instant, cic: u16) {
         self.maintenance_alert(Some(cic), MaintenanceAlert::UnequippedCircuit);
         let reattempt = self.circuits.get(&cic).is_some_and(|c| c.is_outgoing());
         self.end_call(now, cic, ReleaseReason::Unequipped, None, None, reattempt);
         self.timers.stop_owner(Owner::Circuit(cic));
+        // the group blocking, unblocking and query procedures sent on this CIC are answered
+        // by the UCIC: they end, with their circuits
+        let headed: Vec<u32> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.cic == cic && g.kind != GroupKind::Reset)
+            .map(|(&id, _)| id)
+            .collect();
+        let mut settle = vec![
+            (cic, BlockingKind::Maintenance),
+            (cic, BlockingKind::Hardware),
+        ];
+        for id in headed {
+            self.timers.stop_owner(Owner::Group(id));
+            let Some(g) = self.groups.remove(&id) else {
+                continue;
+            };
+            if let GroupKind::Block(kind) | GroupKind::Unblock(kind) = g.kind {
+                for (k, c) in self.in_range(g.cic, g.range) {
+                    if g.status.get(usize::from(k)).copied().unwrap_or(false) {
+                        settle.push((c, kind));
+                    }
+                }
+            }
+        }
+        for (c, kind) in settle {
+            self.withdraw(&[GroupKind::Block(kind), GroupKind::Unblock(kind)], c);
+            self.end_blocking_procedure(c, kind);
+        }
         if let Some(c) = self.circuits.get_mut(&cic) {
             c.clear_call(now);
             c.unequipped_remotely = true;
             c.reset = None;
             c.reset_group = None;
+        }
+    }
+
+    /// A blocking or unblocking of ours that can get no acknowledgement ends in the state it
+    /// asked for.
+    fn end_blocking_procedure(&mut self, cic: u16, kind: BlockingKind) {
+        if kind == BlockingKind::Maintenance {
+            for t in [Timer::T12, Timer::T13, Timer::T14, Timer::T15] {
+                self.stop(Owner::Circuit(cic), t);
+            }
+        }
+        let Some(b) = self.local_blocking_mut(cic, kind) else {
+            return;
+        };
+        let ended = match *b {
+            LocalBlocking::AwaitingBlockingAck => LocalBlocking::Blocked,
+            LocalBlocking::AwaitingUnblockingAck => LocalBlocking::Unblocked,
+            settled => settled,
+        };
+        if std::mem::replace(b, ended) != ended {
+            let side = Side::Local;
+            self.emit(if ended == LocalBlocking::Blocked {
+                IsupEvent::Blocked { cic, side, kind }
+            } else {
+                IsupEvent::Unblocked { cic, side, kind }
+            });
         }
     }
 
@@ -1042,7 +1233,11 @@ impl Isup {
             // Q.764 2.9.4: BLO repeated every T12; at the first T13 expiry maintenance is
             // alerted and the repetition continues every T13
             Timer::T12 | Timer::T13 => {
-                if maintenance == LocalBlocking::AwaitingBlockingAck {
+                // (a BLO restating a blocking already acknowledged once is repeated too)
+                if matches!(
+                    maintenance,
+                    LocalBlocking::AwaitingBlockingAck | LocalBlocking::Blocked
+                ) {
                     if timer == Timer::T13 && self.stop(owner, Timer::T12) {
                         self.maintenance_alert(
                             Some(cic),
@@ -1053,31 +1248,21 @@ impl Isup {
                     self.start(now, owner, timer);
                 }
             }
-            Timer::T14 | Timer::T15 => {
-                if maintenance == LocalBlocking::AwaitingUnblockingAck {
-                    if timer == Timer::T15 && self.stop(owner, Timer::T14) {
-                        self.maintenance_alert(
-                            Some(cic),
-                            MaintenanceAlert::TimerExpired(Timer::T15),
-                        );
-                    }
-                    self.send(cic, Message::bare(MessageType::Ubl));
-                    self.start(now, owner, timer);
+            Timer::T14 | Timer::T15 if maintenance == LocalBlocking::AwaitingUnblockingAck => {
+                if timer == Timer::T15 && self.stop(owner, Timer::T14) {
+                    self.maintenance_alert(Some(cic), MaintenanceAlert::TimerExpired(Timer::T15));
                 }
+                self.send(cic, Message::bare(MessageType::Ubl));
+                self.start(now, owner, timer);
             }
             // Q.764 2.9.3.1: RSC repeated every T16; at the first T17 expiry maintenance is
             // alerted and the repetition continues every T17
-            Timer::T16 | Timer::T17 => {
-                if reset == Some(ResetPending::Rsc) {
-                    if timer == Timer::T17 && self.stop(owner, Timer::T16) {
-                        self.maintenance_alert(
-                            Some(cic),
-                            MaintenanceAlert::TimerExpired(Timer::T17),
-                        );
-                    }
-                    self.send(cic, Message::bare(MessageType::Rsc));
-                    self.start(now, owner, timer);
+            Timer::T16 | Timer::T17 if reset == Some(ResetPending::Rsc) => {
+                if timer == Timer::T17 && self.stop(owner, Timer::T16) {
+                    self.maintenance_alert(Some(cic), MaintenanceAlert::TimerExpired(Timer::T17));
                 }
+                self.send(cic, Message::bare(MessageType::Rsc));
+                self.start(now, owner, timer);
             }
             _ => {}
         }

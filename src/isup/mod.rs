@@ -58,7 +58,7 @@ use crate::time::Instant;
 use circuit::Circuit;
 use sipt_codecs::isup::{CauseIndicators, CauseValue, CicMessage, Message, MessageType};
 use sipt_codecs::wire::DecodeError;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use timer::{Owner, TimerQueue};
 
 /// A circuit group procedure we started and the far end has not yet acknowledged.
@@ -100,6 +100,8 @@ pub struct Isup {
     circuits: BTreeMap<u16, Circuit>,
     groups: BTreeMap<u32, GroupProcedure>,
     next_group: u32,
+    /// The (CIC, range) of every GRS we have sent: a late GRA for one is still news.
+    reset_ranges: BTreeSet<(u16, u8)>,
     timers: TimerQueue,
     transmit: VecDeque<(u8, CicMessage)>,
     events: VecDeque<IsupEvent>,
@@ -123,6 +125,7 @@ impl Isup {
             circuits,
             groups: BTreeMap::new(),
             next_group: 0,
+            reset_ranges: BTreeSet::new(),
             timers: TimerQueue::default(),
             transmit: VecDeque::new(),
             events: VecDeque::new(),
@@ -270,7 +273,7 @@ impl Isup {
             Cgba => self.cgba_received(now, cic, &message),
             Cgua => self.cgua_received(now, cic, &message),
             Cqm => self.cqm_received(cic, &message),
-            Cqr => self.cqr_received(cic, &message),
+            Cqr => self.cqr_received(now, cic, &message),
             Ucic => self.ucic_received(now, cic),
             // Q.764 2.13: a user part test is answered with UPA when we are available
             Upt => self.send(cic, Message::bare(Upa)),
@@ -406,21 +409,15 @@ impl Isup {
 
     fn relation_timer_expired(&mut self, now: Instant, timer: Timer) {
         match timer {
-            Timer::T4 => {
-                if self.relation.remote_unavailable.is_some() {
-                    self.send_upt(now);
-                }
-            }
+            Timer::T4 if self.relation.remote_unavailable.is_some() => self.send_upt(now),
             // Q.764 2.10.2: no indication during T30: one step more traffic
-            Timer::T30 => {
+            Timer::T30 if self.relation.reduction > 0 => {
+                self.relation.reduction -= 1;
+                self.emit(IsupEvent::Congestion {
+                    reduction_steps: self.relation.reduction,
+                });
                 if self.relation.reduction > 0 {
-                    self.relation.reduction -= 1;
-                    self.emit(IsupEvent::Congestion {
-                        reduction_steps: self.relation.reduction,
-                    });
-                    if self.relation.reduction > 0 {
-                        self.start(now, Owner::Relation, Timer::T30);
-                    }
+                    self.start(now, Owner::Relation, Timer::T30);
                 }
             }
             _ => {}
