@@ -8,6 +8,15 @@ use super::q921::{self, DlEvent, Lapd};
 use crate::qsig::{CallEvent, DlIndication, QsigCalls};
 use crate::time::{earliest, Instant};
 
+/// Which way a Q.931 message passed, in a [`DChannel`] trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceDirection {
+    /// Handed to the data link (DL-DATA-request).
+    Sent,
+    /// From the data link (DL-DATA- or DL-UNIT-DATA-indication).
+    Received,
+}
+
 #[derive(Debug)]
 pub struct DChannel {
     lapd: Lapd,
@@ -17,6 +26,8 @@ pub struct DChannel {
     mdl_errors: VecDeque<q921::MdlError>,
     /// Q.931 messages the data link refused (queue full or releasing): counted.
     pub refused_by_data_link: u64,
+    /// The Q.931 messages between the layers, for a log; `None`: not kept.
+    trace: Option<VecDeque<(TraceDirection, Vec<u8>)>>,
 }
 
 impl DChannel {
@@ -30,6 +41,7 @@ impl DChannel {
             events: VecDeque::new(),
             mdl_errors: VecDeque::new(),
             refused_by_data_link: 0,
+            trace: None,
         })
     }
 
@@ -79,6 +91,17 @@ impl DChannel {
         r
     }
 
+    /// Keeps (or stops keeping) a copy of every Q.931 message passed between Q.921 and the
+    /// call layer, for [`DChannel::poll_trace`]. Off by default.
+    pub fn set_trace(&mut self, on: bool) {
+        self.trace = on.then(VecDeque::new);
+    }
+
+    /// The next Q.931 message of the trace, in the order the layers passed them.
+    pub fn poll_trace(&mut self) -> Option<(TraceDirection, Vec<u8>)> {
+        self.trace.as_mut().and_then(VecDeque::pop_front)
+    }
+
     pub fn calls(&self) -> &QsigCalls {
         &self.calls
     }
@@ -92,8 +115,11 @@ impl DChannel {
             let mut moved = false;
             while let Some(msg) = self.calls.poll_transmit() {
                 moved = true;
+                let copy = self.trace.is_some().then(|| msg.clone());
                 if self.lapd.data(now, msg).is_err() {
                     self.refused_by_data_link += 1;
+                } else if let (Some(t), Some(m)) = (self.trace.as_mut(), copy) {
+                    t.push_back((TraceDirection::Sent, m));
                 }
             }
             while let Some(e) = self.lapd.poll_event() {
@@ -106,6 +132,9 @@ impl DChannel {
                     // QSIG basic call uses acknowledged transfer only; a UI frame's message is
                     // given to call control all the same (Q.931 5.8.1 handles what it is).
                     DlEvent::DataIndication(m) | DlEvent::UnitDataIndication(m) => {
+                        if let Some(t) = self.trace.as_mut() {
+                            t.push_back((TraceDirection::Received, m.clone()));
+                        }
                         DlIndication::DataIndication(m)
                     }
                     DlEvent::MdlErrorIndication(err) => {

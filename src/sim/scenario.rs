@@ -14,6 +14,8 @@
 //! called = "4930123456"
 //! calling = "4940111222"
 //! called_nai = "national"  # "subscriber", "unknown", "national", "international" or a code
+//!                          # (ISUP: nature of address, Q.763 3.9 b; QSIG: type of number,
+//!                          # Q.931 4.5.8)
 //! calling_nai = "national"
 //! presentation = "allowed" # "allowed", "restricted", "not_available"
 //! category = 10            # calling party's category (Q.763 3.11), 10 = ordinary subscriber
@@ -28,7 +30,8 @@
 //! at_ms = 100
 //! do = "grs"               # ISUP: "grs", "rsc", "blo", "ubl", "cgb", "cgu"; QSIG: "restart"
 //! cic = 1                  # first CIC (QSIG: channel, 0 = the whole interface)
-//! range = 3                # grs/cgb/cgu: Q.763 range (CICs cic..=cic+range)
+//! range = 3                # grs/cgb/cgu: Q.763 range (CICs cic..=cic+range); restart:
+//!                          # B-channels cic..=cic+range
 //! kind = "maintenance"     # cgb/cgu: "maintenance" or "hardware"
 //! expect = true            # the acknowledgement must arrive (GRA, RLC, BLA, ...)
 //!
