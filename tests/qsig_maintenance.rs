@@ -323,6 +323,31 @@ fn t316_repeats_restart_then_leaves_the_channels_in_maintenance() {
         .is_err());
 }
 
+/// A RESTART lost with the I queue of a data link reset (Q.921 5.5.3.2) is sent again at
+/// the reset, not 2 minutes later at T316, and the channels come back at once.
+#[test]
+fn a_data_link_reset_repeats_a_pending_restart() {
+    let mut p = Pair::new();
+    p.lose = Box::new(|d, _| d == Dir::AtoB);
+    p.a.restart(p.now, RestartScope::Channels(vec![5])).unwrap();
+    p.drive();
+    assert_eq!(p.ladder(), ["A->B RESTART (lost)"]);
+    p.lose = Box::new(|_, _| false);
+    let now = p.now;
+    p.a.handle_dl(now, sipt_mgc::qsig::DlIndication::EstablishIndication);
+    p.drive();
+    assert_eq!(
+        p.ladder(),
+        [
+            "A->B RESTART (lost)",
+            "A->B RESTART",
+            "B->A RESTART ACKNOWLEDGE"
+        ]
+    );
+    assert_eq!(p.a.channel_state(5), Some(ChannelState::Idle));
+    assert_eq!(p.a.statistics().expiries(Timer::T316), 0);
+}
+
 #[test]
 fn restarts_wait_for_each_other() {
     let mut p = Pair::new();

@@ -126,3 +126,98 @@ fn two_simulators_over_a_serial_pty_pair() {
         .any(|e| support::peers::has_fields(e, &json!({"event": "action_acknowledged", "cic": 5})));
     assert!(gra_at_a && gra_at_b);
 }
+
+fn qsig_config(path: &str, role: &str) -> String {
+    format!(
+        r#"
+[[link]]
+name = "pbx-serial"
+protocol = "qsig"
+role = "{role}"
+transport = "serial"
+path = "{path}"
+baud = 64000
+channels = "1-15,17-31"
+"#
+    )
+}
+
+fn qsig_scenario(called: &str, name: &str, channel: u8, restart: u8) -> String {
+    format!(
+        r#"
+[answer]
+ring_after_ms = 50
+answer_after_ms = 100
+
+[[call]]
+at_ms = 300
+called = "{called}"
+calling = "1001"
+name = "{name}"
+cic = {channel}
+release_after_ms = 300
+expect = "answer"
+
+[[action]]
+at_ms = 100
+do = "restart"
+cic = {restart}
+
+[end]
+after_ms = 2500
+"#
+    )
+}
+
+/// The same with Q.921 and QSIG: a network side on a new PTY, a user side on its slave. Each
+/// places a named call the other answers, and each restarts a B-channel.
+#[test]
+fn two_qsig_simulators_over_a_serial_pty_pair() {
+    let dir = SocketDir::new("sim-serial-qsig");
+    let config_a = write(&dir, "a.toml", &qsig_config("pty", "network"));
+    let scenario_a = write(&dir, "a-s.toml", &qsig_scenario("2001", "Alice", 3, 7));
+    let mut a = Peer::spawn_program(
+        sim_bin(),
+        "qsig-a",
+        &["sim", "--config", &config_a, "--scenario", &scenario_a],
+    );
+    let pty = a.expect("pty", secs(5.0));
+    let slave = pty["path"].as_str().expect("a PTY path").to_owned();
+    let config_b = write(&dir, "b.toml", &qsig_config(&slave, "user"));
+    let scenario_b = write(&dir, "b-s.toml", &qsig_scenario("1001", "Bob", 4, 8));
+    let mut b = Peer::spawn_program(
+        sim_bin(),
+        "qsig-b",
+        &["sim", "--config", &config_b, "--scenario", &scenario_b],
+    );
+    let at_b = b.expect("call_received", secs(10.0));
+    assert_eq!(at_b["channel"], 3, "{at_b}");
+    assert!(at_b.to_string().contains("Alice"), "{at_b}");
+    let at_a = a.expect("call_received", secs(10.0));
+    assert_eq!(at_a["channel"], 4, "{at_a}");
+    assert!(at_a.to_string().contains("Bob"), "{at_a}");
+    for p in [&mut a, &mut b] {
+        let summary = p.expect("summary", secs(10.0));
+        assert_eq!(summary["ok"], true, "{summary}");
+        assert_eq!(summary["calls_answered"], 1, "{summary}");
+        assert_eq!(summary["calls_received"], 1, "{summary}");
+        assert!(p.wait_exit(secs(5.0)).expect("exits").success());
+        for msg in [
+            "SETUP",
+            "ALERTING",
+            "CONNECT",
+            "DISCONNECT",
+            "RELEASE",
+            "RELEASE COMPLETE",
+        ] {
+            for dir in ["in", "out"] {
+                assert!(
+                    p.history().iter().any(|e| e["event"] == "q931"
+                        && e["dir"] == dir
+                        && e.to_string().contains(&format!("\"{msg}\""))),
+                    "{msg} {dir} missing"
+                );
+            }
+        }
+    }
+}

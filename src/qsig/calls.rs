@@ -1150,6 +1150,17 @@ impl QsigCalls {
                     );
                 }
             }
+            // A RESTART awaiting its acknowledgement may have been in the I queue that the
+            // re-establishment discarded (Q.921 5.5.3.2; it happens when both ends start
+            // together and their SABMEs collide). Q.931 5.5.1 would repeat it only after T316
+            // (2 min); sending it again now is harmless, as a RESTART of idle channels is
+            // idempotent and a second RESTART ACKNOWLEDGE is ignored.
+            if let Some(r) = self.restart.as_ref() {
+                let o = r.octets.clone();
+                self.push(o);
+                self.global_timers
+                    .start(Timer::T316.slot(), now + self.config.timers.t316);
+            }
             return;
         }
         self.dl_up = true;
