@@ -170,6 +170,17 @@ fn serial(path: &str) -> TransportConfig {
     c
 }
 
+/// This process's CPU time (user and system) so far, from /proc/self/stat (`None` elsewhere).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
 struct Snapshot {
     a_line: StatsSnapshot,
     a_mtp2: Mtp2Stats,
@@ -212,9 +223,13 @@ async fn pty(len: usize) {
     )
     .await;
     let s0 = snapshot(&mut a, &mut b);
+    let cpu0 = cpu_time();
     let start = Instant::now();
     run(&mut a, &mut b, start + WINDOW, Some(&p), &mut received).await;
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_time()
+        .zip(cpu0)
+        .map_or(f64::NAN, |(t1, t0)| (t1 - t0).as_secs_f64() / secs);
     let s1 = snapshot(&mut a, &mut b);
     let line = (s1.a_line.line_octets_out - s0.a_line.line_octets_out) as f64;
     let msus = s1.b_mtp2.msus_received - s0.b_mtp2.msus_received;
@@ -232,13 +247,14 @@ async fn pty(len: usize) {
     println!(
         "serial  payload {len:>3} (signal unit {su:>3} octets): MSUs {:5.1}% of the line \
          (framing allows {:5.1}%); line {:5.0} octets/s of 8000; {:.0} MSU/s; {} fill-in \
-         units of {} sent",
+         units of {} sent; CPU {:.0}% of a core",
         100.0 * msu_octets / line,
         100.0 * framing_bound,
         line / secs,
         msus as f64 / secs,
         units.saturating_sub(sent_msus),
-        units
+        units,
+        100.0 * cpu
     );
 }
 

@@ -9,9 +9,10 @@
 //! - `serial_bad_fcs_and_lost_frames_lose_nothing`: on the octet-stuffed serial line, frames
 //!   with a flipped bit (the receiver's FCS check fails: `fcs_errors`) and frames left out;
 //!   the same guarantee.
-//! - `far_end_gone_link_fails_in_time_and_realigns`: the far end's process disappears; the
-//!   link goes out of service on the silence within the Q.703 bound, and realigns by itself
-//!   when a new far end comes; traffic flows again.
+//! - `far_end_gone_link_fails_in_time_and_realigns`: a short cut of the line (both ends
+//!   reconnect at once) costs retransmissions, not the link; then the far end's process
+//!   disappears: the link goes out of service on the silence within the Q.703 bound, and
+//!   realigns by itself when a new far end comes; traffic flows again.
 //! - `linkset_changes_over_and_back`: two links; one line goes dead with messages in flight;
 //!   changeover (Q.704 5) moves its traffic to the other link with nothing lost, duplicated or
 //!   reordered; the line comes back, the link realigns and changeback (Q.704 6) moves it home.
@@ -286,10 +287,25 @@ async fn far_end_gone_link_fails_in_time_and_realigns() {
     b.wait_available(ALIGN).await;
     let (mut ta, mut tb) = (Traffic::new(), Traffic::new());
     let tick = Duration::from_millis(5);
-    tokio::join!(ta.run(&a, 200, 10, tick), tb.run(&b, 200, 10, tick));
+    tokio::join!(ta.run(&a, 100, 10, tick), tb.run(&b, 100, 10, tick));
+    // A break of the line much shorter than the SUERM needs: both ends reconnect at once and
+    // the relay pairs them again. The link stays in service; MTP2 repeats what was lost.
+    relay.cut();
+    tokio::join!(ta.run(&a, 100, 10, tick), tb.run(&b, 100, 10, tick));
     settle(&mut b, 200).await;
     settle(&mut a, 200).await;
-    check_exactly_once_in_order("SP1 to SP2", &b.received, &ta.sent);
+    check_exactly_once_in_order("SP1 to SP2 across a cut", &b.received, &ta.sent);
+    assert_eq!(relay.sessions(), 2, "the relay was cut once");
+    for sp in [&a, &b] {
+        assert!(
+            sp.logged(out_of_service).is_empty(),
+            "{}: a short cut took the link out of service: {:?}",
+            sp.name,
+            sp.log
+        );
+        let t = sp.stats(0).await;
+        assert_eq!((t.losses, t.reconnects), (1, 1), "{}: {t:?}", sp.name);
+    }
 
     // The far end disappears.
     let gone = Instant::now();
@@ -342,7 +358,11 @@ async fn far_end_gone_link_fails_in_time_and_realigns() {
     );
     let realigned = a.wait_available(ALIGN).await;
     b.wait_available(ALIGN).await;
-    assert_eq!(relay.sessions(), 2, "one relay session per far end");
+    assert_eq!(
+        relay.sessions(),
+        3,
+        "one relay session per far end, one after the cut"
+    );
     let m = a.mtp2_stats(0).await;
     assert_eq!((m.in_service, m.link_failures), (2, 1), "{m:?}");
     eprintln!(
@@ -358,7 +378,7 @@ async fn far_end_gone_link_fails_in_time_and_realigns() {
     // SP1 received SP2's 200, then SP2''s 200 (the same sequence numbers again, from a new
     // source): check each part.
     let (old, new) = a.received.split_at(200);
-    check_exactly_once_in_order("SP2 to SP1", old, &tb.sent);
+    check_exactly_once_in_order("SP2 to SP1 across a cut", old, &tb.sent);
     check_exactly_once_in_order("SP2' to SP1 after realignment", new, &tb2.sent);
 }
 
@@ -516,4 +536,44 @@ async fn linkset_changes_over_and_back() {
     );
     check_exactly_once_in_order("SP1 to SP2 after changeback", &b.received, &ta.sent);
     check_exactly_once_in_order("SP2 to SP1 after changeback", &a.received, &tb.sent);
+}
+
+/// A `serial` link on a PTY paced at 64 kbit/s, PC 1 handed far more long MSUs than the line
+/// carries: the transport queue stays full. The shell must wait for room by retrying every
+/// millisecond, not spin: it used to retry 1 ms after the last unit it had queued, which on a
+/// line busy for 35 ms with each 276-octet unit was always in the past (a core at 93%).
+/// Wake-ups: the retries (1000 a second), the far end's acknowledgements and fill-in (~130),
+/// timers; a spinning shell wakes hundreds of thousands of times.
+#[tokio::test]
+async fn full_queue_on_a_paced_line_is_waited_for_not_spun_on() {
+    let _one_at_a_time = SERIAL.lock().await;
+    let mut a = Sp::spawn("SP1", 1, 2, &[(0, serial_pty())], Mtp2Config::default());
+    let slave = a.pty_path(0).await;
+    let mut tty = serial_pty();
+    tty.path = slave.to_string_lossy().into_owned();
+    let mut b = Sp::spawn("SP2", 2, 1, &[(0, tty)], Mtp2Config::default());
+    a.wait_available(ALIGN).await;
+    b.wait_available(ALIGN).await;
+
+    // 200 messages of 268 octets: 7 s of line time.
+    let mut ta = Traffic::padded(262);
+    assert_eq!(ta.send(&a, 200, 1000).await, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (w0, t0) = (a.wake_ups.load(Relaxed), Instant::now());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let per_second = (a.wake_ups.load(Relaxed) - w0) as f64 / t0.elapsed().as_secs_f64();
+    b.drain();
+    eprintln!(
+        "full queue: {per_second:.0} wake-ups a second; {} messages through",
+        b.received.len()
+    );
+    assert!(
+        b.received.len() >= 20,
+        "the line carries ~29 a second: {}",
+        b.received.len()
+    );
+    assert!(
+        per_second < 5_000.0,
+        "the shell spins on a full queue: {per_second:.0} wake-ups a second"
+    );
 }

@@ -56,6 +56,9 @@ pub struct Sp {
     pub log: Vec<(Instant, Mtp3Event)>,
     /// (SLS, sequence number) of every transfer indication, in arrival order.
     pub received: Vec<(u8, u32)>,
+    /// How many times the task has gone round its loop (a shell step, a job): how often the
+    /// shell woke up.
+    pub wake_ups: Arc<AtomicU64>,
 }
 
 impl Sp {
@@ -74,13 +77,15 @@ impl Sp {
             .expect("transports set up");
         let (jobs, jobs_rx) = mpsc::unbounded_channel();
         let (events_tx, events) = mpsc::unbounded_channel();
-        tokio::spawn(drive(shell, jobs_rx, events_tx));
+        let wake_ups = Arc::new(AtomicU64::new(0));
+        tokio::spawn(drive(shell, jobs_rx, events_tx, wake_ups.clone()));
         Sp {
             name,
             jobs,
             events,
             log: Vec::new(),
             received: Vec::new(),
+            wake_ups,
         }
     }
 
@@ -219,8 +224,10 @@ async fn drive(
     mut shell: MtpShell,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     events: mpsc::UnboundedSender<(Instant, Mtp3Event)>,
+    wake_ups: Arc<AtomicU64>,
 ) {
     loop {
+        wake_ups.fetch_add(1, Relaxed);
         tokio::select! {
             job = jobs.recv() => match job {
                 Some(job) => {
@@ -244,6 +251,8 @@ async fn drive(
 pub struct Traffic {
     next_seq: u32,
     sls: Vec<u8>,
+    /// Octets appended to each payload.
+    padding: usize,
     /// Sequence numbers accepted by MTP3, per SLS, in the order sent.
     pub sent: BTreeMap<u8, Vec<u32>>,
 }
@@ -254,7 +263,16 @@ impl Traffic {
         Traffic {
             next_seq: 1,
             sls: (0..16).collect(),
+            padding: 0,
             sent: BTreeMap::new(),
+        }
+    }
+
+    /// Traffic of longer messages: `padding` octets after the sequence number.
+    pub fn padded(padding: usize) -> Traffic {
+        Traffic {
+            padding,
+            ..Traffic::new()
         }
     }
 
@@ -269,6 +287,7 @@ impl Traffic {
     /// were sent.
     pub async fn send(&mut self, sp: &Sp, n: usize, limit: usize) -> usize {
         let sls = self.sls.clone();
+        let padding = self.padding;
         let first = self.next_seq;
         let sent = sp
             .with(move |s| {
@@ -287,6 +306,7 @@ impl Traffic {
                     let sls = sls[seq as usize % sls.len()];
                     let mut payload = vec![sls, 0];
                     payload.extend_from_slice(&seq.to_be_bytes());
+                    payload.resize(payload.len() + padding, 0xA5);
                     let req = TransferRequest::new(ServiceIndicator::Isup, sls, payload);
                     if let Err(e) = s.mtp().transfer(now, req) {
                         panic!("MTP refused message {seq}: {e}");
