@@ -13,6 +13,10 @@
 //!   reconnect at once) costs retransmissions, not the link; then the far end's process
 //!   disappears: the link goes out of service on the silence within the Q.703 bound, and
 //!   realigns by itself when a new far end comes; traffic flows again.
+//! - `serial_far_end_gone_link_fails_in_time_and_realigns`: the same on a PTY, whose master
+//!   sees no hang-up when the far end closes the slave, only silence.
+//! - `full_queue_on_a_paced_line_is_waited_for_not_spun_on`: a paced line with more to send
+//!   than it carries costs the shell a few hundred wake-ups a second.
 //! - `linkset_changes_over_and_back`: two links; one line goes dead with messages in flight;
 //!   changeover (Q.704 5) moves its traffic to the other link with nothing lost, duplicated or
 //!   reordered; the line comes back, the link realigns and changeback (Q.704 6) moves it home.
@@ -576,4 +580,62 @@ async fn full_queue_on_a_paced_line_is_waited_for_not_spun_on() {
         per_second < 5_000.0,
         "the shell spins on a full queue: {per_second:.0} wake-ups a second"
     );
+}
+
+/// The far end of a `serial` link gone: PC 2 attached to the slave of PC 1's PTY (as the
+/// gateway attaches to the simulator's) goes away. A PTY master sees no hang-up (the `pty`
+/// transport keeps the slave open itself), only silence: PC 1's link fails on the SUERM within
+/// the same bound, and realigns by itself with a new PC 2 on the same slave.
+#[tokio::test]
+async fn serial_far_end_gone_link_fails_in_time_and_realigns() {
+    let _one_at_a_time = SERIAL.lock().await;
+    let (lower, upper) = failure_bound();
+    let mut a = Sp::spawn("SP1", 1, 2, &[(0, serial_pty())], Mtp2Config::default());
+    let mut tty = serial_pty();
+    tty.path = a.pty_path(0).await.to_string_lossy().into_owned();
+    let mut b = Sp::spawn("SP2", 2, 1, &[(0, tty.clone())], Mtp2Config::default());
+    a.wait_available(ALIGN).await;
+    b.wait_available(ALIGN).await;
+
+    let gone = Instant::now();
+    drop(b);
+    let failed = a
+        .wait_for(
+            "link out of service",
+            Duration::from_secs(5),
+            out_of_service,
+        )
+        .await;
+    let took = failed - gone;
+    assert!(
+        matches!(
+            a.logged(out_of_service).as_slice(),
+            [(
+                _,
+                Mtp3Event::LinkState {
+                    reason: Some(LinkFailure::Level2(OutOfServiceReason::ErrorRateMonitor)),
+                    ..
+                }
+            )]
+        ),
+        "the SUERM takes the link out of service: {:?}",
+        a.log
+    );
+    assert!(
+        lower <= took && took <= upper,
+        "out of service {took:?} after the far end went ({lower:?}..{upper:?})"
+    );
+    assert_eq!(a.stats(0).await.losses, 0, "a PTY master sees no hang-up");
+
+    let mut b = Sp::spawn("SP2'", 2, 1, &[(0, tty)], Mtp2Config::default());
+    a.wait_available(ALIGN).await;
+    b.wait_available(ALIGN).await;
+    eprintln!("serial far end gone: out of service after {took:?}");
+    let (mut ta, mut tb) = (Traffic::new(), Traffic::new());
+    let tick = Duration::from_millis(10);
+    tokio::join!(ta.run(&a, 100, 3, tick), tb.run(&b, 100, 3, tick));
+    settle(&mut b, 100).await;
+    settle(&mut a, 100).await;
+    check_exactly_once_in_order("SP1 to SP2' after realignment", &b.received, &ta.sent);
+    check_exactly_once_in_order("SP2' to SP1 after realignment", &a.received, &tb.sent);
 }
