@@ -12,9 +12,13 @@
 //!   the share is the framing's: a 14-octet ISUP signal unit cannot exceed 14/17 = 82%, a
 //!   108-octet one reaches 96% and a longest one (276 octets) 98%.
 //!
+//!   The CPU this process used over the window is shown too: a 64 kbit/s line should cost
+//!   a few percent of a core.
+//!
 //! A plain `harness = false` program that prints its figures (criterion's repeated timed
 //! iterations do not fit a measurement over a window of line time):
-//! `cargo bench --bench links` (`-- frames` or `-- serial` for one half).
+//! `cargo bench --bench links` (`-- frames` or `-- serial` for one half). Under `cargo test
+//! --benches` it runs short windows only, as a smoke test.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,8 +34,13 @@ use tokio::time::Instant;
 /// Level 2 buffers (transmission and retransmission) kept at this many MSUs: more than the
 /// 127 the window lets out unacknowledged, under MTP2's transmit congestion onset (256).
 const BACKLOG: usize = 200;
-const WARM_UP: Duration = Duration::from_millis(500);
-const WINDOW: Duration = Duration::from_secs(3);
+/// Warm-up and measuring window: `cargo bench` passes `--bench`; without it (`cargo test
+/// --benches`) the program only checks that it runs, with short windows and two sizes.
+#[derive(Clone, Copy)]
+struct Windows {
+    warm_up: Duration,
+    window: Duration,
+}
 
 fn shell(opc: u32, apc: u32, transport: TransportConfig) -> MtpShell {
     let mtp = Mtp::new(mtp3::Config::new(opc, apc, vec![0]), Mtp2Config::default())
@@ -125,7 +134,7 @@ fn socket_path(tag: usize) -> PathBuf {
     ))
 }
 
-async fn frames(len: usize) {
+async fn frames(len: usize, w: Windows) {
     let path = socket_path(len);
     let listen = TransportConfig::new(
         TransportKind::Frames,
@@ -140,13 +149,13 @@ async fn frames(len: usize) {
     run(
         &mut a,
         &mut b,
-        Instant::now() + WARM_UP,
+        Instant::now() + w.warm_up,
         Some(&p),
         &mut received,
     )
     .await;
     let (start, from) = (Instant::now(), received);
-    run(&mut a, &mut b, start + WINDOW, Some(&p), &mut received).await;
+    run(&mut a, &mut b, start + w.window, Some(&p), &mut received).await;
     let secs = start.elapsed().as_secs_f64();
     let m = a
         .mtp()
@@ -203,7 +212,7 @@ fn snapshot(a: &mut MtpShell, b: &mut MtpShell) -> Snapshot {
     }
 }
 
-async fn pty(len: usize) {
+async fn pty(len: usize, w: Windows) {
     let mut a = shell(1, 2, serial("pty"));
     let slave = a
         .pty_path(0)
@@ -217,7 +226,7 @@ async fn pty(len: usize) {
     run(
         &mut a,
         &mut b,
-        Instant::now() + WARM_UP,
+        Instant::now() + w.warm_up,
         Some(&p),
         &mut received,
     )
@@ -225,7 +234,7 @@ async fn pty(len: usize) {
     let s0 = snapshot(&mut a, &mut b);
     let cpu0 = cpu_time();
     let start = Instant::now();
-    run(&mut a, &mut b, start + WINDOW, Some(&p), &mut received).await;
+    run(&mut a, &mut b, start + w.window, Some(&p), &mut received).await;
     let secs = start.elapsed().as_secs_f64();
     let cpu = cpu_time()
         .zip(cpu0)
@@ -259,7 +268,21 @@ async fn pty(len: usize) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; a word selects one half.
+    let measure = std::env::args().any(|a| a == "--bench");
+    let (w, frames_sizes, serial_sizes): (Windows, &[usize], &[usize]) = if measure {
+        let w = Windows {
+            warm_up: Duration::from_millis(500),
+            window: Duration::from_secs(3),
+        };
+        (w, &[6, 100, 268], &[6, 30, 100, 268])
+    } else {
+        let w = Windows {
+            warm_up: Duration::from_millis(50),
+            window: Duration::from_millis(200),
+        };
+        (w, &[6], &[268])
+    };
+    // A word selects one half: `cargo bench --bench links -- serial`.
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -271,13 +294,13 @@ fn main() {
         .expect("a tokio runtime");
     rt.block_on(async {
         if want("frames") {
-            for len in [6, 100, 268] {
-                frames(len).await;
+            for &len in frames_sizes {
+                frames(len, w).await;
             }
         }
         if want("serial") {
-            for len in [6, 30, 100, 268] {
-                pty(len).await;
+            for &len in serial_sizes {
+                pty(len, w).await;
             }
         }
     });
