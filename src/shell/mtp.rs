@@ -27,6 +27,9 @@ use crate::ss7::l2::LinkId;
 use crate::ss7::stack::Mtp;
 use crate::time::{earliest, Instant};
 
+/// How soon the shell tries again to hand a unit to a transport whose queue was full.
+const QUEUE_RETRY: Duration = Duration::from_millis(1);
+
 /// How the shell paces a linkset.
 #[derive(Debug, Clone, Copy)]
 pub struct MtpShellOptions {
@@ -82,8 +85,9 @@ struct ShellLink {
     last_rx: Instant,
     /// How far the silence has been counted as octet counting.
     counted_until: Instant,
-    /// A unit was due but the transport queue was full.
-    blocked: bool,
+    /// When a unit was last found due with the transport queue full: the shell looks again
+    /// [`QUEUE_RETRY`] later.
+    blocked: Option<Instant>,
 }
 
 /// One linkset's MTP attached to its transports.
@@ -125,7 +129,7 @@ impl MtpShell {
                 last_tx: None,
                 last_rx: now,
                 counted_until: now,
-                blocked: false,
+                blocked: None,
             });
             let tx = tx.clone();
             let id = *id;
@@ -290,11 +294,14 @@ impl MtpShell {
         let mut wake = self.mtp.poll_timeout();
         for link in &self.links {
             if link.connected {
-                let fill = match link.last_tx {
-                    Some(t) if !link.blocked => t + self.options.fill_in,
-                    // Retry a full queue soon (the pacer drains it at the line rate).
-                    Some(t) => t + Duration::from_millis(1),
-                    None => link.last_rx,
+                let fill = match (link.blocked, link.last_tx) {
+                    // Retry a full queue soon (the pacer drains it at the line rate). Counted
+                    // from when it was found full, not from the last unit sent: that may be
+                    // long past while a paced line drains a long frame, and the shell would
+                    // spin until the queue has room.
+                    (Some(at), _) => at + QUEUE_RETRY,
+                    (None, Some(t)) => t + self.options.fill_in,
+                    (None, None) => link.last_rx,
                 };
                 wake = earliest(wake, Some(fill));
             }
@@ -313,7 +320,7 @@ impl MtpShell {
     pub fn flush(&mut self) {
         let now = self.clock.now();
         for link in &mut self.links {
-            link.blocked = false;
+            link.blocked = None;
             if !link.connected {
                 continue;
             }
@@ -324,7 +331,7 @@ impl MtpShell {
                     break;
                 }
                 if !link.sender.has_room() {
-                    link.blocked = true;
+                    link.blocked = Some(now);
                     break;
                 }
                 self.buf.clear();
@@ -343,7 +350,7 @@ impl MtpShell {
                     // Cannot happen after has_room with one sender; the unit is then lost
                     // as on a line hit, and MTP2's error correction repeats it.
                     Ok(false) => {
-                        link.blocked = true;
+                        link.blocked = Some(now);
                         break;
                     }
                     // Too long for the transport (a configuration error) or the link task is
