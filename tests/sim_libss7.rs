@@ -95,9 +95,8 @@ called = "4930123456"
 calling = "4940111222"
 presentation = "restricted"
 category = 10
-release_after_ms = 300
-cause = 16
-expect = "answer"
+expect = "release"
+expect_cause = 31
 
 [[action]]
 at_ms = 2500
@@ -108,7 +107,17 @@ range = 3
 [end]
 after_ms = 4000
 "#;
-    let (_dir, mut sim, mut ss7) = start("sim-ss7", scenario, &["--auto-answer"]);
+    let (_dir, mut sim, mut ss7) = start(
+        "sim-ss7",
+        scenario,
+        &[
+            "--auto-answer",
+            "--release-after",
+            "300",
+            "--release-cause",
+            "31",
+        ],
+    );
 
     // MTP: alignment, the signalling link test both ways (Q.707 2.2), TRA (Q.704 9).
     ss7.expect("mtp2_link_up", secs(5.0));
@@ -151,7 +160,8 @@ after_ms = 4000
         secs(3.0),
     );
 
-    // Our call: IAM with the scenario's numbers, ACM and ANM from libss7, our REL, its RLC.
+    // Our call: IAM with the scenario's numbers, ACM and ANM from libss7, then libss7's REL
+    // (cause 31) and our RLC.
     let iam = ss7.expect("iam", secs(3.0));
     assert_eq!(iam["called"], "4930123456");
     assert_eq!(iam["calling"], "4940111222");
@@ -160,14 +170,16 @@ after_ms = 4000
     let cic = iam["cic"].as_u64().unwrap();
     sim.expect_with("address_complete", &json!({ "cic": cic }), secs(2.0));
     sim.expect_with("answer", &json!({ "cic": cic }), secs(2.0));
-    let rel = ss7.expect("rel", secs(2.0));
-    assert_eq!(rel["cause"], 16);
-    assert_eq!(rel["cic"].as_u64(), Some(cic));
-    sim.expect_with("release_complete", &json!({ "cic": cic }), secs(2.0));
+    let released = sim.expect_with("released", &json!({ "cic": cic }), secs(2.0));
+    assert_eq!(released["reason"], "Remote");
+    assert_eq!(released["cause"]["cause_value"], 31, "{released}");
+    ss7.expect_with("rlc", &json!({ "cic": cic }), secs(2.0));
     let outcome = sim.expect("call_outcome", secs(1.0));
     assert_eq!(outcome["ok"], true, "{outcome}");
+    assert_eq!(outcome["cause"], 31, "{outcome}");
 
-    // libss7's call: it reaches the simulator, which alerts and answers; libss7 releases.
+    // libss7's call: it reaches the simulator, which alerts and answers; libss7 releases
+    // (300 ms after the answer, cause 31).
     ss7.expect_seen(event("ss7_up", json!({})), secs(3.0))
         .unwrap();
     ss7.send("call 7 4930555 4940666 cat=10");
@@ -192,9 +204,9 @@ after_ms = 4000
     );
     ss7.expect_with("acm", &json!({ "cic": 7 }), secs(2.0));
     ss7.expect_with("anm", &json!({ "cic": 7 }), secs(2.0));
-    ss7.send("release 7 17");
     let released = sim.expect_with("released", &json!({ "cic": 7 }), secs(2.0));
     assert_eq!(released["reason"], "Remote");
+    assert_eq!(released["cause"]["cause_value"], 31, "{released}");
     sim.expect_with(
         "isup",
         &json!({"message_type": "RLC", "dir": "out", "cic": 7}),
