@@ -104,6 +104,28 @@ do = "grs"
 cic = 20
 range = 3
 
+[[action]]
+at_ms = 2700
+do = "blo"
+cic = 25
+
+[[action]]
+at_ms = 2800
+do = "cgb"
+cic = 26
+range = 2
+
+[[action]]
+at_ms = 3000
+do = "ubl"
+cic = 25
+
+[[action]]
+at_ms = 3100
+do = "cgu"
+cic = 26
+range = 2
+
 [end]
 after_ms = 4000
 "#;
@@ -231,9 +253,35 @@ after_ms = 4000
     ss7.expect_with("grs", &json!({ "cic": 20, "range": 3 }), secs(4.0));
     sim.expect_with("action_acknowledged", &json!({ "cic": 20 }), secs(2.0));
 
+    // Blocking (Q.764 2.8.2): BLO answered by BLA, CGB by CGBA, then UBL/UBA and CGU/CGUA.
+    ss7.expect_with("blo", &json!({ "cic": 25 }), secs(2.0));
+    sim.expect_with(
+        "blocked",
+        &json!({ "cic": 25, "side": "Local", "kind": "Maintenance" }),
+        secs(2.0),
+    );
+    ss7.expect_with("cgb", &json!({ "cic": 26, "range": 2 }), secs(2.0));
+    for cic in 26..=28 {
+        sim.expect_with(
+            "blocked",
+            &json!({ "cic": cic, "side": "Local" }),
+            secs(2.0),
+        );
+    }
+    ss7.expect_with("ubl", &json!({ "cic": 25 }), secs(2.0));
+    ss7.expect_with("cgu", &json!({ "cic": 26, "range": 2 }), secs(2.0));
+    for cic in 26..=28 {
+        sim.expect_with(
+            "unblocked",
+            &json!({ "cic": cic, "side": "Local" }),
+            secs(2.0),
+        );
+    }
+
     let summary = sim.expect("summary", secs(5.0));
     assert_eq!(summary["ok"], true, "{summary}");
     assert_eq!(summary["calls_received"], 1);
+    assert_eq!(summary["actions"], 5);
     assert!(wait_exit(&mut sim, secs(5.0)).success());
 }
 
