@@ -6,7 +6,7 @@ pub mod isdn;
 pub mod isup;
 pub mod qsig;
 pub mod shell;
-pub mod sip;
 pub mod sim;
+pub mod sip;
 pub mod ss7;
 pub mod time;

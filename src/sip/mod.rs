@@ -5,4 +5,5 @@
 pub mod auth;
 pub mod message;
 pub mod sdp;
+pub mod transaction;
 pub mod transport;
