@@ -28,6 +28,11 @@ pub enum LinkEvent {
 
 /// How many frames may wait to be written.
 const TX_QUEUE: usize = 16;
+/// The same on a paced line: each queued frame costs line time before the next unit the
+/// protocol layer makes goes out (up to 35 ms for a 276-octet signal unit at 64 kbit/s), and
+/// what waits here is stale — acknowledgements (BSN/BIB) that MTP2's T7 at the far end is
+/// timing. Two frames keep the line busy while the shell refills it.
+const PACED_TX_QUEUE: usize = 2;
 /// How many events may wait to be read.
 const EVENT_QUEUE: usize = 64;
 
@@ -101,12 +106,22 @@ impl Link {
     /// else is retried. Must run inside a tokio runtime.
     pub fn spawn(config: &TransportConfig) -> Result<Link, Error> {
         let connector = Connector::new(config)?;
-        Ok(Link::with_connector(connector, config.backoff))
+        let queue = if config.pace == crate::config::Pace::Off {
+            TX_QUEUE
+        } else {
+            PACED_TX_QUEUE
+        };
+        Ok(Link::with_queue(connector, config.backoff, queue))
     }
 
     /// Starts a link on a [`Connector`] made beforehand.
     pub fn with_connector(connector: Connector, backoff: Backoff) -> Link {
-        let (frames_tx, frames_rx) = mpsc::channel(TX_QUEUE);
+        Link::with_queue(connector, backoff, TX_QUEUE)
+    }
+
+    /// Starts a link on a [`Connector`] with room for `queue` frames waiting to be written.
+    pub fn with_queue(connector: Connector, backoff: Backoff, queue: usize) -> Link {
+        let (frames_tx, frames_rx) = mpsc::channel(queue.max(1));
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let stats = connector.stats().clone();
         let pty_path = connector.pty_path().map(Path::to_owned);
