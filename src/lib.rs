@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod decode;
+pub mod interwork;
 pub mod isdn;
 pub mod isup;
 pub mod qsig;
