@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod message;
+pub mod reliable;
 pub mod sdp;
 pub mod transaction;
 pub mod transport;
