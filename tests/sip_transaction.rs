@@ -2,6 +2,7 @@
 //! every state machine fires when the RFC says, on unreliable and reliable transports, and
 //! the layer matches requests and responses to transactions as 17.1.3 and 17.2.3 say.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -20,31 +21,31 @@ struct Msg {
 }
 
 impl TxMessage for Msg {
-    fn method(&self) -> &str {
-        &self.method
+    fn method(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.method)
     }
     fn status(&self) -> Option<u16> {
         self.status
     }
-    fn branch(&self) -> Option<&str> {
-        Some(&self.branch)
+    fn branch(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(&self.branch))
     }
     fn sent_by(&self) -> Option<String> {
         Some(self.sent_by.clone())
     }
-    fn ack_for(request: &Self, _response: &Self) -> Self {
-        Msg {
+    fn ack_for(request: &Self, _response: &Self) -> Option<Self> {
+        Some(Msg {
             method: "ACK".into(),
             status: None,
             branch: request.branch.clone(),
             sent_by: request.sent_by.clone(),
-        }
+        })
     }
-    fn trying_for(request: &Self) -> Self {
-        Msg {
+    fn trying_for(request: &Self) -> Option<Self> {
+        Some(Msg {
             status: Some(100),
             ..request.clone()
-        }
+        })
     }
 }
 
@@ -630,5 +631,97 @@ proptest! {
         w.advance(Duration::from_secs(100));
         prop_assert!(w.layer.is_empty(), "left: {}", w.layer.len());
         prop_assert_eq!(w.layer.poll_timeout(), None);
+    }
+}
+
+// ------------------------------------------------------------ with the message layer
+
+mod real {
+    use super::*;
+    use sipt_mgc::sip::message::Message;
+
+    const INVITE: &str = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9\r\n\
+Max-Forwards: 70\r\n\
+Route: <sip:ss1.atlanta.example.com;lr>\r\n\
+From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n\
+To: Bob <sip:bob@biloxi.example.com>\r\n\
+Call-ID: 3848276298220188511@atlanta.example.com\r\n\
+CSeq: 1 INVITE\r\n\
+Contact: <sip:alice@client.atlanta.example.com>\r\n\
+Content-Length: 0\r\n\r\n";
+
+    const BUSY: &str = "SIP/2.0 486 Busy Here\r\n\
+Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\r\n\
+From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n\
+To: Bob <sip:bob@biloxi.example.com>;tag=8321234356\r\n\
+Call-ID: 3848276298220188511@atlanta.example.com\r\n\
+CSeq: 1 INVITE\r\n\
+Content-Length: 0\r\n\r\n";
+
+    /// The INVITE client transaction on real messages: the 486 reaches the TU and the ACK it
+    /// builds is RFC 3261 17.1.1.3's: the INVITE's Request-URI, top Via, Route, From,
+    /// Call-ID and CSeq number, the 486's To (with its tag), method ACK.
+    #[test]
+    fn invite_client_acks_a_486_as_17_1_1_3_says() {
+        let invite = Message::parse(INVITE.as_bytes()).unwrap();
+        let busy = Message::parse(BUSY.as_bytes()).unwrap();
+        let mut layer = TransactionLayer::new(Timers::default());
+        let key = layer.send_request(Instant::ZERO, invite, false).unwrap();
+        assert_eq!(key.branch, "z9hG4bK74bf9");
+        assert_eq!(key.method, "INVITE");
+        layer.handle_response(Instant::from_millis(100), busy);
+        let mut ack = None;
+        let mut up = None;
+        while let Some(e) = layer.poll_event() {
+            match e {
+                Event::Transaction(_, Output::Transmit(m))
+                    if m.is_request() && m.method().map(|m| m.as_str()) == Some("ACK") =>
+                {
+                    ack = Some(m)
+                }
+                Event::Transaction(_, Output::ToTu(m)) => up = Some(m),
+                _ => {}
+            }
+        }
+        assert_eq!(up.unwrap().status(), Some(486));
+        let ack = ack.expect("an ACK was sent");
+        let text = String::from_utf8(ack.to_bytes()).unwrap();
+        assert!(
+            text.starts_with("ACK sip:bob@biloxi.example.com SIP/2.0\r\n"),
+            "{text}"
+        );
+        assert_eq!(
+            ack.top_via().unwrap().params.get("branch"),
+            Some(Some("z9hG4bK74bf9"))
+        );
+        assert_eq!(ack.get("Route"), Some("<sip:ss1.atlanta.example.com;lr>"));
+        assert_eq!(ack.to_tag().unwrap().as_deref(), Some("8321234356"));
+        assert_eq!(ack.from_tag().unwrap().as_deref(), Some("9fxced76sl"));
+        let cseq = ack.cseq().unwrap();
+        assert_eq!((cseq.seq, cseq.method.as_str()), (1, "ACK"));
+    }
+
+    /// The INVITE server transaction on real messages: 100 Trying after 200 ms copies Via,
+    /// From, To (no tag), Call-ID and CSeq (RFC 3261 8.2.6).
+    #[test]
+    fn invite_server_sends_a_proper_100_trying() {
+        let invite = Message::parse(INVITE.as_bytes()).unwrap();
+        let mut layer = TransactionLayer::new(Timers::default());
+        layer.handle_request(Instant::ZERO, invite, false);
+        layer.handle_timeout(Instant::from_millis(200));
+        let mut trying = None;
+        while let Some(e) = layer.poll_event() {
+            if let Event::Transaction(_, Output::Transmit(m)) = e {
+                trying = Some(m);
+            }
+        }
+        let trying = trying.expect("100 Trying sent");
+        assert_eq!(trying.status(), Some(100));
+        assert_eq!(trying.to_tag().unwrap(), None);
+        assert_eq!(
+            trying.call_id().unwrap(),
+            "3848276298220188511@atlanta.example.com"
+        );
     }
 }

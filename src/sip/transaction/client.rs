@@ -102,9 +102,10 @@ impl<M: TxMessage> ClientInvite<M> {
             }
             (ClientState::Calling | ClientState::Proceeding, 3..=6) => {
                 // 17.1.1.2: ACK, Completed, timer D (0 on a reliable transport).
-                let ack = M::ack_for(&self.request, &response);
-                out.push_back(Output::Transmit(ack.clone()));
-                self.ack = Some(ack);
+                if let Some(ack) = M::ack_for(&self.request, &response) {
+                    out.push_back(Output::Transmit(ack.clone()));
+                    self.ack = Some(ack);
+                }
                 out.push_back(Output::ToTu(response));
                 self.a = None;
                 self.b = None;

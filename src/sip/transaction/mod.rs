@@ -28,8 +28,10 @@
 //! | M | RFC 6026: wait for 2xx retransmits, 64·T1 | client INVITE, Accepted |
 
 mod client;
+mod message;
 mod server;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
@@ -41,19 +43,20 @@ use crate::time::{earliest, Instant};
 /// What a transaction needs to know of a message, and the two messages it builds itself.
 pub trait TxMessage: Clone {
     /// The method of a request; of a response, the method of its CSeq (RFC 3261 17.1.3).
-    fn method(&self) -> &str;
+    fn method(&self) -> Cow<'_, str>;
     /// The status code of a response; `None` for a request.
     fn status(&self) -> Option<u16>;
     /// The branch parameter of the top Via (RFC 3261 8.1.1.7).
-    fn branch(&self) -> Option<&str>;
+    fn branch(&self) -> Option<Cow<'_, str>>;
     /// The sent-by of the top Via (host and port as written), for server matching (17.2.3).
     fn sent_by(&self) -> Option<String>;
     /// The ACK for a non-2xx final `response` to this INVITE `request` (RFC 3261 17.1.1.3):
     /// Request-URI, Call-ID, From, CSeq number and the top Via of the request, To of the
-    /// response, CSeq method ACK, the request's Route headers.
-    fn ack_for(request: &Self, response: &Self) -> Self;
+    /// response, CSeq method ACK, the request's Route headers. `None` if it cannot be built
+    /// (a request that does not parse): the transaction then sends nothing.
+    fn ack_for(request: &Self, response: &Self) -> Option<Self>;
     /// A 100 Trying for this request (RFC 3261 17.2.1, 8.2.6.1).
-    fn trying_for(request: &Self) -> Self;
+    fn trying_for(request: &Self) -> Option<Self>;
 }
 
 /// The base timer values (RFC 3261 17.1.1.1, table 4).
@@ -152,13 +155,13 @@ impl Key {
         if !branch.starts_with(MAGIC_COOKIE) {
             return None;
         }
-        let method = match request.method() {
-            "ACK" => "INVITE",
-            m => m,
+        let method = match request.method().as_ref() {
+            "ACK" => "INVITE".to_string(),
+            m => m.to_string(),
         };
         Some(Key {
             branch: branch.to_string(),
-            method: method.to_string(),
+            method,
             sent_by: request.sent_by(),
             server: true,
         })

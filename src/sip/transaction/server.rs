@@ -166,9 +166,10 @@ impl<M: TxMessage> ServerInvite<M> {
         if self.trying.is_some_and(|t| t <= now) {
             self.trying = None;
             if self.state == ServerState::Proceeding && self.last_response.is_none() {
-                let trying = M::trying_for(&self.request);
-                out.push_back(Output::Transmit(trying.clone()));
-                self.last_response = Some(trying);
+                if let Some(trying) = M::trying_for(&self.request) {
+                    out.push_back(Output::Transmit(trying.clone()));
+                    self.last_response = Some(trying);
+                }
             }
         }
         if let Some((t, interval)) = self.g {
