@@ -3,6 +3,7 @@
 //! in dialogs and transactions, never in retransmissions or sockets (DESIGN.md).
 
 pub mod auth;
+pub mod dialog;
 pub mod message;
 pub mod reliable;
 pub mod sdp;
