@@ -678,6 +678,53 @@ fn challenge_grammar_several_fields_unknown_params() {
     );
 }
 
+/// Values as deployed peers send them (Oracle USM's documented challenge: `stale=FALSE`,
+/// `opaque=""`; Kamailio's: no qop, no algorithm), answered and re-parsed.
+#[test]
+fn deployed_peer_challenges() {
+    let oracle = "Digest realm=\"atlanta.com\", domain=\"sip:boxesbybob.com\", qop=\"auth\", nonce=\"f84f1cec41e6cbe5aea9c8e88d359\", opaque=\"\", stale=FALSE, algorithm=MD5";
+    let Challenge::Digest(d) = &parse_challenges(oracle).unwrap()[0] else {
+        panic!()
+    };
+    assert!(!d.stale);
+    assert_eq!(d.opaque.as_deref(), Some(""));
+    assert_eq!(d.domain.as_deref(), Some("sip:boxesbybob.com"));
+    let mut cl = DigestClient::new(vec![Credential::password("alice", None, "x")]);
+    let f = cl
+        .respond(407, [oracle], &invite(), &mut AuthAttempt::new())
+        .unwrap();
+    assert!(f[0].value.contains("opaque=\"\""));
+    assert!(f[0].value.contains("algorithm=MD5"));
+    let kamailio =
+        "Digest realm=\"192.168.1.15\", nonce=\"462791f06aa9b37a34fd11b1adc58c5a9df7c95b\"";
+    let f = cl
+        .respond(401, [kamailio], &invite(), &mut AuthAttempt::new())
+        .unwrap();
+    // the proxy's credentials come along (nc=2 for its nonce), then the new realm's
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].name, "Proxy-Authorization");
+    assert!(f[0].value.contains("nc=00000002"));
+    assert_eq!(f[1].name, "Authorization");
+    // RFC 2069 form: no qop, so no cnonce or nc; no algorithm echoed
+    let Credentials::Digest(d) = parse_credentials(&f[1].value).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (d.qop, d.cnonce, d.nc, d.algorithm),
+        (None, None, None, None)
+    );
+    let expected = {
+        let h1 = ha1(HashFunction::Md5, "alice", "192.168.1.15", "x");
+        let h2 = HashFunction::Md5.hex(&[b"INVITE:sip:+4930123@sipt.example.net"]);
+        HashFunction::Md5.hex(&[
+            h1.as_bytes(),
+            b":462791f06aa9b37a34fd11b1adc58c5a9df7c95b:",
+            h2.as_bytes(),
+        ])
+    };
+    assert_eq!(d.response, expected);
+}
+
 proptest! {
     #[test]
     fn arbitrary_values_never_panic(s in "\\PC{0,200}", bytes in proptest::collection::vec(any::<u8>(), 0..200)) {

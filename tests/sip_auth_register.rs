@@ -408,3 +408,111 @@ fn unregister_sends_expires_zero_and_stops_timers() {
     ok(&mut r, t, &[]);
     assert!(events(&mut r).is_empty());
 }
+
+#[test]
+fn binding_survives_a_failed_refresh_until_it_lapses() {
+    let mut r = registration(600);
+    r.register(T0);
+    let _ = one_request(&mut r);
+    ok(&mut r, T0, &[]);
+    let lapse = T0 + Duration::from_secs(600);
+    assert_eq!(r.bound_until(T0), Some(lapse));
+    let t = r.poll_timeout().unwrap();
+    r.handle_timeout(t);
+    let _ = one_request(&mut r);
+    assert_eq!(
+        r.bound_until(t),
+        Some(lapse),
+        "still bound while refreshing"
+    );
+    // (a transaction timing out at Timer F = 32 s would end exactly at the lapse)
+    r.handle_transaction_timeout(t + Duration::from_secs(20));
+    assert!(matches!(r.state(), RegistrationState::BackingOff { .. }));
+    assert_eq!(r.bound_until(t + Duration::from_secs(20)), Some(lapse));
+    assert_eq!(r.bound_until(lapse), None);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Response(u16, Vec<(String, String)>),
+        Timeout,
+        Advance(u32),
+        Fire,
+        Register,
+        Unregister,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let header = prop_oneof![
+            Just("Contact".to_owned()),
+            Just("m".to_owned()),
+            Just("Expires".to_owned()),
+            Just("Min-Expires".to_owned()),
+            Just("Retry-After".to_owned()),
+            Just("WWW-Authenticate".to_owned()),
+            Just("Proxy-Authenticate".to_owned()),
+        ];
+        let value = prop_oneof![
+            "[0-9]{0,11}",
+            "\\PC{0,40}",
+            "<sip:gw@192.0.2.10:5060>;expires=[0-9]{0,6}",
+            "Digest realm=\"r\", nonce=\"[a-z]{1,3}\", qop=\"auth\"(, stale=TRUE)?",
+        ];
+        prop_oneof![
+            (
+                100u16..700,
+                proptest::collection::vec((header, value), 0..4)
+            )
+                .prop_map(|(s, h)| Step::Response(s, h)),
+            Just(Step::Timeout),
+            (0u32..4000).prop_map(Step::Advance),
+            Just(Step::Fire),
+            Just(Step::Register),
+            Just(Step::Unregister),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the registrar answers and whenever: no panic, never two REGISTERs in
+        /// flight, CSeq strictly increasing, a timer whenever backing off or bound.
+        #[test]
+        fn any_sequence_is_handled(steps in proptest::collection::vec(step(), 0..40)) {
+            let mut r = registration(600);
+            let mut now = T0;
+            let mut last_cseq = 0u32;
+            r.register(now);
+            for s in steps {
+                while let Some(q) = r.poll_transmit() {
+                    prop_assert!(q.cseq > last_cseq);
+                    last_cseq = q.cseq;
+                    prop_assert!(r.poll_transmit().is_none());
+                }
+                match s {
+                    Step::Response(status, h) => {
+                        let hs: Vec<(&str, &str)> = h.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                        r.handle_response(now, &RegisterResponse { status, headers: &hs });
+
+                    }
+                    Step::Timeout => r.handle_transaction_timeout(now),
+                    Step::Advance(s) => now += Duration::from_secs(u64::from(s)),
+                    Step::Fire => if let Some(t) = r.poll_timeout() { now = now.max(t); r.handle_timeout(now) },
+                    Step::Register => r.register(now),
+                    Step::Unregister => r.unregister(now),
+                }
+                while r.poll_event().is_some() {}
+                match r.state() {
+                    RegistrationState::BackingOff { retry_at } => prop_assert_eq!(r.poll_timeout(), Some(retry_at)),
+                    RegistrationState::Registered { refresh_at, expires_at } => {
+                        prop_assert_eq!(r.poll_timeout(), Some(refresh_at));
+                        prop_assert!(refresh_at < expires_at);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -115,14 +115,20 @@ impl<F: FnMut() -> String + Send> CnonceSource for F {
 }
 
 /// How to choose among several digest challenges for one realm.
+///
+/// RFC 8760 2.3 has the server list its challenges "in the order in which it would prefer to
+/// see them used", and 2.4 has the client "use the topmost header field that it supports,
+/// unless a local policy dictates otherwise". The default here is such a local policy,
+/// [`AlgorithmPolicy::Strongest`]: challenges are not integrity-protected, so an on-path
+/// attacker could move an MD5 challenge to the top (the downgrade RFC 8760 3 warns of when MD5
+/// is offered beside stronger algorithms); ranking by strength takes that lever away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AlgorithmPolicy {
-    /// RFC 8760 2.4: "use the topmost header field that it supports" (the server lists its
-    /// preferred algorithm first, 2.3).
-    #[default]
+    /// RFC 8760 2.4 to the letter: the topmost supported challenge.
     ServerOrder,
-    /// The local policy 2.4 allows: the strongest hash offered (SHA-512-256 > SHA-256 > MD5),
-    /// the server's order among equals.
+    /// The strongest hash offered (SHA-512-256 > SHA-256 > MD5); the server's order decides
+    /// among equals (so between `X` and `X-sess`).
+    #[default]
     Strongest,
 }
 

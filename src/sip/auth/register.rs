@@ -167,6 +167,8 @@ pub struct Registration {
     cseq: u32,
     attempt: AuthAttempt,
     timer: Option<(Instant, Timer)>,
+    /// When the binding the registrar last granted lapses (kept while refreshing).
+    bound_until: Option<Instant>,
     failures: u32,
     redirects: u32,
     transmit: VecDeque<RegisterRequest>,
@@ -199,6 +201,7 @@ impl Registration {
             cseq: 0,
             attempt: AuthAttempt::new(),
             timer: None,
+            bound_until: None,
             failures: 0,
             redirects: 0,
             transmit: VecDeque::new(),
@@ -214,6 +217,17 @@ impl Registration {
 
     pub fn state(&self) -> RegistrationState {
         self.state
+    }
+
+    /// When the current binding lapses, if there is one (it survives a refresh in progress or
+    /// a failed refresh until then).
+    pub fn bound_until(&self, now: Instant) -> Option<Instant> {
+        self.bound_until.filter(|t| *t > now)
+    }
+
+    /// The digest client, to share its nonces with other requests to the same registrar.
+    pub fn auth_mut(&mut self) -> &mut DigestClient {
+        &mut self.auth
     }
 
     /// The interval currently asked for (after any 423).
@@ -354,6 +368,7 @@ impl Registration {
         if self.want == Want::Unbound {
             self.state = RegistrationState::Unregistered;
             self.timer = None;
+            self.bound_until = None;
             self.events.push_back(RegistrationEvent::Unregistered);
             return;
         }
@@ -368,6 +383,7 @@ impl Registration {
             .unwrap_or(self.expires);
         if granted == 0 {
             // The registrar kept no binding for us.
+            self.bound_until = None;
             self.fail(now, response.status, None);
             return;
         }
@@ -378,6 +394,7 @@ impl Registration {
             interval / 2
         };
         let refresh_at = now + refresh_in;
+        self.bound_until = Some(now + interval);
         self.state = RegistrationState::Registered {
             expires_at: now + interval,
             refresh_at,
