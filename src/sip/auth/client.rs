@@ -6,6 +6,10 @@
 //! later requests can carry credentials straight away ([`DigestClient::authorize`], RFC 3261
 //! 22.3 "a UA MAY ... preemptively"). One [`AuthAttempt`] lives as long as one request and its
 //! retries: it is what stops a retry loop when the credentials are wrong.
+//!
+//! Keep one [`DigestClient`] per peer (trunk, registrar, outbound proxy): it offers the
+//! credentials of every realm it has learnt on each request, which is right for the proxies
+//! and UAS on one route (RFC 3261 22.3) and wrong for unrelated destinations.
 
 use super::digest::{ha1, request_digest, Algorithm, DigestInput, HashFunction, Qop};
 use super::header::{parse_challenges, Challenge, DigestChallenge, DigestResponse, ParseError};

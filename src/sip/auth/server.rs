@@ -162,7 +162,8 @@ impl DigestServer {
         DigestServer::with_secret(config, key)
     }
 
-    /// A server with a given secret (several servers sharing one realm share it).
+    /// A server with a given secret (several servers sharing one realm share it, and then
+    /// also the time base of their [`Instant`]s, since nonces carry an issue time).
     pub fn with_secret(config: ServerConfig, secret: [u8; 32]) -> DigestServer {
         DigestServer {
             config,
