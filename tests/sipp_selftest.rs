@@ -632,3 +632,29 @@ TCP message received [20] bytes :\n\nSIP/2.0 200 OK\nCSeq: 2 INFO\n\n\n";
         (5, 4, 1, 7)
     );
 }
+
+/// `-aa`: a callee that does not expect the INFO answers it 200 by itself and counts it.
+#[test]
+fn info_auto_answered_with_aa() {
+    let Some(_) = sipp::require() else { return };
+    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let server = Sipp::uas("uas-aa", sipp::scenario("uas_basic.xml"))
+        .local(ip, 0)
+        .auto_answer()
+        .timeout(secs(10))
+        .start();
+    let client = Sipp::uac(
+        "uac-info",
+        sipp::scenario("uac_info.xml"),
+        server.local_addr(),
+    )
+    .service(CALLED)
+    .key("calling", CALLING)
+    .timeout(secs(10))
+    .run();
+    let server = server.wait();
+    client.assert_success(1);
+    server.assert_success(1);
+    assert_eq!(server.stats().auto_answered, 1, "{server}");
+    assert_eq!(server.sent("200 INFO").len(), 1, "{server}");
+}

@@ -699,7 +699,7 @@ impl Stats {
     pub fn parse(text: &str) -> Option<Stats> {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         let header = lines.next()?;
-        let last = lines.last()?;
+        let last = lines.next_back()?;
         let all: BTreeMap<String, String> = header
             .split(';')
             .zip(last.split(';'))
