@@ -658,3 +658,27 @@ fn info_auto_answered_with_aa() {
     assert_eq!(server.stats().auto_answered, 1, "{server}");
     assert_eq!(server.sent("200 INFO").len(), 1, "{server}");
 }
+
+/// A UAS told to take up to 100 calls, stopped by the test after the one it got.
+#[test]
+fn uas_finishes_when_asked() {
+    let Some(_) = sipp::require() else { return };
+    let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let server = Sipp::uas("uas-open-ended", sipp::scenario("uas_basic.xml"))
+        .local(ip, 0)
+        .calls(100)
+        .timeout(secs(10))
+        .start();
+    let client = Sipp::uac(
+        "uac-one",
+        sipp::scenario("uac_basic.xml"),
+        server.local_addr(),
+    )
+    .service(CALLED)
+    .key("calling", CALLING)
+    .timeout(secs(10))
+    .run();
+    client.assert_success(1);
+    let server = server.finish();
+    server.assert_success(1);
+}

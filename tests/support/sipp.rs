@@ -457,6 +457,7 @@ impl Sipp {
                         running.local,
                         read(&running.dir.join("stdout.log"))
                     );
+                    let _ = fs::remove_dir_all(&running.dir);
                     break;
                 }
                 if port_taken(running.local, running.transport) {
@@ -575,6 +576,25 @@ impl Running {
         self.child
             .as_mut()
             .and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Asks sipp to finish (SIGUSR1, sent with kill(1) to its pid: no new calls, the calls
+    /// under way run to their end) and waits for it: for a UAS that takes as many calls as
+    /// the test makes. sipp then exits 0 when no call failed.
+    pub fn finish(self) -> Outcome {
+        if let Some(child) = self.child.as_ref() {
+            let pid = child.id().to_string();
+            let sent = Command::new("kill")
+                .args(["-USR1", pid.as_str()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            if !sent.is_ok_and(|s| s.success()) {
+                eprintln!("could not send SIGUSR1 to sipp `{}` ({pid})", self.name);
+            }
+        }
+        self.wait()
     }
 
     /// Waits until sipp exits (or kills it at its `-timeout` plus 5 s) and reads its files.
