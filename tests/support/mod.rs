@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests (`mod support;` in a test file): the Debian
-//! libss7/libpri peers and the SOCK_SEQPACKET `frames` transport with a relay.
+//! libss7/libpri peers, the SOCK_SEQPACKET `frames` transport with a relay, and sipp.
 //!
 //! Each test crate uses a part of this, so unused items are expected.
 #![allow(dead_code)]
 
 pub mod peers;
 pub mod relay;
+pub mod sipp;
