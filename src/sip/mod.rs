@@ -7,5 +7,7 @@ pub mod dialog;
 pub mod message;
 pub mod reliable;
 pub mod sdp;
+pub mod shell;
 pub mod transaction;
 pub mod transport;
+pub mod ua;

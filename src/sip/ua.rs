@@ -1,0 +1,930 @@
+//! The user agent core (RFC 3261 8, 12-15): the transaction user above [`TransactionLayer`]
+//! that turns messages into calls for its user (the interworking, a test) and calls into
+//! messages. Sans-IO: octets with their source come in, octets with a destination go out.
+//!
+//! What it does by itself, as RFC 3261 says a UA core must:
+//! - a request that does not parse or lacks what 8.1.1 makes mandatory gets 400 with a
+//!   reason phrase naming the problem (8.2); an unknown method 501, a known one we do not
+//!   take outside a dialog 405 with Allow (8.2.1); a request for no dialog of ours 481
+//!   (12.2.2); CANCEL is answered and a pending INVITE gets 487 (9.2);
+//! - the ACK of a 2xx (13.2.2.4, its own transaction), sent again for every retransmitted
+//!   2xx; the 2xx of an INVITE retransmitted at T1 doubling to T2 until its ACK, and a BYE
+//!   after 64·T1 without one (13.3.1.4);
+//! - dialogs for every call, both sides (12), BYE answered and the call ended (15.1.2).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use crate::sip::dialog::{Dialog, DialogState};
+use crate::sip::message::{Message, Method, NameAddr, StartLine, Uri, Via};
+use crate::sip::transaction::{Event, Key, Output, ServerState, Timers, TransactionLayer};
+use crate::sip::transport::{ConnectionId, Target, TransportKind};
+use crate::time::{earliest, Instant};
+
+/// A call as the UA's user knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallHandle(pub u64);
+
+/// How the UA presents itself.
+#[derive(Debug, Clone)]
+pub struct UaConfig {
+    /// The address written in Via sent-by and Contact.
+    pub host: String,
+    pub port: u16,
+    /// The transport of Via and Contact, and of requests we send.
+    pub transport: TransportKind,
+    /// The user part of our Contact.
+    pub user: String,
+    pub timers: Timers,
+    /// Methods we answer outside a dialog besides INVITE (OPTIONS is always answered).
+    pub allow: Vec<&'static str>,
+}
+
+impl UaConfig {
+    pub fn new(host: &str, port: u16, transport: TransportKind) -> UaConfig {
+        UaConfig {
+            host: host.to_string(),
+            port,
+            transport,
+            user: "sipt".to_string(),
+            timers: Timers::default(),
+            allow: vec![
+                "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "INFO", "UPDATE", "PRACK",
+            ],
+        }
+    }
+}
+
+/// What the UA tells its user.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UaEvent {
+    /// A new INVITE; answer with [`UserAgent::respond`].
+    Incoming { call: CallHandle, invite: Message },
+    /// A provisional response to our INVITE.
+    Progress { call: CallHandle, response: Message },
+    /// A 2xx to our INVITE; the ACK has gone.
+    Answered { call: CallHandle, response: Message },
+    /// A final error response to our INVITE (the transaction ACKed it).
+    Rejected { call: CallHandle, response: Message },
+    /// Our INVITE got no final response (timer B) or could not be sent.
+    TimedOut { call: CallHandle },
+    /// The far end cancelled its INVITE; it was answered 487.
+    Cancelled { call: CallHandle },
+    /// The ACK for our 2xx came: the call is established.
+    Confirmed { call: CallHandle },
+    /// A request within the call other than BYE and ACK (INFO, UPDATE, re-INVITE, PRACK...);
+    /// answer it with [`UserAgent::respond_request`].
+    Request {
+        call: CallHandle,
+        request: Message,
+        key: Key,
+    },
+    /// A final response to a request we sent within the call (INFO, UPDATE, re-INVITE).
+    RequestResponse { call: CallHandle, response: Message },
+    /// The call ended: `remote` when the far end sent BYE.
+    Ended { call: CallHandle, remote: bool },
+    /// A message that could not be used, for the log.
+    Discarded { reason: String },
+}
+
+/// Octets to send, with where to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub target: Target,
+    /// The connection a response goes back on (RFC 3261 18.2.2), if any.
+    pub connection: Option<ConnectionId>,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UaError {
+    #[error("no such call")]
+    NoSuchCall,
+    #[error("the call is not in a state for this")]
+    WrongState,
+    #[error("{0}")]
+    Transaction(#[from] crate::sip::transaction::TxError),
+    #[error("{0}")]
+    Dialog(#[from] crate::sip::dialog::DialogError),
+    #[error("{0}")]
+    Message(#[from] crate::sip::message::ParseError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Uac,
+    Uas,
+}
+
+#[derive(Debug)]
+struct Call {
+    role: Role,
+    /// The INVITE (sent or received).
+    invite: Message,
+    invite_key: Key,
+    /// Where our requests go (the next hop of the INVITE; for a UAS, the INVITE's source).
+    next_hop: Target,
+    connection: Option<ConnectionId>,
+    dialog: Option<Dialog>,
+    /// Our local tag (UAS: the To tag of our responses).
+    local_tag: String,
+    /// A 2xx we retransmit until its ACK (13.3.1.4): response, next send, interval, end.
+    pending_2xx: Option<(Message, Instant, Duration, Instant)>,
+    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx.
+    ack: Option<Message>,
+    ended: bool,
+}
+
+/// Where a transaction's messages go.
+#[derive(Debug, Clone)]
+struct Route {
+    target: Target,
+    connection: Option<ConnectionId>,
+    call: Option<CallHandle>,
+}
+
+/// The user agent core.
+#[derive(Debug)]
+pub struct UserAgent {
+    config: UaConfig,
+    layer: TransactionLayer<Message>,
+    calls: HashMap<CallHandle, Call>,
+    routes: HashMap<Key, Route>,
+    next_call: u64,
+    counter: u64,
+    seed: u64,
+    out: VecDeque<Outgoing>,
+    events: VecDeque<UaEvent>,
+}
+
+impl UserAgent {
+    /// A UA; `seed` makes its tags, branches and Call-IDs unique (draw it at random).
+    pub fn new(config: UaConfig, seed: u64) -> UserAgent {
+        UserAgent {
+            layer: TransactionLayer::new(config.timers),
+            config,
+            calls: HashMap::new(),
+            routes: HashMap::new(),
+            next_call: 0,
+            counter: 0,
+            seed,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    fn reliable(&self) -> bool {
+        self.config.transport != TransportKind::Udp
+    }
+
+    fn token(&mut self) -> String {
+        self.counter += 1;
+        // A 64-bit mix of the seed and a counter: unique per UA, unpredictable enough for
+        // tags and branches (RFC 3261 19.3 asks for 32 bits of randomness).
+        let mut x = self.seed ^ self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        format!("{x:016x}")
+    }
+
+    fn via(&mut self) -> Via {
+        let branch = format!("{}{}", crate::sip::transaction::MAGIC_COOKIE, self.token());
+        let mut v = Via::new(
+            self.config.transport.via_token(),
+            &self.config.host,
+            Some(self.config.port),
+            &branch,
+        );
+        v.params.set("rport", None);
+        v
+    }
+
+    fn contact(&self) -> String {
+        let transport = match self.config.transport {
+            TransportKind::Udp => String::new(),
+            t => format!(";transport={}", t.via_token().to_ascii_lowercase()),
+        };
+        format!(
+            "<sip:{}@{}:{}{transport}>",
+            self.config.user, self.config.host, self.config.port
+        )
+    }
+
+    /// The number of calls not yet forgotten.
+    pub fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The number of transactions alive.
+    pub fn transactions(&self) -> usize {
+        self.layer.len()
+    }
+
+    // ------------------------------------------------------------------- commands
+
+    /// Places a call: INVITE to `to` via `next_hop`, From `from`, with an optional body
+    /// (content type, octets).
+    pub fn invite(
+        &mut self,
+        now: Instant,
+        from: NameAddr,
+        to: Uri,
+        next_hop: Target,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        let mut from = from;
+        let local_tag = self.token();
+        from.set_tag(&local_tag);
+        let call_id = format!("{}@{}", self.token(), self.config.host);
+        let via = self.via();
+        let mut invite = Message::request(
+            Method::Invite,
+            to.clone(),
+            via,
+            from,
+            NameAddr::new(to),
+            &call_id,
+            1,
+        );
+        invite.push_header("Contact", self.contact());
+        invite.push_header("Allow", self.config.allow.join(", "));
+        invite.push_header("Supported", "100rel, timer");
+        if let Some((ct, b)) = body {
+            invite.push_header("Content-Type", ct);
+            invite.body = b;
+        }
+        let key = self
+            .layer
+            .send_request(now, invite.clone(), self.reliable())?;
+        let call = self.new_handle();
+        self.routes.insert(
+            key.clone(),
+            Route {
+                target: next_hop.clone(),
+                connection: None,
+                call: Some(call),
+            },
+        );
+        self.calls.insert(
+            call,
+            Call {
+                role: Role::Uac,
+                invite,
+                invite_key: key,
+                next_hop,
+                connection: None,
+                dialog: None,
+                local_tag,
+                pending_2xx: None,
+                ack: None,
+                ended: false,
+            },
+        );
+        self.pump(now);
+        Ok(call)
+    }
+
+    fn new_handle(&mut self) -> CallHandle {
+        self.next_call += 1;
+        CallHandle(self.next_call)
+    }
+
+    /// Answers an incoming INVITE: a provisional (101-199), a 2xx (the dialog is confirmed
+    /// when the ACK comes) or an error response. 1xx and 2xx carry our Contact and tag.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        status: u16,
+        reason: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), UaError> {
+        let contact = self.contact();
+        let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
+        if c.role != Role::Uas || c.ended {
+            return Err(UaError::WrongState);
+        }
+        let mut r = c.invite.response(status, reason, Some(&c.local_tag));
+        if (101..300).contains(&status) {
+            r.push_header("Contact", contact);
+            if c.dialog.is_none() {
+                c.dialog = Some(Dialog::uas(&c.invite, &c.local_tag, status >= 200)?);
+            } else if status >= 200 {
+                if let Some(d) = c.dialog.as_mut() {
+                    d.state = DialogState::Confirmed;
+                }
+            }
+        }
+        if let Some((ct, b)) = body {
+            r.push_header("Content-Type", ct);
+            r.body = b;
+        }
+        let key = c.invite_key.clone();
+        if (200..300).contains(&status) {
+            // 13.3.1.4: the TU retransmits the 2xx until the ACK.
+            let t1 = self.config.timers.t1;
+            c.pending_2xx = Some((r.clone(), now + t1, t1, now + self.config.timers.t1x64()));
+        } else if status >= 300 {
+            c.ended = true;
+        }
+        self.layer.send_response(now, &key, r)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Answers a request received within a call ([`UaEvent::Request`]).
+    pub fn respond_request(
+        &mut self,
+        now: Instant,
+        key: &Key,
+        request: &Message,
+        status: u16,
+        reason: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), UaError> {
+        let call = self
+            .routes
+            .get(key)
+            .and_then(|r| r.call)
+            .ok_or(UaError::NoSuchCall)?;
+        let contact = self.contact();
+        let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
+        let mut r = request.response(status, reason, Some(&c.local_tag));
+        if request.method() == Some(&Method::Invite) {
+            if let Some(d) = c.dialog.as_mut() {
+                d.remote_invite_answered();
+            }
+            if (200..300).contains(&status) {
+                r.push_header("Contact", contact);
+            }
+        }
+        if let Some((ct, b)) = body {
+            r.push_header("Content-Type", ct);
+            r.body = b;
+        }
+        self.layer.send_response(now, key, r)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Sends a request within the call (BYE, INFO, UPDATE, re-INVITE).
+    pub fn request(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        method: Method,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), UaError> {
+        let via = self.via();
+        let contact = self.contact();
+        let reliable = self.reliable();
+        let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
+        let d = c.dialog.as_mut().ok_or(UaError::WrongState)?;
+        let mut m = d.request(method.clone(), via)?;
+        if matches!(method, Method::Invite | Method::Update) {
+            m.push_header("Contact", contact);
+        }
+        if let Some((ct, b)) = body {
+            m.push_header("Content-Type", ct);
+            m.body = b;
+        }
+        let target = dialog_target(d, &c.next_hop);
+        let connection = c.connection;
+        let key = self.layer.send_request(now, m, reliable)?;
+        self.routes.insert(
+            key,
+            Route {
+                target,
+                connection,
+                call: Some(call),
+            },
+        );
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Hangs up: BYE for an established call (15.1.1), CANCEL for our INVITE still pending
+    /// (9.1), or 486... for an incoming call not yet answered (here: 480).
+    pub fn hangup(&mut self, now: Instant, call: CallHandle) -> Result<(), UaError> {
+        let c = self.calls.get(&call).ok_or(UaError::NoSuchCall)?;
+        let confirmed = c
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.state == DialogState::Confirmed);
+        match (c.role, confirmed) {
+            (_, true) => self.request(now, call, Method::Bye, None),
+            (Role::Uac, false) => {
+                let cancel = c.invite.cancel()?;
+                let target = c.next_hop.clone();
+                let key = self.layer.send_request(now, cancel, self.reliable())?;
+                self.routes.insert(
+                    key,
+                    Route {
+                        target,
+                        connection: None,
+                        call: Some(call),
+                    },
+                );
+                self.pump(now);
+                Ok(())
+            }
+            (Role::Uas, false) => self.respond(now, call, 480, "Temporarily Unavailable", None),
+        }
+    }
+
+    // ------------------------------------------------------------------- input
+
+    /// Octets received from `source` (on `connection` for streams).
+    pub fn handle_received(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        source: Target,
+        connection: Option<ConnectionId>,
+    ) {
+        let m = match Message::parse(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.events.push_back(UaEvent::Discarded {
+                    reason: format!("unparsable message from {}: {e}", source.addr),
+                });
+                return;
+            }
+        };
+        match m.start {
+            StartLine::Request { .. } => self.received_request(now, m, source, connection),
+            StartLine::Response { .. } => self.layer.handle_response(now, m),
+        }
+        self.pump(now);
+    }
+
+    fn received_request(
+        &mut self,
+        now: Instant,
+        m: Message,
+        source: Target,
+        connection: Option<ConnectionId>,
+    ) {
+        // RFC 3261 8.2: a request missing what 8.1.1 requires is answered 400 with the
+        // problem in the reason phrase, without a transaction when it has no usable branch.
+        if let Err(e) = crate::sip::message::validate_request(&m) {
+            let reason = e.reason_phrase();
+            if m.top_via().is_ok() && m.method() != Some(&Method::Ack) {
+                let r = m.response(400, &reason, None);
+                self.out.push_back(Outgoing {
+                    target: source.clone(),
+                    connection,
+                    bytes: r.to_bytes(),
+                });
+            }
+            self.events.push_back(UaEvent::Discarded {
+                reason: format!("bad request from {}: {reason}", source.addr),
+            });
+            return;
+        }
+        if let Some(key) = Key::for_request(&m) {
+            if m.method() != Some(&Method::Ack) {
+                self.routes.entry(key).or_insert(Route {
+                    target: source.clone(),
+                    connection,
+                    call: None,
+                });
+            }
+        }
+        let reliable = source.transport != TransportKind::Udp;
+        self.layer.handle_request(now, m, reliable);
+    }
+
+    // ------------------------------------------------------------------- timers
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let calls = self
+            .calls
+            .values()
+            .filter_map(|c| c.pending_2xx.as_ref().map(|(_, t, _, end)| (*t).min(*end)))
+            .min();
+        earliest(self.layer.poll_timeout(), calls)
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.layer.handle_timeout(now);
+        let due: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.pending_2xx
+                    .as_ref()
+                    .is_some_and(|(_, t, _, end)| *t <= now || *end <= now)
+            })
+            .map(|(h, _)| *h)
+            .collect();
+        for h in due {
+            let Some(c) = self.calls.get_mut(&h) else {
+                continue;
+            };
+            let Some((r, t, interval, end)) = c.pending_2xx.take() else {
+                continue;
+            };
+            if end <= now {
+                // 13.3.1.4: no ACK within 64·T1: the dialog is confirmed and then ended by
+                // a BYE.
+                let _ = self.request(now, h, Method::Bye, None);
+                continue;
+            }
+            if t <= now {
+                let target = c.next_hop.clone();
+                self.out.push_back(Outgoing {
+                    target,
+                    connection: c.connection,
+                    bytes: r.to_bytes(),
+                });
+                let next = (interval * 2).min(self.config.timers.t2);
+                c.pending_2xx = Some((r, now + next, next, end));
+            } else {
+                c.pending_2xx = Some((r, t, interval, end));
+            }
+        }
+        self.pump(now);
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Outgoing> {
+        self.out.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<UaEvent> {
+        self.events.pop_front()
+    }
+
+    /// Forgets a call that has ended (the user has seen its last event, or answered it with
+    /// an error response). Its transactions run on to their end (retransmissions, the ACK
+    /// of an error response) without it.
+    pub fn forget(&mut self, call: CallHandle) {
+        if self.calls.get(&call).is_some_and(|c| c.ended) {
+            self.calls.remove(&call);
+        }
+    }
+
+    // ------------------------------------------------------------------- the TU
+
+    fn pump(&mut self, now: Instant) {
+        while let Some(e) = self.layer.poll_event() {
+            match e {
+                Event::Transaction(key, Output::Transmit(m)) => {
+                    if let Some(r) = self.routes.get(&key) {
+                        self.out.push_back(Outgoing {
+                            target: r.target.clone(),
+                            connection: r.connection,
+                            bytes: m.to_bytes(),
+                        });
+                    }
+                }
+                Event::Transaction(key, Output::ToTu(m)) => {
+                    if m.is_request() {
+                        self.tu_request(now, key, m);
+                    } else {
+                        self.tu_response(now, key, m);
+                    }
+                }
+                Event::Transaction(key, Output::Timeout) => {
+                    if let Some(call) = self.routes.get(&key).and_then(|r| r.call) {
+                        self.timed_out(call, &key);
+                    }
+                }
+                Event::Transaction(key, Output::Terminated) => {
+                    self.routes.remove(&key);
+                }
+                Event::Transaction(_, Output::TimerC { .. }) => {}
+                Event::StrayRequest(m) => self.stray_request(now, m),
+                Event::StrayResponse(m) => self.stray_response(m),
+            }
+        }
+    }
+
+    fn timed_out(&mut self, call: CallHandle, key: &Key) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if *key == c.invite_key && c.role == Role::Uac && c.dialog.is_none() {
+            c.ended = true;
+            self.events.push_back(UaEvent::TimedOut { call });
+        } else if key.method == "BYE" && !c.ended {
+            c.ended = true;
+            self.events.push_back(UaEvent::Ended {
+                call,
+                remote: false,
+            });
+        }
+    }
+
+    fn find_call(&self, m: &Message) -> Option<CallHandle> {
+        self.calls
+            .iter()
+            .find(|(_, c)| c.dialog.as_ref().is_some_and(|d| d.matches(m)))
+            .map(|(h, _)| *h)
+    }
+
+    fn send_response(
+        &mut self,
+        now: Instant,
+        key: &Key,
+        request: &Message,
+        status: u16,
+        reason: &str,
+    ) {
+        let mut r = request.response(status, reason, None);
+        if status == 405 {
+            r.push_header("Allow", self.config.allow.join(", "));
+        }
+        let _ = self.layer.send_response(now, key, r);
+    }
+
+    fn tu_request(&mut self, now: Instant, key: Key, m: Message) {
+        let method = m.method().cloned();
+        let to_tag = m.to_tag().ok().flatten();
+        if method == Some(Method::Cancel) {
+            return self.cancel_received(now, key, m);
+        }
+        if to_tag.is_some() {
+            // 12.2.2: within a dialog.
+            let Some(call) = self.find_call(&m) else {
+                return self.send_response(now, &key, &m, 481, "Call/Transaction Does Not Exist");
+            };
+            if let Some(r) = self.routes.get_mut(&key) {
+                r.call = Some(call);
+            }
+            let Some(c) = self.calls.get_mut(&call) else {
+                return;
+            };
+            let Some(d) = c.dialog.as_mut() else {
+                return;
+            };
+            if let Err(e) = d.handle_request(&m) {
+                let status = e.status();
+                let reason = e.to_string();
+                return self.send_response(now, &key, &m, status, &reason);
+            }
+            if method == Some(Method::Bye) {
+                c.ended = true;
+                c.pending_2xx = None;
+                self.send_response(now, &key, &m, 200, "OK");
+                self.events.push_back(UaEvent::Ended { call, remote: true });
+                return;
+            }
+            self.events.push_back(UaEvent::Request {
+                call,
+                request: m,
+                key,
+            });
+            return;
+        }
+        match method {
+            Some(Method::Invite) => {
+                let call = self.new_handle();
+                let route = self.routes.get_mut(&key);
+                let (next_hop, connection) = match route {
+                    Some(r) => {
+                        r.call = Some(call);
+                        (r.target.clone(), r.connection)
+                    }
+                    None => return,
+                };
+                let local_tag = self.token();
+                self.calls.insert(
+                    call,
+                    Call {
+                        role: Role::Uas,
+                        invite: m.clone(),
+                        invite_key: key,
+                        next_hop,
+                        connection,
+                        dialog: None,
+                        local_tag,
+                        pending_2xx: None,
+                        ack: None,
+                        ended: false,
+                    },
+                );
+                self.events.push_back(UaEvent::Incoming { call, invite: m });
+            }
+            Some(Method::Options) => {
+                let mut r = m.response(200, "OK", None);
+                r.push_header("Allow", self.config.allow.join(", "));
+                r.push_header(
+                    "Accept",
+                    "application/sdp, application/isup, multipart/mixed",
+                );
+                let _ = self.layer.send_response(now, &key, r);
+            }
+            Some(Method::Extension(_)) => self.send_response(now, &key, &m, 501, "Not Implemented"),
+            Some(Method::Bye) | Some(Method::Info) | Some(Method::Update) | Some(Method::Prack) => {
+                self.send_response(now, &key, &m, 481, "Call/Transaction Does Not Exist")
+            }
+            _ => self.send_response(now, &key, &m, 405, "Method Not Allowed"),
+        }
+    }
+
+    fn cancel_received(&mut self, now: Instant, key: Key, m: Message) {
+        let Some(invite_key) = Key::cancelled_by(&m) else {
+            return;
+        };
+        let call = self
+            .calls
+            .iter()
+            .find(|(_, c)| c.invite_key == invite_key && c.role == Role::Uas)
+            .map(|(h, _)| *h);
+        let pending = self.layer.server_invite_state(&invite_key) == Some(ServerState::Proceeding);
+        match call {
+            Some(call) if pending => {
+                // 9.2: 200 to the CANCEL, 487 to the INVITE.
+                self.send_response(now, &key, &m, 200, "OK");
+                if let Some(c) = self.calls.get_mut(&call) {
+                    let r = c
+                        .invite
+                        .response(487, "Request Terminated", Some(&c.local_tag));
+                    c.ended = true;
+                    let _ = self.layer.send_response(now, &invite_key, r);
+                }
+                self.events.push_back(UaEvent::Cancelled { call });
+            }
+            // 9.2: a CANCEL for a transaction already answered has no effect; 200 anyway.
+            Some(_) => self.send_response(now, &key, &m, 200, "OK"),
+            None => self.send_response(now, &key, &m, 481, "Call/Transaction Does Not Exist"),
+        }
+    }
+
+    fn stray_request(&mut self, _now: Instant, m: Message) {
+        if m.method() != Some(&Method::Ack) {
+            self.events.push_back(UaEvent::Discarded {
+                reason: "a request matching no transaction and starting none".into(),
+            });
+            return;
+        }
+        // The ACK of a 2xx (13.3.1.4): stops the 2xx retransmissions.
+        let Some(call) = self.find_call(&m) else {
+            return;
+        };
+        if let Some(c) = self.calls.get_mut(&call) {
+            if let Some(d) = c.dialog.as_mut() {
+                let _ = d.handle_request(&m);
+            }
+            if c.pending_2xx.take().is_some() {
+                self.events.push_back(UaEvent::Confirmed { call });
+            }
+        }
+    }
+
+    fn stray_response(&mut self, m: Message) {
+        // A 2xx to our INVITE after its transaction: ACK it again (13.2.2.4).
+        if m.status().is_some_and(|s| (200..300).contains(&s)) {
+            if let Some(call) = self.find_call(&m) {
+                if let Some(c) = self.calls.get(&call) {
+                    if let Some(ack) = &c.ack {
+                        self.out.push_back(Outgoing {
+                            target: c
+                                .dialog
+                                .as_ref()
+                                .map_or(c.next_hop.clone(), |d| dialog_target(d, &c.next_hop)),
+                            connection: c.connection,
+                            bytes: ack.to_bytes(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn tu_response(&mut self, now: Instant, key: Key, m: Message) {
+        let Some(call) = self.routes.get(&key).and_then(|r| r.call) else {
+            return;
+        };
+        let status = m.status().unwrap_or(0);
+        let is_invite = key.method == "INVITE";
+        let via = if is_invite && (200..300).contains(&status) {
+            Some(self.via())
+        } else {
+            None
+        };
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if is_invite && key == c.invite_key {
+            match status {
+                100 => {}
+                101..=199 => {
+                    if c.dialog.is_none() && m.to_tag().ok().flatten().is_some() {
+                        c.dialog = Dialog::uac(&c.invite, &m).ok();
+                    }
+                    self.events
+                        .push_back(UaEvent::Progress { call, response: m });
+                }
+                200..=299 => {
+                    let is_new = match c.dialog.as_mut() {
+                        Some(d) if d.matches(&m) => {
+                            let fresh = d.state == DialogState::Early;
+                            let _ = d.confirm(&m);
+                            fresh
+                        }
+                        _ => match Dialog::uac(&c.invite, &m) {
+                            Ok(d) => {
+                                c.dialog = Some(d);
+                                true
+                            }
+                            Err(_) => false,
+                        },
+                    };
+                    if let (Some(d), Some(via)) = (c.dialog.as_mut(), via) {
+                        d.local_invite_pending = false;
+                        let seq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
+                        let ack = d.ack(seq, via);
+                        self.out.push_back(Outgoing {
+                            target: dialog_target(d, &c.next_hop),
+                            connection: c.connection,
+                            bytes: ack.to_bytes(),
+                        });
+                        c.ack = Some(ack);
+                    }
+                    if is_new || c.ack.is_some() {
+                        self.events
+                            .push_back(UaEvent::Answered { call, response: m });
+                    }
+                }
+                _ => {
+                    c.ended = true;
+                    self.events
+                        .push_back(UaEvent::Rejected { call, response: m });
+                }
+            }
+            return;
+        }
+        // Responses to requests within the dialog, and to our CANCEL.
+        let method = match key.method.as_str() {
+            "INVITE" => Method::Invite,
+            "BYE" => Method::Bye,
+            "UPDATE" => Method::Update,
+            "INFO" => Method::Info,
+            "CANCEL" => Method::Cancel,
+            "PRACK" => Method::Prack,
+            other => Method::Extension(other.to_string()),
+        };
+        if method == Method::Cancel {
+            return;
+        }
+        if let Some(d) = c.dialog.as_mut() {
+            let _ = d.handle_response(&method, &m);
+        }
+        if method == Method::Invite && (200..300).contains(&status) {
+            // The ACK of a 2xx to a re-INVITE.
+            let via = self.via();
+            if let Some(c) = self.calls.get_mut(&call) {
+                if let Some(d) = c.dialog.as_ref() {
+                    let seq = m.cseq().map(|s| s.seq).unwrap_or(1);
+                    let ack = d.ack(seq, via);
+                    self.out.push_back(Outgoing {
+                        target: dialog_target(d, &c.next_hop),
+                        connection: c.connection,
+                        bytes: ack.to_bytes(),
+                    });
+                }
+            }
+        }
+        if status >= 200 {
+            if method == Method::Bye {
+                if let Some(c) = self.calls.get_mut(&call) {
+                    if !c.ended {
+                        c.ended = true;
+                        self.events.push_back(UaEvent::Ended {
+                            call,
+                            remote: false,
+                        });
+                    }
+                }
+            } else {
+                self.events
+                    .push_back(UaEvent::RequestResponse { call, response: m });
+            }
+        }
+        let _ = now;
+    }
+}
+
+/// Where a request within the dialog goes: the first route, or the remote target, when it
+/// is a numeric address; else the call's next hop (RFC 3263 location is the shell's job).
+fn dialog_target(d: &Dialog, next_hop: &Target) -> Target {
+    let uri = d.route_set.first().map_or(&d.remote_target, |r| &r.uri);
+    let host = uri.host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => {
+            let transport = match uri.transport().as_deref() {
+                Some(t) if t.eq_ignore_ascii_case("tcp") => TransportKind::Tcp,
+                Some(t) if t.eq_ignore_ascii_case("tls") => TransportKind::Tls,
+                Some(_) => TransportKind::Udp,
+                None => next_hop.transport,
+            };
+            let port = uri.port.unwrap_or(transport.default_port());
+            Target::new(transport, std::net::SocketAddr::new(ip, port))
+        }
+        Err(_) => next_hop.clone(),
+    }
+}

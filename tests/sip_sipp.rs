@@ -1,0 +1,348 @@
+//! Our SIP stack (transports, transactions, dialogs, the UA core) against sipp (Debian
+//! sip-tester), over UDP and TCP on loopback: sipp as UAC calling our UAS — basic call,
+//! CANCEL before answer, 486, INFO mid-call, re-INVITE, and UDP loss recovered by
+//! retransmission — and our UAC calling sipp as UAS. The scenarios are fixtures/sip/sipp/.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sipt_mgc::shell::Clock;
+use sipt_mgc::sip::message::{Method, NameAddr, Uri};
+use sipt_mgc::sip::shell::UaShell;
+use sipt_mgc::sip::transport::{Target, TransportKind};
+use sipt_mgc::sip::ua::{UaConfig, UaEvent};
+use support::sipp::{self, Sipp, Transport};
+
+const SDP: &str = "v=0\r\no=sipt 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// 180, then 200 with SDP; 200 to everything within the call.
+    Answer,
+    /// 180 only (the caller cancels).
+    Ring,
+    /// 486.
+    Busy,
+}
+
+/// Our UAS on a runtime of its own; returns its address, the events it saw, and a stopper.
+struct Uas {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<(usize, usize)>>,
+}
+
+impl Uas {
+    fn start(transport: Transport, policy: Policy) -> Uas {
+        let (kind, listen) = match transport {
+            Transport::Udp => (TransportKind::Udp, "udp:127.0.0.1:0"),
+            Transport::Tcp => (TransportKind::Tcp, "tcp:127.0.0.1:0"),
+        };
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let log2 = Arc::clone(&log);
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async move {
+                let config = UaConfig::new("127.0.0.1", 0, kind);
+                let mut shell = UaShell::bind(Clock::new(), &[listen], config, 0x5eed)
+                    .await
+                    .expect("binding");
+                addr_tx
+                    .send(shell.local_addr(kind).expect("an address"))
+                    .expect("sending the address");
+                loop {
+                    let e = tokio::select! {
+                        e = shell.step(None) => e,
+                        _ = &mut stopped => break,
+                    };
+                    let Some(e) = e else { continue };
+                    let now = shell.now();
+                    let ua = shell.ua();
+                    let line = match &e {
+                        UaEvent::Incoming { call, .. } => {
+                            match policy {
+                                Policy::Busy => {
+                                    ua.respond(now, *call, 486, "Busy Here", None).expect("486");
+                                    // The call is over for us; the transaction goes on.
+                                    ua.forget(*call);
+                                }
+                                Policy::Ring => {
+                                    ua.respond(now, *call, 180, "Ringing", None).expect("180");
+                                }
+                                Policy::Answer => {
+                                    ua.respond(now, *call, 180, "Ringing", None).expect("180");
+                                    ua.respond(
+                                        now,
+                                        *call,
+                                        200,
+                                        "OK",
+                                        Some(("application/sdp", SDP.as_bytes().to_vec())),
+                                    )
+                                    .expect("200");
+                                }
+                            }
+                            "incoming".to_string()
+                        }
+                        UaEvent::Request { request, key, .. } => {
+                            let method = request.method().cloned();
+                            let body = (method == Some(Method::Invite))
+                                .then(|| ("application/sdp", SDP.as_bytes().to_vec()));
+                            ua.respond_request(now, key, request, 200, "OK", body)
+                                .expect("200");
+                            format!(
+                                "request {}",
+                                method.map(|m| m.as_str().to_string()).unwrap_or_default()
+                            )
+                        }
+                        UaEvent::Ended { call, remote } => {
+                            ua.forget(*call);
+                            format!("ended remote={remote}")
+                        }
+                        UaEvent::Cancelled { call } => {
+                            ua.forget(*call);
+                            "cancelled".to_string()
+                        }
+                        UaEvent::Confirmed { .. } => "confirmed".to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    log2.lock().expect("log").push(line);
+                }
+                (shell.ua().calls(), shell.ua().transactions())
+            })
+        });
+        let addr = addr_rx.recv_timeout(secs(5)).expect("the UAS started");
+        Uas {
+            addr,
+            log,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().expect("log").clone()
+    }
+
+    /// Stops it; returns the calls and transactions it still had.
+    fn stop(mut self) -> (usize, usize) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or((usize::MAX, usize::MAX))
+    }
+}
+
+fn call_us(scenario: &str, transport: Transport, policy: Policy, calls: u32) -> Vec<String> {
+    let uas = Uas::start(transport, policy);
+    let out = Sipp::uac(
+        &format!("{scenario}-{}", transport.name()),
+        sipp::scenario(scenario),
+        uas.addr,
+    )
+    .transport(transport)
+    .service("4940555")
+    .key("calling", "4930123")
+    .calls(calls)
+    .timeout(secs(20))
+    .run();
+    out.assert_success(u64::from(calls));
+    let log = uas.log();
+    let (calls_left, _) = uas.stop();
+    assert_eq!(calls_left, 0, "every call forgotten: {log:?}");
+    log
+}
+
+#[test]
+fn sipp_calls_us_basic_call_udp_and_tcp() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        let log = call_us("uac_basic.xml", t, Policy::Answer, 2);
+        assert_eq!(
+            log.iter().filter(|l| *l == "confirmed").count(),
+            2,
+            "{log:?}"
+        );
+        assert_eq!(
+            log.iter().filter(|l| *l == "ended remote=true").count(),
+            2,
+            "{log:?}"
+        );
+    }
+}
+
+#[test]
+fn sipp_calls_us_and_cancels_before_answer() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        let log = call_us("uac_cancel.xml", t, Policy::Ring, 1);
+        assert!(log.contains(&"cancelled".to_string()), "{log:?}");
+    }
+}
+
+#[test]
+fn sipp_calls_us_and_we_are_busy() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        call_us("uac_busy.xml", t, Policy::Busy, 1);
+    }
+}
+
+#[test]
+fn sipp_sends_info_and_reinvite_mid_call() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        let log = call_us("uac_info.xml", t, Policy::Answer, 1);
+        assert!(log.contains(&"request INFO".to_string()), "{log:?}");
+        let log = call_us("uac_reinvite.xml", t, Policy::Answer, 1);
+        assert!(log.contains(&"request INVITE".to_string()), "{log:?}");
+    }
+}
+
+#[test]
+fn udp_loss_is_recovered_by_retransmission() {
+    if sipp::require().is_none() {
+        return;
+    }
+    let uas = Uas::start(Transport::Udp, Policy::Answer);
+    let out = Sipp::uac("lossy", sipp::scenario("uac_basic.xml"), uas.addr)
+        .transport(Transport::Udp)
+        .service("4940555")
+        .key("calling", "4930123")
+        .calls(20)
+        .lost(10)
+        .timeout(secs(60))
+        .run();
+    out.assert_success(20);
+    let stats = out.stats.clone().expect("sipp statistics");
+    let log = uas.log();
+    let (calls_left, _) = uas.stop();
+    assert_eq!(calls_left, 0, "{log:?}");
+    assert_eq!(
+        log.iter().filter(|l| *l == "ended remote=true").count(),
+        20,
+        "{log:?}"
+    );
+    // Messages were lost both ways (sipp drops what it sends and what it receives), and every
+    // call still completed: our transactions retransmitted what sipp dropped on receipt, and
+    // answered sipp's retransmissions of what it dropped on sending.
+    let (lost_sending, lost_receiving) = out.losses();
+    assert!(
+        lost_sending + lost_receiving > 0,
+        "no message was lost: the test proves nothing ({stats:?})"
+    );
+    eprintln!(
+        "under loss: sipp lost {lost_sending} sending and {lost_receiving} receiving, retransmitted {}",
+        stats.retransmissions
+    );
+}
+
+/// Our UAC calls sipp as UAS (uas_basic.xml): INVITE, 100/180/200, our ACK; we hang up with
+/// BYE and sipp answers 200.
+#[test]
+fn we_call_sipp() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for (t, kind, listen) in [
+        (Transport::Udp, TransportKind::Udp, "udp:127.0.0.1:0"),
+        (Transport::Tcp, TransportKind::Tcp, "tcp:127.0.0.1:0"),
+    ] {
+        let server = Sipp::uas(
+            &format!("uas-{}", t.name()),
+            sipp::scenario("uas_basic.xml"),
+        )
+        .transport(t)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .timeout(secs(15))
+        .start();
+        let remote = server.local_addr();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let events = rt.block_on(async move {
+            let mut shell = UaShell::bind(
+                Clock::new(),
+                &[listen],
+                UaConfig::new("127.0.0.1", 0, kind),
+                7,
+            )
+            .await
+            .expect("binding");
+            let now = shell.now();
+            let to = Uri::parse(&format!("sip:4940555@{remote}")).expect("uri");
+            let from = NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri"));
+            let call = shell
+                .ua()
+                .invite(
+                    now,
+                    from,
+                    to,
+                    Target::new(kind, remote),
+                    Some(("application/sdp", SDP.as_bytes().to_vec())),
+                )
+                .expect("invite");
+            let mut seen = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while tokio::time::Instant::now() < deadline {
+                let Ok(Some(e)) =
+                    tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+                else {
+                    continue;
+                };
+                match &e {
+                    UaEvent::Answered { .. } => {
+                        seen.push("answered".to_string());
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        let now = shell.now();
+                        shell.ua().hangup(now, call).expect("bye");
+                    }
+                    UaEvent::Ended { remote, .. } => {
+                        seen.push(format!("ended remote={remote}"));
+                        break;
+                    }
+                    UaEvent::Progress { response, .. } => {
+                        seen.push(format!("progress {}", response.status().unwrap_or(0)));
+                    }
+                    other => seen.push(format!("{other:?}")),
+                }
+            }
+            // Let the last retransmissions and responses go.
+            for _ in 0..5 {
+                let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
+            }
+            seen
+        });
+        let out = server.wait();
+        out.assert_success(1);
+        assert!(events.contains(&"answered".to_string()), "{events:?}");
+        assert!(
+            events.contains(&"ended remote=false".to_string()),
+            "{events:?}"
+        );
+    }
+}
