@@ -581,9 +581,18 @@ impl Message {
         while let Some(r) = bytes.strip_prefix(b"\r\n") {
             bytes = r;
         }
-        let eoh = find(bytes, b"\r\n\r\n").ok_or(ParseError::NoEndOfHeaders)?;
-        let head = bytes.get(..eoh).unwrap_or_default();
-        let rest = bytes.get(eoh + 4..).unwrap_or_default();
+        // A datagram whose last header line ends the datagram without the empty line (RFC
+        // 4475 3.1.2.15 is sent so) is taken as headers without a body.
+        let (head, rest) = match find(bytes, b"\r\n\r\n") {
+            Some(eoh) => (
+                bytes.get(..eoh).unwrap_or_default(),
+                bytes.get(eoh + 4..).unwrap_or_default(),
+            ),
+            None => match bytes.strip_suffix(b"\r\n") {
+                Some(head) => (head, &b""[..]),
+                None => return Err(ParseError::NoEndOfHeaders),
+            },
+        };
         let lines = logical_lines(head);
         let mut it = lines.into_iter();
         let (_, first) = it.next().ok_or(ParseError::BadRequestLine)?;
@@ -967,8 +976,8 @@ impl Message {
 }
 
 /// Checks what RFC 3261 8.1.1 makes mandatory in a request and what RFC 3261 8.2 has a UAS
-/// reject with 400: To, From, CSeq, Call-ID, Max-Forwards and Via present once (Via at least
-/// once), each parsable; CSeq method equal to the request method (RFC 4475 3.1.2.17-18);
+/// reject with 400: To, From, CSeq, Call-ID present once and Via at least once, each
+/// parsable, Max-Forwards parsable when present; CSeq method equal to the request method (RFC 4475 3.1.2.17-18);
 /// Date, when present, in RFC 1123 form with GMT (RFC 3261 20.17, RFC 4475 3.1.2.12);
 /// Contact parsable. Not checked here (the transaction user's job): Require/Proxy-Require
 /// option tags (420), Request-URI scheme (416), Max-Forwards 0 (483), broadcast sent-by.
@@ -983,9 +992,9 @@ pub fn validate_request(m: &Message) -> Result<(), ParseError> {
     if &cseq.method != method {
         return Err(ParseError::CSeqMethodMismatch);
     }
-    if m.max_forwards()?.is_none() {
-        return Err(ParseError::MissingHeader("Max-Forwards"));
-    }
+    // Max-Forwards: RFC 3261 8.1.1.6 makes a UAC send it, but 8.2 gives a UAS no rejection
+    // for its absence (RFC 2543 peers, RFC 4475 3.3.1); when present it must parse.
+    m.max_forwards()?;
     if m.vias()?.is_empty() {
         return Err(ParseError::MissingHeader("Via"));
     }
@@ -1025,5 +1034,22 @@ fn check_date(s: &str) -> Result<(), HeaderError> {
     {
         return Err(bad);
     }
+    Ok(())
+}
+
+/// Checks a response the way a UAC's transaction layer needs it (RFC 3261 8.1.3, 17.1.3):
+/// one top Via with a parsable value, From, To, Call-ID and CSeq present once and parsable
+/// (RFC 4475 3.1.2.5: overlarge CSeq). A response failing this is discarded (8.1.3.3).
+pub fn validate_response(m: &Message) -> Result<(), ParseError> {
+    if m.is_request() {
+        return Err(ParseError::BadStatusLine);
+    }
+    m.top_via()?;
+    m.vias()?;
+    m.to()?;
+    m.from()?;
+    m.call_id()?;
+    m.cseq()?;
+    m.contact()?;
     Ok(())
 }
