@@ -11,6 +11,9 @@
 //! - [`frame`] delimits one message at the head of a stream buffer (RFC 3261 18.3: the
 //!   Content-Length is mandatory there) and recognises CRLF keep-alives (RFC 5626 3.5.1).
 //! - [`Message::encode`] writes the message with a Content-Length computed from the body.
+//!   Content-Length is framing, not content: it is checked and consumed by the parser and
+//!   not kept in [`Message::headers`] (a stale value could not then be sent), and written
+//!   last among the headers by the encoder.
 
 pub mod headers;
 pub mod multipart;
@@ -615,6 +618,7 @@ impl Message {
                     return Err(ParseError::MultipleContentLength);
                 }
                 cl = Some(parse_content_length(h.value.as_bytes())?);
+                continue;
             }
             headers.push(h);
         }
@@ -629,8 +633,8 @@ impl Message {
         })
     }
 
-    /// Writes the message; the Content-Length is the body's length, replacing any value in
-    /// place (or added last when there was none).
+    /// Writes the message; the Content-Length, written after the other headers, is the
+    /// body's length (a Content-Length pushed into `headers` by hand is ignored).
     pub fn encode(&self, out: &mut Vec<u8>) {
         match &self.start {
             StartLine::Request { method, uri } => {
@@ -640,24 +644,16 @@ impl Message {
                 out.extend_from_slice(format!("SIP/2.0 {status} {reason}\r\n").as_bytes());
             }
         }
-        let mut wrote_cl = false;
         for h in &self.headers {
+            if h.is("Content-Length") {
+                continue;
+            }
             out.extend_from_slice(h.name.as_bytes());
             out.extend_from_slice(b": ");
-            if h.is("Content-Length") {
-                if wrote_cl {
-                    continue;
-                }
-                wrote_cl = true;
-                out.extend_from_slice(self.body.len().to_string().as_bytes());
-            } else {
-                out.extend_from_slice(h.value.as_bytes());
-            }
+            out.extend_from_slice(h.value.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        if !wrote_cl {
-            out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
-        }
+        out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(&self.body);
     }
