@@ -23,10 +23,21 @@ fn build_invite(iam: &[u8]) -> Message {
     from.set_tag("a73kszlfl");
     let to = NameAddr::new(uri.clone());
     let via = Via::new("UDP", "gw-a.example.net", Some(5060), "z9hG4bK74bf9");
-    let mut m = Message::request(Method::Invite, uri, via, from, to, "3848276298220188511@gw-a", 1);
+    let mut m = Message::request(
+        Method::Invite,
+        uri,
+        via,
+        from,
+        to,
+        "3848276298220188511@gw-a",
+        1,
+    );
     m.push_header("Contact", "<sip:gw-a.example.net:5060>");
     m.push_header("Supported", "100rel, timer");
-    m.push_header("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO");
+    m.push_header(
+        "Allow",
+        "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO",
+    );
     m.push_header("P-Asserted-Identity", "<tel:+4940987654>");
     m.set_body_parts(&[
         BodyPart::sdp(SDP.to_vec()),

@@ -4,9 +4,9 @@
 
 use sipt_codecs::rfc3204::{BodyPart, Handling, IsupBase};
 use sipt_mgc::sip::message::{
-    frame, headers, uri, validate_request, CSeq, Contact, ContentDisposition, Diversion,
-    Framing, HistoryInfo, Limits, Message, Method, NameAddr, PAssertedIdentity, ParseError,
-    RAck, Reason, Refresher, RouteList, Scheme, SessionExpires, StartLine, Uri, Via,
+    frame, headers, uri, validate_request, CSeq, Contact, ContentDisposition, Diversion, Framing,
+    HistoryInfo, Limits, Message, Method, NameAddr, PAssertedIdentity, ParseError, RAck, Reason,
+    Refresher, RouteList, Scheme, SessionExpires, StartLine, Uri, Via,
 };
 
 /// The 200 OK of RFC 3665 3.1 (F6) with its folded Via; the body is the RFC's SDP.
@@ -64,18 +64,27 @@ fn binary_isup_part_survives_parse_and_encode_byte_exact() {
     // the boundary chosen occurs in no part
     let ct = parsed.content_type().unwrap().unwrap();
     let boundary = ct.get_param("boundary").unwrap().to_string();
-    assert!(!isup_octets().windows(boundary.len()).any(|w| w == boundary.as_bytes()));
+    assert!(!isup_octets()
+        .windows(boundary.len())
+        .any(|w| w == boundary.as_bytes()));
     // a lone binary body too
     let mut one = inv;
-    one.set_body_parts(&[BodyPart::isup(IsupBase::ItuT92Plus, isup_octets(), Handling::Required)]);
+    one.set_body_parts(&[BodyPart::isup(
+        IsupBase::ItuT92Plus,
+        isup_octets(),
+        Handling::Required,
+    )]);
     let back = Message::parse(&one.to_bytes()).unwrap();
     assert_eq!(back.body, isup_octets());
     assert_eq!(back.to_bytes(), one.to_bytes());
 }
 
 fn invite() -> Message {
-    let uri: Uri = "sip:+4930123456@gw-b.example.net;user=phone".parse().unwrap();
-    let mut from = NameAddr::parse("\"Alice\" <sip:+4940987654@gw-a.example.net;user=phone>").unwrap();
+    let uri: Uri = "sip:+4930123456@gw-b.example.net;user=phone"
+        .parse()
+        .unwrap();
+    let mut from =
+        NameAddr::parse("\"Alice\" <sip:+4940987654@gw-a.example.net;user=phone>").unwrap();
     from.set_tag("a73kszlfl");
     let mut m = Message::request(
         Method::Invite,
@@ -100,7 +109,13 @@ fn request_builder_meets_rfc3261_8_1_1() {
     assert_eq!(m.max_forwards().unwrap(), Some(70));
     assert_eq!(m.from_tag().unwrap().as_deref(), Some("a73kszlfl"));
     assert_eq!(m.to_tag().unwrap(), None);
-    assert_eq!(m.cseq().unwrap(), CSeq { seq: 314159, method: Method::Invite });
+    assert_eq!(
+        m.cseq().unwrap(),
+        CSeq {
+            seq: 314159,
+            method: Method::Invite
+        }
+    );
     assert_eq!(m.call_id().unwrap(), "3848276298220188511@gw-a");
 }
 
@@ -134,13 +149,28 @@ fn ack_and_cancel_follow_17_1_1_3_and_9_1() {
     assert_eq!(ack.request_uri(), req.request_uri());
     assert_eq!(ack.vias().unwrap(), vec![req.top_via().unwrap()]);
     assert_eq!(ack.to_tag().unwrap().as_deref(), Some("b0b"));
-    assert_eq!(ack.cseq().unwrap(), CSeq { seq: 314159, method: Method::Ack });
-    assert_eq!(ack.route_set("Route").unwrap(), req.route_set("Route").unwrap());
+    assert_eq!(
+        ack.cseq().unwrap(),
+        CSeq {
+            seq: 314159,
+            method: Method::Ack
+        }
+    );
+    assert_eq!(
+        ack.route_set("Route").unwrap(),
+        req.route_set("Route").unwrap()
+    );
     let cancel = req.cancel().unwrap();
     assert_eq!(cancel.method(), Some(&Method::Cancel));
     assert_eq!(cancel.to_tag().unwrap(), None);
     assert_eq!(cancel.top_via().unwrap(), req.top_via().unwrap());
-    assert_eq!(cancel.cseq().unwrap(), CSeq { seq: 314159, method: Method::Cancel });
+    assert_eq!(
+        cancel.cseq().unwrap(),
+        CSeq {
+            seq: 314159,
+            method: Method::Cancel
+        }
+    );
     validate_request(&cancel).unwrap();
     validate_request(&ack).unwrap();
 }
@@ -155,9 +185,21 @@ o: dialog;id=1\r\ns: hi\r\nr: <sip:r@h>\r\nu: dialog\r\nx: 90;refresher=uas\r\nM
     assert_eq!(
         canon,
         [
-            "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Supported",
-            "Content-Type", "Content-Encoding", "Event", "Subject", "Refer-To", "Allow-Events",
-            "Session-Expires", "Max-Forwards"
+            "Via",
+            "From",
+            "To",
+            "Call-ID",
+            "CSeq",
+            "Contact",
+            "Supported",
+            "Content-Type",
+            "Content-Encoding",
+            "Event",
+            "Subject",
+            "Refer-To",
+            "Allow-Events",
+            "Session-Expires",
+            "Max-Forwards"
         ]
     );
     assert_eq!(m.headers[0].name, "v");
@@ -249,10 +291,20 @@ fn typed_headers_round_trip() {
         Reason::parse,
     );
     round_trip(&["4711 314159 INVITE", "1 2 PRACK"], RAck::parse);
-    round_trip(&["0009 INVITE", "1 NEWMETHOD", "4294967295 BYE"], CSeq::parse);
-    round_trip(&["1800;refresher=uac", "90", "3600;refresher=uas;x"], SessionExpires::parse);
     round_trip(
-        &["signal;handling=optional", "session", "render;handling=required;x=\"y z\""],
+        &["0009 INVITE", "1 NEWMETHOD", "4294967295 BYE"],
+        CSeq::parse,
+    );
+    round_trip(
+        &["1800;refresher=uac", "90", "3600;refresher=uas;x"],
+        SessionExpires::parse,
+    );
+    round_trip(
+        &[
+            "signal;handling=optional",
+            "session",
+            "render;handling=required;x=\"y z\"",
+        ],
         ContentDisposition::parse,
     );
     round_trip(
@@ -281,37 +333,61 @@ fn typed_header_accessors() {
     assert_eq!(HistoryInfo::cause(&h.0[1]), Some(302));
     assert_eq!(HistoryInfo::cause(&h.0[2]), Some(486));
     let r = Reason::q850(16, Some("Normal \"call\" clearing"));
-    assert_eq!(r.to_string(), "Q.850;cause=16;text=\"Normal \\\"call\\\" clearing\"");
+    assert_eq!(
+        r.to_string(),
+        "Q.850;cause=16;text=\"Normal \\\"call\\\" clearing\""
+    );
     let back = Reason::parse(&r.to_string()).unwrap();
     assert_eq!(back.cause(), Some(16));
     assert_eq!(back.text().as_deref(), Some("Normal \"call\" clearing"));
     assert_eq!(headers::parse_rseq("988789").unwrap(), 988789);
-    assert_eq!(headers::parse_privacy("id;header ; user").unwrap(), ["id", "header", "user"]);
-    assert_eq!(headers::write_privacy(&["id".into(), "critical".into()]), "id;critical");
+    assert_eq!(
+        headers::parse_privacy("id;header ; user").unwrap(),
+        ["id", "header", "user"]
+    );
+    assert_eq!(
+        headers::write_privacy(&["id".into(), "critical".into()]),
+        "id;critical"
+    );
     assert_eq!(
         headers::parse_tokens("100rel, timer,precondition").unwrap(),
         ["100rel", "timer", "precondition"]
     );
     assert_eq!(headers::parse_tokens("").unwrap(), Vec::<String>::new());
-    let allow = headers::parse_tokens("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO").unwrap();
-    assert_eq!(headers::write_tokens(&allow), "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO");
+    let allow =
+        headers::parse_tokens("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO").unwrap();
+    assert_eq!(
+        headers::write_tokens(&allow),
+        "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO"
+    );
     assert_eq!(headers::parse_max_forwards("70").unwrap(), 70);
     assert!(headers::parse_max_forwards("256").is_err());
-    let ct = headers::parse_content_type("multipart/mixed ; boundary = \"unique-boundary-1\"").unwrap();
+    let ct =
+        headers::parse_content_type("multipart/mixed ; boundary = \"unique-boundary-1\"").unwrap();
     assert_eq!(ct.get_param("boundary").unwrap(), "unique-boundary-1");
     let cd = ContentDisposition::parse("signal;handling=optional").unwrap();
     assert!(cd.handling_optional());
     let ev = headers::Event::parse("presence;id=7").unwrap();
     assert_eq!(ev.params.value("id").as_deref(), Some("7"));
-    let pai = PAssertedIdentity::parse("\"Cullen\" <sip:fluffy@cisco.com>, tel:+14085264000").unwrap();
+    let pai =
+        PAssertedIdentity::parse("\"Cullen\" <sip:fluffy@cisco.com>, tel:+14085264000").unwrap();
     assert_eq!(pai.0[1].uri.scheme, Scheme::Tel);
-    assert_eq!(pai.0[1].uri.telephone_number().as_deref(), Some("+14085264000"));
+    assert_eq!(
+        pai.0[1].uri.telephone_number().as_deref(),
+        Some("+14085264000")
+    );
     let d = Diversion::parse("<tel:+19194671234>;reason=unconditional;counter=1").unwrap();
-    assert_eq!(d.0[0].params.value("reason").as_deref(), Some("unconditional"));
+    assert_eq!(
+        d.0[0].params.value("reason").as_deref(),
+        Some("unconditional")
+    );
     let mut via = Via::parse("SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;rport").unwrap();
     assert_eq!(via.rport(), Some(None));
     via.set_received("192.0.2.7:40000".parse().unwrap());
-    assert_eq!(via.to_string(), "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;rport=40000;received=192.0.2.7");
+    assert_eq!(
+        via.to_string(),
+        "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa;rport=40000;received=192.0.2.7"
+    );
     assert!(via.rfc3261_branch());
 }
 
@@ -327,14 +403,28 @@ fn uris() {
     assert_eq!(u.headers, vec![("h".to_string(), "v".to_string())]);
     let t = Uri::parse("tel:7042;phone-context=example.com").unwrap();
     assert_eq!(t.phone_context().as_deref(), Some("example.com"));
-    assert!(Uri::parse("tel:7042").is_err(), "local number needs phone-context");
+    assert!(
+        Uri::parse("tel:7042").is_err(),
+        "local number needs phone-context"
+    );
     let s = Uri::parse("sip:+1-212-555-1212:1234@gateway.com;user=phone").unwrap();
     assert_eq!(s.telephone_number().as_deref(), Some("+12125551212"));
     assert_eq!(uri::unescape("a%00b%zz"), b"a\0b%zz");
     assert_eq!(uri::escape_user(b"I have\0spaces"), "I%20have%00spaces");
     for bad in [
-        "sip:", "sip:@h", "sip:u@", "sip:u@h:99999", "sip:u@h:x", "sip:u@[::1", "sip:u@[zz]",
-        "sip:u%4@h", "sip:u@h;", "<sip:u@h>", "sip:u@h?x", "1sip:u@h", "sip:u@ho st",
+        "sip:",
+        "sip:@h",
+        "sip:u@",
+        "sip:u@h:99999",
+        "sip:u@h:x",
+        "sip:u@[::1",
+        "sip:u@[zz]",
+        "sip:u%4@h",
+        "sip:u@h;",
+        "<sip:u@h>",
+        "sip:u@h?x",
+        "1sip:u@h",
+        "sip:u@ho st",
     ] {
         assert!(Uri::parse(bad).is_err(), "{bad}");
     }
@@ -358,47 +448,93 @@ fn stream_framing_rfc3261_18_3_and_keepalives() {
     assert_eq!(frame(&wb, &lim), Framing::Complete(wb.len()));
     assert_eq!(frame(&wb[..wb.len() - 2], &lim), Framing::Incomplete);
     // RFC 5626 3.5.1
-    assert_eq!(frame(b"\r\n\r\nINVITE", &lim), Framing::KeepAlive { len: 4, ping: true });
-    assert_eq!(frame(b"\r\nINVITE", &lim), Framing::KeepAlive { len: 2, ping: false });
+    assert_eq!(
+        frame(b"\r\n\r\nINVITE", &lim),
+        Framing::KeepAlive { len: 4, ping: true }
+    );
+    assert_eq!(
+        frame(b"\r\nINVITE", &lim),
+        Framing::KeepAlive {
+            len: 2,
+            ping: false
+        }
+    );
     assert_eq!(frame(b"\r\n\r", &lim), Framing::Incomplete);
     // no Content-Length on a stream
     let no_cl = b"OPTIONS sip:h SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n\r\n";
-    assert_eq!(frame(no_cl, &lim), Framing::Invalid(ParseError::MissingContentLength));
+    assert_eq!(
+        frame(no_cl, &lim),
+        Framing::Invalid(ParseError::MissingContentLength)
+    );
     // compact, folded Content-Length
     let folded = b"OPTIONS sip:h SIP/2.0\r\nl:\r\n 3\r\n\r\nabc";
     assert_eq!(frame(folded, &lim), Framing::Complete(folded.len()));
     // oversize guard
-    let small = Limits { max_message_size: 100 };
-    assert!(matches!(frame(&msg, &small), Framing::Invalid(ParseError::TooLarge { max: 100 })));
-    assert!(matches!(frame(&[b'A'; 101], &small), Framing::Invalid(ParseError::TooLarge { .. })));
+    let small = Limits {
+        max_message_size: 100,
+    };
+    assert!(matches!(
+        frame(&msg, &small),
+        Framing::Invalid(ParseError::TooLarge { max: 100 })
+    ));
+    assert!(matches!(
+        frame(&[b'A'; 101], &small),
+        Framing::Invalid(ParseError::TooLarge { .. })
+    ));
     assert!(matches!(
         frame(b"OPTIONS sip:h SIP/2.0\r\nl: 99999999999\r\n\r\n", &lim),
         Framing::Invalid(ParseError::BadContentLength)
     ));
     let e = Message::parse_with(&msg, &small).unwrap_err();
-    assert_eq!((e.status(), e.reason_phrase().as_ref()), (513, "Message Too Large"));
+    assert_eq!(
+        (e.status(), e.reason_phrase().as_ref()),
+        (513, "Message Too Large")
+    );
 }
 
 #[test]
 fn errors_name_the_problem() {
     let cases: &[(&[u8], u16, &str)] = &[
-        (b"INVITE sip:u@h SIP/3.0\r\n\r\n", 505, "Version Not Supported"),
+        (
+            b"INVITE sip:u@h SIP/3.0\r\n\r\n",
+            505,
+            "Version Not Supported",
+        ),
         (b"INVITE  sip:u@h SIP/2.0\r\n\r\n", 400, "Bad Request-Line"),
-        (b"INVITE sip:u@h SIP/2.0\r\nBad Header\r\n\r\n", 400, "Bad Header Line"),
-        (b"INVITE sip:u@h SIP/2.0\r\nX: \xff\r\n\r\n", 400, "Bad Header Encoding"),
-        (b"INVITE sip:u@h SIP/2.0\r\nl: 5\r\n\r\nab", 400, "Content-Length Too Large"),
+        (
+            b"INVITE sip:u@h SIP/2.0\r\nBad Header\r\n\r\n",
+            400,
+            "Bad Header Line",
+        ),
+        (
+            b"INVITE sip:u@h SIP/2.0\r\nX: \xff\r\n\r\n",
+            400,
+            "Bad Header Encoding",
+        ),
+        (
+            b"INVITE sip:u@h SIP/2.0\r\nl: 5\r\n\r\nab",
+            400,
+            "Content-Length Too Large",
+        ),
         (b"SIP/2.0 99 Low\r\n\r\n", 400, "Bad Status-Line"),
         (b"garbage", 400, "Incomplete Headers"),
     ];
     for (raw, status, phrase) in cases {
         let e = Message::parse(raw).unwrap_err();
-        assert_eq!((e.status(), e.reason_phrase().as_ref()), (*status, *phrase), "{e:?}");
+        assert_eq!(
+            (e.status(), e.reason_phrase().as_ref()),
+            (*status, *phrase),
+            "{e:?}"
+        );
     }
     let m = Message::parse(b"INVITE sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:u@h>\r\nFrom: <sip:a@h>;tag=1\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n").unwrap();
     let e = validate_request(&m).unwrap_err();
     assert_eq!(e.reason_phrase(), "CSeq Method Mismatch");
     let m = Message::parse(b"INVITE sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:u@h>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n").unwrap();
-    assert_eq!(validate_request(&m).unwrap_err().reason_phrase(), "Missing From");
+    assert_eq!(
+        validate_request(&m).unwrap_err().reason_phrase(),
+        "Missing From"
+    );
 }
 
 #[test]

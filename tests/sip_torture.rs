@@ -9,12 +9,15 @@
 //!   scheme, 483 for Max-Forwards 0, dropping a response with a broadcast Via, ...).
 
 use sipt_mgc::sip::message::{
-    headers, validate_request, validate_response, uri::unescape, Contact, HeaderError, Message,
+    headers, uri::unescape, validate_request, validate_response, Contact, HeaderError, Message,
     Method, ParseError, Scheme,
 };
 
 fn load(name: &str) -> Vec<u8> {
-    let path = format!("{}/fixtures/sip/torture/{name}.dat", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/sip/torture/{name}.dat",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -32,8 +35,19 @@ fn valid(name: &str) -> Message {
 }
 
 const VALID: &[&str] = &[
-    "wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp", "longreq", "dblreq", "semiuri",
-    "transports", "mpart01", "unreason", "noreason",
+    "wsinv",
+    "intmeth",
+    "esc01",
+    "escnull",
+    "esc02",
+    "lwsdisp",
+    "longreq",
+    "dblreq",
+    "semiuri",
+    "transports",
+    "mpart01",
+    "unreason",
+    "noreason",
 ];
 
 #[test]
@@ -87,7 +101,10 @@ fn wsinv_short_tortuous_invite() {
     assert!(m.get("Content-Length").is_none(), "framing, not kept");
     let v = m.headers.iter().find(|h| h.name == "v").unwrap();
     assert_eq!(v.canonical, "Via");
-    assert_eq!(m.headers.iter().find(|h| h.name == "m").unwrap().canonical, "Contact");
+    assert_eq!(
+        m.headers.iter().find(|h| h.name == "m").unwrap().canonical,
+        "Contact"
+    );
 }
 
 #[test]
@@ -101,11 +118,23 @@ fn intmeth_wide_range_of_valid_characters() {
         ))
     );
     let uri = m.request_uri().unwrap();
-    assert_eq!(uri.user.as_deref(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-    assert_eq!(uri.password.as_deref(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
-    assert_eq!(m.top_via().unwrap().branch().as_deref(), Some("z9hG4bK-.!%66*_+`'~"));
+    assert_eq!(
+        uri.user.as_deref(),
+        Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+    );
+    assert_eq!(
+        uri.password.as_deref(),
+        Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+    );
+    assert_eq!(
+        m.top_via().unwrap().branch().as_deref(),
+        Some("z9hG4bK-.!%66*_+`'~")
+    );
     assert_eq!(m.from().unwrap().tag().as_deref(), Some("_token~1'+`*%!-."));
-    assert_eq!(m.call_id().unwrap(), "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
+    assert_eq!(
+        m.call_id().unwrap(),
+        "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{"
+    );
     assert_eq!(m.max_forwards().unwrap(), Some(255));
 }
 
@@ -120,16 +149,13 @@ fn esc01_escnull_esc02_escaping() {
         m.from().unwrap().uri.user_octets().unwrap(),
         b"I have spaces"
     );
-    assert_eq!(m.top_via().unwrap().branch().as_deref(), Some("z9hG4bKkdjuw"));
+    assert_eq!(
+        m.top_via().unwrap().branch().as_deref(),
+        Some("z9hG4bKkdjuw")
+    );
     // 3.1.1.4: %00 in the user part is legal and decodes to a NUL octet
     let m = valid("escnull");
-    assert!(m
-        .to()
-        .unwrap()
-        .uri
-        .user_octets()
-        .unwrap()
-        .contains(&0u8));
+    assert!(m.to().unwrap().uri.user_octets().unwrap().contains(&0u8));
     // 3.1.1.5: `%` in a method is no escape: RE%47IST%45R is an unknown method (501)
     let m = valid("esc02");
     assert_eq!(m.method(), Some(&Method::Extension("RE%47IST%45R".into())));
@@ -155,7 +181,10 @@ fn lwsdisp_longreq_dblreq_semiuri_transports() {
     assert_eq!(m.body.len(), 0);
     // 3.1.1.9 semicolon-separated parameters in the user part
     let m = valid("semiuri");
-    assert_eq!(m.request_uri().unwrap().user.as_deref(), Some("user;par=u%40example.net"));
+    assert_eq!(
+        m.request_uri().unwrap().user.as_deref(),
+        Some("user;par=u%40example.net")
+    );
     assert_eq!(m.request_uri().unwrap().host, "example.com");
     // 3.1.1.10 unknown transports
     let m = valid("transports");
@@ -209,21 +238,39 @@ fn every_invalid_message_is_rejected_by_the_layer_that_can_tell() {
     use By::*;
     let table: &[(&str, By)] = &[
         // 3.1.2.1 extraneous separators in Via and Contact
-        ("badinv01", Validate(|e| matches!(e, ParseError::BadHeader { name: "Via", .. }))),
+        (
+            "badinv01",
+            Validate(|e| matches!(e, ParseError::BadHeader { name: "Via", .. })),
+        ),
         // 3.1.2.2 Content-Length larger than the datagram
         ("clerr", Parser(|e| *e == ParseError::ContentLengthTooLarge)),
         // 3.1.2.3 negative Content-Length
         ("ncl", Parser(|e| *e == ParseError::BadContentLength)),
         // 3.1.2.4 CSeq beyond 2**32-1, Max-Forwards beyond 255
-        ("scalar02", Validate(|e| matches!(e, ParseError::BadHeader { name: "CSeq", .. }))),
+        (
+            "scalar02",
+            Validate(|e| matches!(e, ParseError::BadHeader { name: "CSeq", .. })),
+        ),
         // 3.1.2.5 response with an overlarge CSeq
-        ("scalarlg", Validate(|e| matches!(e, ParseError::BadHeader { name: "CSeq", .. }))),
+        (
+            "scalarlg",
+            Validate(|e| matches!(e, ParseError::BadHeader { name: "CSeq", .. })),
+        ),
         // 3.1.2.6 unterminated quote in To
-        ("quotbal", Validate(|e| {
-            *e == ParseError::BadHeader { name: "To", error: HeaderError::UnterminatedQuote }
-        })),
+        (
+            "quotbal",
+            Validate(|e| {
+                *e == ParseError::BadHeader {
+                    name: "To",
+                    error: HeaderError::UnterminatedQuote,
+                }
+            }),
+        ),
         // 3.1.2.7 Request-URI in <>
-        ("ltgtruri", Parser(|e| matches!(e, ParseError::BadRequestUri(_)))),
+        (
+            "ltgtruri",
+            Parser(|e| matches!(e, ParseError::BadRequestUri(_))),
+        ),
         // 3.1.2.8 LWS in the Request-URI
         ("lwsruri", Parser(|e| *e == ParseError::BadRequestLine)),
         // 3.1.2.9 several SP between Request-Line elements
@@ -231,27 +278,70 @@ fn every_invalid_message_is_rejected_by_the_layer_that_can_tell() {
         // 3.1.2.10 SP at the end of the Request-Line
         ("trws", Parser(|e| *e == ParseError::BadRequestLine)),
         // 3.1.2.11 headers in the Request-URI
-        ("escruri", Parser(|e| matches!(e, ParseError::BadRequestUri(_)))),
+        (
+            "escruri",
+            Parser(|e| matches!(e, ParseError::BadRequestUri(_))),
+        ),
         // 3.1.2.12 Date not in GMT
-        ("baddate", Validate(|e| matches!(e, ParseError::BadHeader { name: "Date", .. }))),
+        (
+            "baddate",
+            Validate(|e| matches!(e, ParseError::BadHeader { name: "Date", .. })),
+        ),
         // 3.1.2.13 addr-spec with '?' not in <>
-        ("regbadct", Validate(|e| matches!(e, ParseError::BadHeader { name: "Contact", .. }))),
+        (
+            "regbadct",
+            Validate(|e| {
+                matches!(
+                    e,
+                    ParseError::BadHeader {
+                        name: "Contact",
+                        ..
+                    }
+                )
+            }),
+        ),
         // 3.1.2.14 LWS inside <>
-        ("badaspec", Validate(|e| matches!(e, ParseError::BadHeader { name: "To", .. }))),
+        (
+            "badaspec",
+            Validate(|e| matches!(e, ParseError::BadHeader { name: "To", .. })),
+        ),
         // 3.1.2.15 non-token characters in an unquoted display name
-        ("baddn", Validate(|e| matches!(e, ParseError::BadHeader { name: "From" | "To", .. }))),
+        (
+            "baddn",
+            Validate(|e| {
+                matches!(
+                    e,
+                    ParseError::BadHeader {
+                        name: "From" | "To",
+                        ..
+                    }
+                )
+            }),
+        ),
         // 3.1.2.16 SIP/7.0 (505)
         ("badvers", Parser(|e| *e == ParseError::BadVersion)),
         // 3.1.2.17 CSeq method differs from the Request-Line
-        ("mismatch01", Validate(|e| *e == ParseError::CSeqMethodMismatch)),
+        (
+            "mismatch01",
+            Validate(|e| *e == ParseError::CSeqMethodMismatch),
+        ),
         // 3.1.2.18 unknown method with a CSeq method mismatch (400, not 501)
-        ("mismatch02", Validate(|e| *e == ParseError::CSeqMethodMismatch)),
+        (
+            "mismatch02",
+            Validate(|e| *e == ParseError::CSeqMethodMismatch),
+        ),
         // 3.1.2.19 overlarge status code
         ("bigcode", Parser(|e| *e == ParseError::BadStatusLine)),
         // 3.2.1 missing To, From, Call-ID, Max-Forwards
-        ("insuf", Validate(|e| matches!(e, ParseError::MissingHeader(_)))),
+        (
+            "insuf",
+            Validate(|e| matches!(e, ParseError::MissingHeader(_))),
+        ),
         // 3.2.8 several values in single-value fields
-        ("multi01", Validate(|e| matches!(e, ParseError::MultipleHeader(_)))),
+        (
+            "multi01",
+            Validate(|e| matches!(e, ParseError::MultipleHeader(_))),
+        ),
         // 3.2.9 several Content-Length values
         ("mcl01", Parser(|e| *e == ParseError::MultipleContentLength)),
     ];

@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use super::syntax::{is_token, is_token_char, is_wsp, quote, quoted_end, split_commas, unquote, Params};
+use super::syntax::{
+    is_token, is_token_char, is_wsp, quote, quoted_end, split_commas, unquote, Params,
+};
 use super::uri::{parse_hostport, Uri};
 use super::{HeaderError, Method};
 
@@ -555,8 +557,7 @@ pub struct RAck {
 impl RAck {
     pub fn parse(s: &str) -> Result<RAck, HeaderError> {
         let mut it = s.split_whitespace();
-        let (Some(r), Some(c), Some(m), None) = (it.next(), it.next(), it.next(), it.next())
-        else {
+        let (Some(r), Some(c), Some(m), None) = (it.next(), it.next(), it.next(), it.next()) else {
             return Err(HeaderError::BadRAck);
         };
         Ok(RAck {
@@ -643,7 +644,12 @@ impl SessionExpires {
     }
 
     pub fn refresher(&self) -> Option<Refresher> {
-        match self.params.value("refresher")?.to_ascii_lowercase().as_str() {
+        match self
+            .params
+            .value("refresher")?
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "uac" => Some(Refresher::Uac),
             "uas" => Some(Refresher::Uas),
             _ => None,

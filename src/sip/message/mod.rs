@@ -24,8 +24,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use headers::{
-    CSeq, Contact, ContentDisposition, Diversion, HistoryInfo, NameAddr, PAssertedIdentity,
-    RAck, Reason, Refresher, RouteList, SessionExpires, Via,
+    CSeq, Contact, ContentDisposition, Diversion, HistoryInfo, NameAddr, PAssertedIdentity, RAck,
+    Reason, Refresher, RouteList, SessionExpires, Via,
 };
 pub use syntax::{Param, Params};
 pub use uri::{Scheme, Uri};
@@ -552,7 +552,8 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, ParseError> {
     }
     // Request-Line: single SPs only (RFC 4475 3.1.2.8-10).
     let mut parts = s.split(' ');
-    let (Some(m), Some(u), Some(v), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(m), Some(u), Some(v), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(ParseError::BadRequestLine);
     };
@@ -603,7 +604,8 @@ impl Message {
         let mut headers = Vec::new();
         let mut cl = None;
         for (no, line) in it {
-            let text = String::from_utf8(line).map_err(|_| ParseError::HeaderNotUtf8 { line: no })?;
+            let text =
+                String::from_utf8(line).map_err(|_| ParseError::HeaderNotUtf8 { line: no })?;
             let (name, value) = text
                 .split_once(':')
                 .ok_or(ParseError::BadHeaderLine { line: no })?;
@@ -760,10 +762,9 @@ impl Message {
     pub fn vias(&self) -> Result<Vec<Via>, ParseError> {
         let mut out = Vec::new();
         for v in self.get_all("Via") {
-            out.extend(Via::parse_list(v).map_err(|error| ParseError::BadHeader {
-                name: "Via",
-                error,
-            })?);
+            out.extend(
+                Via::parse_list(v).map_err(|error| ParseError::BadHeader { name: "Via", error })?,
+            );
         }
         Ok(out)
     }

@@ -144,7 +144,11 @@ impl Params {
     /// Sets `name` (replacing the first of that name in place, else appending).
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         let value = value.map(str::to_string);
-        match self.0.iter_mut().find(|p| p.name.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+        {
             Some(p) => p.value = value,
             None => self.0.push(Param {
                 name: name.to_string(),
@@ -181,9 +185,7 @@ impl Params {
                 .strip_prefix(';')
                 .ok_or(HeaderError::Unexpected)?
                 .trim_start();
-            let end = rest
-                .find(|c: char| !is_token_char(c))
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
             let name = rest.get(..end).unwrap_or_default();
             if name.is_empty() {
                 return Err(HeaderError::BadParam);

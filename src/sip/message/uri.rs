@@ -331,7 +331,9 @@ impl Uri {
 
     /// The `transport` uri-parameter, lower case.
     pub fn transport(&self) -> Option<String> {
-        self.params.value("transport").map(|t| t.to_ascii_lowercase())
+        self.params
+            .value("transport")
+            .map(|t| t.to_ascii_lowercase())
     }
 
     /// Whether the URI carries `lr` (RFC 3261 16.12, loose routing).

@@ -59,13 +59,25 @@ pub enum Line {
     SessionName(String),
     Connection(Connection),
     /// `b=<bwtype>:<bandwidth>`
-    Bandwidth { bwtype: String, value: u64 },
+    Bandwidth {
+        bwtype: String,
+        value: u64,
+    },
     /// `t=<start> <stop>`
-    Timing { start: u64, stop: u64 },
+    Timing {
+        start: u64,
+        stop: u64,
+    },
     /// `a=<name>[:<value>]`
-    Attribute { name: String, value: Option<String> },
+    Attribute {
+        name: String,
+        value: Option<String>,
+    },
     /// Any other line, kept verbatim (type character and value).
-    Other { kind: char, value: String },
+    Other {
+        kind: char,
+        value: String,
+    },
 }
 
 /// A media section: its `m=` line and the lines up to the next `m=`.
@@ -400,7 +412,13 @@ a=fmtp:101 0-15\r\na=x-unknown\r\na=sendonly\r\nm=video 0 RTP/AVP 31\r\nc=IN IP4
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for bad in [&b"v=0\r\nm=audio x RTP/AVP 0\r\n"[..], b"x", b"\xff", b"s=-\r\n", b"v=0\r\nbogus\r\n"] {
+        for bad in [
+            &b"v=0\r\nm=audio x RTP/AVP 0\r\n"[..],
+            b"x",
+            b"\xff",
+            b"s=-\r\n",
+            b"v=0\r\nbogus\r\n",
+        ] {
             assert!(Sdp::parse(bad).is_err());
         }
     }
