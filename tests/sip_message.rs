@@ -578,3 +578,23 @@ fn rfc3204_sipt_invite_fixture() {
     assert_eq!(again, m);
     assert_eq!(again.body, m.body);
 }
+
+#[test]
+fn header_editing_keeps_order() {
+    let mut m = invite();
+    m.push_header("Supported", "100rel");
+    m.push_header("Supported", "timer");
+    m.set_header("supported", "100rel, timer");
+    assert_eq!(
+        m.get_all("Supported").collect::<Vec<_>>(),
+        ["100rel, timer"]
+    );
+    let pos = m.headers.iter().position(|h| h.is("Supported")).unwrap();
+    assert_eq!(pos, m.headers.len() - 1);
+    m.set_header("k", "replaces");
+    assert_eq!(m.get("Supported"), Some("replaces"));
+    m.remove_header("Supported");
+    assert!(m.get("k").is_none());
+    m.set_header("RSeq", "1");
+    assert_eq!(headers::parse_rseq(m.get("RSeq").unwrap()).unwrap(), 1);
+}
