@@ -370,7 +370,14 @@ impl Header {
 
     /// Whether this header is `name` (a full name, any case, or its compact form).
     pub fn is(&self, name: &str) -> bool {
-        self.canonical.eq_ignore_ascii_case(name)
+        let full = match name.len() {
+            1 => COMPACT
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(name))
+                .map_or(name, |(_, f)| f),
+            _ => name,
+        };
+        self.canonical.eq_ignore_ascii_case(full)
     }
 }
 
