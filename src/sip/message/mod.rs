@@ -98,7 +98,7 @@ pub enum HeaderError {
 
 /// Why a message was rejected. [`ParseError::status`] and [`ParseError::reason_phrase`] give
 /// the response a UAS sends for it (RFC 3261 21.4.1 400 with a phrase naming the problem,
-/// 21.4.24-ish 513, 21.5.10 505).
+/// 21.5.7 513 Message Too Large, 21.5.6 505 Version Not Supported).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
