@@ -11,6 +11,9 @@
 //! - [`frame`] delimits one message at the head of a stream buffer (RFC 3261 18.3: the
 //!   Content-Length is mandatory there) and recognises CRLF keep-alives (RFC 5626 3.5.1).
 //! - [`Message::encode`] writes the message with a Content-Length computed from the body.
+//!   Content-Length is framing, not content: it is checked and consumed by the parser and
+//!   not kept in [`Message::headers`] (a stale value could not then be sent), and written
+//!   last among the headers by the encoder.
 
 pub mod headers;
 pub mod multipart;
@@ -95,7 +98,7 @@ pub enum HeaderError {
 
 /// Why a message was rejected. [`ParseError::status`] and [`ParseError::reason_phrase`] give
 /// the response a UAS sends for it (RFC 3261 21.4.1 400 with a phrase naming the problem,
-/// 21.4.24-ish 513, 21.5.10 505).
+/// 21.5.7 513 Message Too Large, 21.5.6 505 Version Not Supported).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
@@ -367,7 +370,14 @@ impl Header {
 
     /// Whether this header is `name` (a full name, any case, or its compact form).
     pub fn is(&self, name: &str) -> bool {
-        self.canonical.eq_ignore_ascii_case(name)
+        let full = match name.len() {
+            1 => COMPACT
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(name))
+                .map_or(name, |(_, f)| f),
+            _ => name,
+        };
+        self.canonical.eq_ignore_ascii_case(full)
     }
 }
 
@@ -582,9 +592,18 @@ impl Message {
         while let Some(r) = bytes.strip_prefix(b"\r\n") {
             bytes = r;
         }
-        let eoh = find(bytes, b"\r\n\r\n").ok_or(ParseError::NoEndOfHeaders)?;
-        let head = bytes.get(..eoh).unwrap_or_default();
-        let rest = bytes.get(eoh + 4..).unwrap_or_default();
+        // A datagram whose last header line ends the datagram without the empty line (RFC
+        // 4475 3.1.2.15 is sent so) is taken as headers without a body.
+        let (head, rest) = match find(bytes, b"\r\n\r\n") {
+            Some(eoh) => (
+                bytes.get(..eoh).unwrap_or_default(),
+                bytes.get(eoh + 4..).unwrap_or_default(),
+            ),
+            None => match bytes.strip_suffix(b"\r\n") {
+                Some(head) => (head, &b""[..]),
+                None => return Err(ParseError::NoEndOfHeaders),
+            },
+        };
         let lines = logical_lines(head);
         let mut it = lines.into_iter();
         let (_, first) = it.next().ok_or(ParseError::BadRequestLine)?;
@@ -608,6 +627,7 @@ impl Message {
                     return Err(ParseError::MultipleContentLength);
                 }
                 cl = Some(parse_content_length(h.value.as_bytes())?);
+                continue;
             }
             headers.push(h);
         }
@@ -622,8 +642,8 @@ impl Message {
         })
     }
 
-    /// Writes the message; the Content-Length is the body's length, replacing any value in
-    /// place (or added last when there was none).
+    /// Writes the message; the Content-Length, written after the other headers, is the
+    /// body's length (a Content-Length pushed into `headers` by hand is ignored).
     pub fn encode(&self, out: &mut Vec<u8>) {
         match &self.start {
             StartLine::Request { method, uri } => {
@@ -633,24 +653,16 @@ impl Message {
                 out.extend_from_slice(format!("SIP/2.0 {status} {reason}\r\n").as_bytes());
             }
         }
-        let mut wrote_cl = false;
         for h in &self.headers {
+            if h.is("Content-Length") {
+                continue;
+            }
             out.extend_from_slice(h.name.as_bytes());
             out.extend_from_slice(b": ");
-            if h.is("Content-Length") {
-                if wrote_cl {
-                    continue;
-                }
-                wrote_cl = true;
-                out.extend_from_slice(self.body.len().to_string().as_bytes());
-            } else {
-                out.extend_from_slice(h.value.as_bytes());
-            }
+            out.extend_from_slice(h.value.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        if !wrote_cl {
-            out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
-        }
+        out.extend_from_slice(format!("Content-Length: {}\r\n", self.body.len()).as_bytes());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(&self.body);
     }
@@ -968,8 +980,8 @@ impl Message {
 }
 
 /// Checks what RFC 3261 8.1.1 makes mandatory in a request and what RFC 3261 8.2 has a UAS
-/// reject with 400: To, From, CSeq, Call-ID, Max-Forwards and Via present once (Via at least
-/// once), each parsable; CSeq method equal to the request method (RFC 4475 3.1.2.17-18);
+/// reject with 400: To, From, CSeq, Call-ID present once and Via at least once, each
+/// parsable, Max-Forwards parsable when present; CSeq method equal to the request method (RFC 4475 3.1.2.17-18);
 /// Date, when present, in RFC 1123 form with GMT (RFC 3261 20.17, RFC 4475 3.1.2.12);
 /// Contact parsable. Not checked here (the transaction user's job): Require/Proxy-Require
 /// option tags (420), Request-URI scheme (416), Max-Forwards 0 (483), broadcast sent-by.
@@ -984,9 +996,9 @@ pub fn validate_request(m: &Message) -> Result<(), ParseError> {
     if &cseq.method != method {
         return Err(ParseError::CSeqMethodMismatch);
     }
-    if m.max_forwards()?.is_none() {
-        return Err(ParseError::MissingHeader("Max-Forwards"));
-    }
+    // Max-Forwards: RFC 3261 8.1.1.6 makes a UAC send it, but 8.2 gives a UAS no rejection
+    // for its absence (RFC 2543 peers, RFC 4475 3.3.1); when present it must parse.
+    m.max_forwards()?;
     if m.vias()?.is_empty() {
         return Err(ParseError::MissingHeader("Via"));
     }
@@ -1026,5 +1038,22 @@ fn check_date(s: &str) -> Result<(), HeaderError> {
     {
         return Err(bad);
     }
+    Ok(())
+}
+
+/// Checks a response the way a UAC's transaction layer needs it (RFC 3261 8.1.3, 17.1.3):
+/// one top Via with a parsable value, From, To, Call-ID and CSeq present once and parsable
+/// (RFC 4475 3.1.2.5: overlarge CSeq). A response failing this is discarded (8.1.3.3).
+pub fn validate_response(m: &Message) -> Result<(), ParseError> {
+    if m.is_request() {
+        return Err(ParseError::BadStatusLine);
+    }
+    m.top_via()?;
+    m.vias()?;
+    m.to()?;
+    m.from()?;
+    m.call_id()?;
+    m.cseq()?;
+    m.contact()?;
     Ok(())
 }

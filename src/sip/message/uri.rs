@@ -158,11 +158,9 @@ pub fn parse_hostport(s: &str) -> Result<(String, Option<u16>), HeaderError> {
     Ok((host.to_string(), port))
 }
 
+/// `*( ";" uri-parameter )` after the first `;` (so `s` holds at least one parameter).
 fn parse_uri_params(s: &str) -> Result<Params, HeaderError> {
     let mut params = Vec::new();
-    if s.is_empty() {
-        return Ok(Params(params));
-    }
     for p in s.split(';') {
         let (name, value) = match p.split_once('=') {
             Some((n, v)) => (n, Some(v)),
@@ -251,11 +249,10 @@ impl Uri {
             None => (after, None),
         };
         let (hostport, params) = match before_headers.split_once(';') {
-            Some((hp, p)) => (hp, p),
-            None => (before_headers, ""),
+            Some((hp, p)) => (hp, parse_uri_params(p)?),
+            None => (before_headers, Params::default()),
         };
         let (host, port) = parse_hostport(hostport)?;
-        let params = parse_uri_params(params)?;
         let mut hdrs = Vec::new();
         if let Some(h) = headers {
             for pair in h.split('&') {
@@ -284,8 +281,8 @@ impl Uri {
     /// separators) or a local number, which then needs a `phone-context` parameter.
     fn parse_tel(rest: &str) -> Result<Uri, HeaderError> {
         let (number, params) = match rest.split_once(';') {
-            Some((n, p)) => (n, p),
-            None => (rest, ""),
+            Some((n, p)) => (n, parse_uri_params(p)?),
+            None => (rest, Params::default()),
         };
         let global = number.starts_with('+');
         let digits = number.strip_prefix('+').unwrap_or(number);
@@ -297,7 +294,6 @@ impl Uri {
         if digits.is_empty() || !digits.chars().all(ok_char) {
             return Err(HeaderError::BadUri);
         }
-        let params = parse_uri_params(params)?;
         if !global && !params.contains("phone-context") {
             // RFC 3966 5.1.5: a local number MUST have a phone-context.
             return Err(HeaderError::BadUri);
