@@ -30,6 +30,9 @@ enum Policy {
     Ring,
     /// 486.
     Busy,
+    /// 183 with SDP (reliable when the caller offers 100rel), then 200: the 200 waits for
+    /// the PRACK (RFC 3262 3).
+    EarlyMedia,
 }
 
 /// Our UAS on a runtime of its own; returns its address, the events it saw, and a stopper.
@@ -78,6 +81,24 @@ impl Uas {
                                     ua.respond(now, *call, 486, "Busy Here", None).expect("486");
                                     // The call is over for us; the transaction goes on.
                                     ua.forget(*call);
+                                }
+                                Policy::EarlyMedia => {
+                                    ua.respond(
+                                        now,
+                                        *call,
+                                        183,
+                                        "Session Progress",
+                                        Some(("application/sdp", SDP.as_bytes().to_vec())),
+                                    )
+                                    .expect("183");
+                                    ua.respond(
+                                        now,
+                                        *call,
+                                        200,
+                                        "OK",
+                                        Some(("application/sdp", SDP.as_bytes().to_vec())),
+                                    )
+                                    .expect("200");
                                 }
                                 Policy::Ring => {
                                     ua.respond(now, *call, 180, "Ringing", None).expect("180");
@@ -279,70 +300,130 @@ fn we_call_sipp() {
         .local("127.0.0.1".parse().expect("ip"), 0)
         .timeout(secs(15))
         .start();
-        let remote = server.local_addr();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let events = rt.block_on(async move {
-            let mut shell = UaShell::bind(
-                Clock::new(),
-                &[listen],
-                UaConfig::new("127.0.0.1", 0, kind),
-                7,
-            )
-            .await
-            .expect("binding");
-            let now = shell.now();
-            let to = Uri::parse(&format!("sip:4940555@{remote}")).expect("uri");
-            let from = NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri"));
-            let call = shell
-                .ua()
-                .invite(
-                    now,
-                    from,
-                    to,
-                    Target::new(kind, remote),
-                    Some(("application/sdp", SDP.as_bytes().to_vec())),
-                )
-                .expect("invite");
-            let mut seen = Vec::new();
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-            while tokio::time::Instant::now() < deadline {
-                let Ok(Some(e)) =
-                    tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
-                else {
-                    continue;
-                };
-                match &e {
-                    UaEvent::Answered { .. } => {
-                        seen.push("answered".to_string());
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        let now = shell.now();
-                        shell.ua().hangup(now, call).expect("bye");
-                    }
-                    UaEvent::Ended { remote, .. } => {
-                        seen.push(format!("ended remote={remote}"));
-                        break;
-                    }
-                    UaEvent::Progress { response, .. } => {
-                        seen.push(format!("progress {}", response.status().unwrap_or(0)));
-                    }
-                    other => seen.push(format!("{other:?}")),
-                }
-            }
-            // Let the last retransmissions and responses go.
-            for _ in 0..5 {
-                let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
-            }
-            seen
-        });
+        let events = our_call(kind, listen, server.local_addr());
         let out = server.wait();
         out.assert_success(1);
         assert!(events.contains(&"answered".to_string()), "{events:?}");
         assert!(
             events.contains(&"ended remote=false".to_string()),
             "{events:?}"
+        );
+    }
+}
+
+/// Our UAC on its own runtime calls `remote`, hangs up 200 ms after the answer, and returns
+/// what it saw.
+fn our_call(kind: TransportKind, listen: &'static str, remote: SocketAddr) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async move {
+        let mut shell = UaShell::bind(
+            Clock::new(),
+            &[listen],
+            UaConfig::new("127.0.0.1", 0, kind),
+            7,
+        )
+        .await
+        .expect("binding");
+        let now = shell.now();
+        let to = Uri::parse(&format!("sip:4940555@{remote}")).expect("uri");
+        let from = NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri"));
+        let call = shell
+            .ua()
+            .invite(
+                now,
+                from,
+                to,
+                Target::new(kind, remote),
+                Some(("application/sdp", SDP.as_bytes().to_vec())),
+            )
+            .expect("invite");
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            let Ok(Some(e)) =
+                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+            else {
+                continue;
+            };
+            match &e {
+                UaEvent::Answered { .. } => {
+                    seen.push("answered".to_string());
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let now = shell.now();
+                    shell.ua().hangup(now, call).expect("bye");
+                }
+                UaEvent::Ended { remote, .. } => {
+                    seen.push(format!("ended remote={remote}"));
+                    break;
+                }
+                UaEvent::Progress { response, .. } => {
+                    seen.push(format!("progress {}", response.status().unwrap_or(0)));
+                }
+                other => seen.push(format!("{other:?}")),
+            }
+        }
+        // Let the last retransmissions and responses go.
+        for _ in 0..5 {
+            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
+        }
+        seen
+    })
+}
+
+/// RFC 3262 with sipp as the caller requiring 100rel: our 183 (with SDP) goes reliably with
+/// RSeq and Require: 100rel, sipp PRACKs it with the RAck, we answer the PRACK and only then
+/// send the 200 we held (an unacknowledged reliable 1xx carried SDP).
+#[test]
+fn sipp_requires_100rel_and_pracks_our_183() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        let log = call_us("uac_100rel.xml", t, Policy::EarlyMedia, 2);
+        assert!(
+            !log.iter().any(|l| l == "request PRACK"),
+            "the PRACK is the UA's own business: {log:?}"
+        );
+        assert_eq!(
+            log.iter().filter(|l| *l == "confirmed").count(),
+            2,
+            "{log:?}"
+        );
+    }
+}
+
+/// RFC 3262 with sipp as the callee sending a reliable 183: our UAC PRACKs it (RAck: its
+/// RSeq and our INVITE's CSeq), gets the 200, ACKs and hangs up.
+#[test]
+fn we_prack_sipps_reliable_183() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for (t, kind, listen) in [
+        (Transport::Udp, TransportKind::Udp, "udp:127.0.0.1:0"),
+        (Transport::Tcp, TransportKind::Tcp, "tcp:127.0.0.1:0"),
+    ] {
+        let server = Sipp::uas(
+            &format!("uas100rel-{}", t.name()),
+            sipp::scenario("uas_100rel.xml"),
+        )
+        .transport(t)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .timeout(secs(15))
+        .start();
+        let events = our_call(kind, listen, server.local_addr());
+        let out = server.wait();
+        out.assert_success(1);
+        assert!(events.contains(&"progress 183".to_string()), "{events:?}");
+        assert!(events.contains(&"answered".to_string()), "{events:?}");
+        assert!(
+            out.messages
+                .iter()
+                .any(|m| m.start_line().starts_with("PRACK ")),
+            "sipp received our PRACK"
         );
     }
 }

@@ -92,8 +92,14 @@ impl<M: Clone> UasReliable<M> {
         }
     }
 
-    /// Sends `response` reliably (the caller adds `Require: 100rel` and the RSeq given in
-    /// the output). Returns its RSeq.
+    /// The RSeq the next response given to [`UasReliable::send`] will get (the caller writes
+    /// it, with `Require: 100rel`, before handing the response over).
+    pub fn next_rseq(&self) -> u32 {
+        self.next_rseq
+    }
+
+    /// Sends `response` reliably; it must already carry the RSeq of
+    /// [`UasReliable::next_rseq`]. Returns that RSeq.
     pub fn send(&mut self, now: Instant, response: M, has_sdp: bool) -> u32 {
         let rseq = self.next_rseq;
         self.next_rseq = self.next_rseq.wrapping_add(1).max(1);

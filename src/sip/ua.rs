@@ -16,7 +16,11 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::sip::dialog::{Dialog, DialogState};
+use crate::sip::message::headers::{parse_rseq, parse_tokens, RAck as RAckHeader};
 use crate::sip::message::{Message, Method, NameAddr, StartLine, Uri, Via};
+use crate::sip::reliable::{
+    FinalPermission, RAck, UacReliable, UacVerdict, UasOutput, UasReliable,
+};
 use crate::sip::transaction::{Event, Key, Output, ServerState, Timers, TransactionLayer};
 use crate::sip::transport::{ConnectionId, Target, TransportKind};
 use crate::time::{earliest, Instant};
@@ -38,6 +42,9 @@ pub struct UaConfig {
     pub timers: Timers,
     /// Methods we answer outside a dialog besides INVITE (OPTIONS is always answered).
     pub allow: Vec<&'static str>,
+    /// Send provisional responses reliably (RFC 3262) whenever the INVITE supports 100rel,
+    /// not only when it requires it.
+    pub use_100rel: bool,
 }
 
 impl UaConfig {
@@ -51,6 +58,7 @@ impl UaConfig {
             allow: vec![
                 "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "INFO", "UPDATE", "PRACK",
             ],
+            use_100rel: true,
         }
     }
 }
@@ -134,6 +142,13 @@ struct Call {
     /// The ACK we sent for the 2xx, repeated on retransmitted 2xx.
     ack: Option<Message>,
     ended: bool,
+    /// RFC 3262, UAS side: our reliable provisional responses (when the INVITE supports or
+    /// requires 100rel).
+    uas_reliable: Option<UasReliable<Message>>,
+    /// A 2xx held until the PRACK of a reliable 1xx with SDP (RFC 3262 3).
+    held_final: Option<Message>,
+    /// RFC 3262, UAC side: the RSeq order of the responses to our INVITE.
+    uac_reliable: UacReliable,
 }
 
 /// Where a transaction's messages go.
@@ -280,6 +295,9 @@ impl UserAgent {
                 pending_2xx: None,
                 ack: None,
                 ended: false,
+                uas_reliable: None,
+                held_final: None,
+                uac_reliable: UacReliable::new(),
             },
         );
         self.pump(now);
@@ -317,21 +335,92 @@ impl UserAgent {
                 }
             }
         }
+        let has_sdp = body.is_some();
         if let Some((ct, b)) = body {
             r.push_header("Content-Type", ct);
             r.body = b;
         }
         let key = c.invite_key.clone();
-        if (200..300).contains(&status) {
-            // 13.3.1.4: the TU retransmits the 2xx until the ACK.
-            let t1 = self.config.timers.t1;
-            c.pending_2xx = Some((r.clone(), now + t1, t1, now + self.config.timers.t1x64()));
-        } else if status >= 300 {
-            c.ended = true;
+        if let Some(rel) = c.uas_reliable.as_mut() {
+            if (101..200).contains(&status) {
+                // RFC 3262 3: Require: 100rel and the RSeq; retransmitted until the PRACK.
+                r.push_header("Require", "100rel");
+                r.push_header("RSeq", rel.next_rseq().to_string());
+                rel.send(now, r, has_sdp);
+                self.drain_reliable(now, call);
+                self.pump(now);
+                return Ok(());
+            }
+            if (200..300).contains(&status)
+                && rel.final_permission(status) == FinalPermission::WaitForPrack
+            {
+                c.held_final = Some(r);
+                return Ok(());
+            }
+            rel.final_sent();
         }
-        self.layer.send_response(now, &key, r)?;
+        self.send_final(now, call, &key, r)?;
         self.pump(now);
         Ok(())
+    }
+
+    /// Sends a final response to a call's INVITE.
+    fn send_final(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        key: &Key,
+        r: Message,
+    ) -> Result<(), UaError> {
+        let status = r.status().unwrap_or(0);
+        if let Some(c) = self.calls.get_mut(&call) {
+            if (200..300).contains(&status) {
+                // 13.3.1.4: the TU retransmits the 2xx until the ACK.
+                let t1 = self.config.timers.t1;
+                c.pending_2xx = Some((r.clone(), now + t1, t1, now + self.config.timers.t1x64()));
+            } else if status >= 300 {
+                c.ended = true;
+            }
+        }
+        self.layer.send_response(now, key, r)?;
+        Ok(())
+    }
+
+    /// Passes what the RFC 3262 machine of `call` wants sent to the INVITE transaction.
+    fn drain_reliable(&mut self, now: Instant, call: CallHandle) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let key = c.invite_key.clone();
+        let mut outputs = Vec::new();
+        if let Some(rel) = c.uas_reliable.as_mut() {
+            while let Some(o) = rel.poll_output() {
+                outputs.push(o);
+            }
+        }
+        for o in outputs {
+            match o {
+                UasOutput::Send { response, .. } => {
+                    let _ = self.layer.send_response(now, &key, response);
+                }
+                UasOutput::Unacknowledged { rseq } => {
+                    // RFC 3262 3: no PRACK within 64·T1: reject the INVITE with a 5xx.
+                    if let Some(c) = self.calls.get_mut(&call) {
+                        c.held_final = None;
+                        let r = c.invite.response(
+                            504,
+                            &format!("No PRACK for reliable provisional response {rseq}"),
+                            Some(&c.local_tag),
+                        );
+                        let _ = self.send_final(now, call, &key, r);
+                        self.events.push_back(UaEvent::Ended {
+                            call,
+                            remote: false,
+                        });
+                    }
+                }
+            }
+        }
     }
 
     /// Answers a request received within a call ([`UaEvent::Request`]).
@@ -377,6 +466,17 @@ impl UserAgent {
         method: Method,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(), UaError> {
+        self.request_with(now, call, method, body, &[])
+    }
+
+    fn request_with(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        method: Method,
+        body: Option<(&str, Vec<u8>)>,
+        extra: &[(&str, String)],
+    ) -> Result<(), UaError> {
         let via = self.via();
         let contact = self.contact();
         let reliable = self.reliable();
@@ -385,6 +485,9 @@ impl UserAgent {
         let mut m = d.request(method.clone(), via)?;
         if matches!(method, Method::Invite | Method::Update) {
             m.push_header("Contact", contact);
+        }
+        for (name, value) in extra {
+            m.push_header(name, value.clone());
         }
         if let Some((ct, b)) = body {
             m.push_header("Content-Type", ct);
@@ -505,11 +608,33 @@ impl UserAgent {
             .values()
             .filter_map(|c| c.pending_2xx.as_ref().map(|(_, t, _, end)| (*t).min(*end)))
             .min();
-        earliest(self.layer.poll_timeout(), calls)
+        let reliable = self
+            .calls
+            .values()
+            .filter_map(|c| c.uas_reliable.as_ref().and_then(UasReliable::poll_timeout))
+            .min();
+        earliest(earliest(self.layer.poll_timeout(), calls), reliable)
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
+        let reliable_due: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.uas_reliable
+                    .as_ref()
+                    .and_then(UasReliable::poll_timeout)
+                    .is_some_and(|t| t <= now)
+            })
+            .map(|(h, _)| *h)
+            .collect();
+        for h in reliable_due {
+            if let Some(rel) = self.calls.get_mut(&h).and_then(|c| c.uas_reliable.as_mut()) {
+                rel.handle_timeout(now);
+            }
+            self.drain_reliable(now, h);
+        }
         let due: Vec<CallHandle> = self
             .calls
             .iter()
@@ -665,6 +790,9 @@ impl UserAgent {
                 let reason = e.to_string();
                 return self.send_response(now, &key, &m, status, &reason);
             }
+            if method == Some(Method::Prack) {
+                return self.prack_received(now, call, key, m);
+            }
             if method == Some(Method::Bye) {
                 c.ended = true;
                 c.pending_2xx = None;
@@ -691,6 +819,21 @@ impl UserAgent {
                     None => return,
                 };
                 let local_tag = self.token();
+                // RFC 3262 3: 1xx are sent reliably when the INVITE requires 100rel, and by
+                // our choice when it supports it.
+                let wants_100rel = ["Require", "Supported"].iter().any(|h| {
+                    m.get_all(h)
+                        .filter_map(|v| parse_tokens(v).ok())
+                        .flatten()
+                        .any(|t| t.eq_ignore_ascii_case("100rel"))
+                });
+                let uas_reliable = (wants_100rel && self.config.use_100rel).then(|| {
+                    let cseq = m.cseq().map(|c| c.seq).unwrap_or(1);
+                    let first = u32::try_from(self.seed.wrapping_add(self.counter) % 0x7fff_0000)
+                        .unwrap_or(1)
+                        .max(1);
+                    UasReliable::new(cseq, first, self.config.timers.t1)
+                });
                 self.calls.insert(
                     call,
                     Call {
@@ -704,6 +847,9 @@ impl UserAgent {
                         pending_2xx: None,
                         ack: None,
                         ended: false,
+                        uas_reliable,
+                        held_final: None,
+                        uac_reliable: UacReliable::new(),
                     },
                 );
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
@@ -722,6 +868,48 @@ impl UserAgent {
                 self.send_response(now, &key, &m, 481, "Call/Transaction Does Not Exist")
             }
             _ => self.send_response(now, &key, &m, 405, "Method Not Allowed"),
+        }
+    }
+
+    /// A PRACK (RFC 3262 3): acknowledges our outstanding reliable provisional response, or
+    /// gets 481; a 2xx held for it goes out.
+    fn prack_received(&mut self, now: Instant, call: CallHandle, key: Key, m: Message) {
+        let rack = m
+            .get("RAck")
+            .and_then(|v| RAckHeader::parse(v).ok())
+            .map(|r| RAck {
+                rseq: r.rseq,
+                cseq: r.cseq,
+                method: r.method.as_str().to_string(),
+            });
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let acked = match (c.uas_reliable.as_mut(), rack) {
+            (Some(rel), Some(rack)) => rel.prack(now, &rack).is_ok(),
+            _ => false,
+        };
+        if !acked {
+            return self.send_response(now, &key, &m, 481, "No Matching Reliable Response");
+        }
+        let held = match c.uas_reliable.as_ref() {
+            Some(rel) if rel.final_permission(200) == FinalPermission::Allowed => {
+                c.held_final.take()
+            }
+            _ => None,
+        };
+        let invite_key = c.invite_key.clone();
+        self.send_response(now, &key, &m, 200, "OK");
+        self.drain_reliable(now, call);
+        if let Some(r) = held {
+            if let Some(rel) = self
+                .calls
+                .get_mut(&call)
+                .and_then(|c| c.uas_reliable.as_mut())
+            {
+                rel.final_sent();
+            }
+            let _ = self.send_final(now, call, &invite_key, r);
         }
     }
 
@@ -816,8 +1004,35 @@ impl UserAgent {
                     if c.dialog.is_none() && m.to_tag().ok().flatten().is_some() {
                         c.dialog = Dialog::uac(&c.invite, &m).ok();
                     }
-                    self.events
-                        .push_back(UaEvent::Progress { call, response: m });
+                    let reliable = m
+                        .get_all("Require")
+                        .filter_map(|v| parse_tokens(v).ok())
+                        .flatten()
+                        .any(|t| t.eq_ignore_ascii_case("100rel"));
+                    let rseq = m.get("RSeq").and_then(|v| parse_rseq(v).ok());
+                    match (reliable, rseq) {
+                        (true, Some(rseq)) => {
+                            // RFC 3262 4: in RSeq order only; PRACK it within its dialog.
+                            if c.uac_reliable.received(rseq) != UacVerdict::Accept {
+                                return;
+                            }
+                            let cseq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
+                            let rack = UacReliable::rack(rseq, cseq, "INVITE");
+                            self.events
+                                .push_back(UaEvent::Progress { call, response: m });
+                            let value = format!("{} {} {}", rack.rseq, rack.cseq, rack.method);
+                            let _ = self.request_with(
+                                now,
+                                call,
+                                Method::Prack,
+                                None,
+                                &[("RAck", value)],
+                            );
+                        }
+                        _ => self
+                            .events
+                            .push_back(UaEvent::Progress { call, response: m }),
+                    }
                 }
                 200..=299 => {
                     let is_new = match c.dialog.as_mut() {
