@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sipt_mgc::shell::Clock;
+use sipt_mgc::sip::auth::{
+    ha1, Algorithm, Credential, DigestClient, DigestServer, HashFunction, Registration,
+    RegistrationConfig, RegistrationEvent, ServerConfig,
+};
 use sipt_mgc::sip::message::{Method, NameAddr, Uri};
 use sipt_mgc::sip::shell::UaShell;
 use sipt_mgc::sip::transport::{Target, TransportKind};
@@ -45,6 +49,12 @@ struct Uas {
 
 impl Uas {
     fn start(transport: Transport, policy: Policy) -> Uas {
+        Uas::start_with(transport, policy, false)
+    }
+
+    /// With `auth`, INVITEs must carry digest credentials of alice/s3cret in realm
+    /// sipt-mgc.test (MD5: sipp knows no other algorithm).
+    fn start_with(transport: Transport, policy: Policy, auth: bool) -> Uas {
         let (kind, listen) = match transport {
             Transport::Udp => (TransportKind::Udp, "udp:127.0.0.1:0"),
             Transport::Tcp => (TransportKind::Tcp, "tcp:127.0.0.1:0"),
@@ -63,6 +73,16 @@ impl Uas {
                 let mut shell = UaShell::bind(Clock::new(), &[listen], config, 0x5eed)
                     .await
                     .expect("binding");
+                if auth {
+                    let mut sc = ServerConfig::new("sipt-mgc.test");
+                    sc.algorithms = vec![Algorithm::Md5];
+                    shell.ua().require_auth(
+                        DigestServer::new(sc),
+                        Box::new(|user: &str, realm: &str, hash: HashFunction| {
+                            (user == "alice").then(|| ha1(hash, user, realm, "s3cret"))
+                        }),
+                    );
+                }
                 addr_tx
                     .send(shell.local_addr(kind).expect("an address"))
                     .expect("sending the address");
@@ -314,6 +334,16 @@ fn we_call_sipp() {
 /// Our UAC on its own runtime calls `remote`, hangs up 200 ms after the answer, and returns
 /// what it saw.
 fn our_call(kind: TransportKind, listen: &'static str, remote: SocketAddr) -> Vec<String> {
+    our_call_with(kind, listen, remote, None)
+}
+
+/// [`our_call`] with credentials for a peer that challenges.
+fn our_call_with(
+    kind: TransportKind,
+    listen: &'static str,
+    remote: SocketAddr,
+    credentials: Option<DigestClient>,
+) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -327,6 +357,9 @@ fn our_call(kind: TransportKind, listen: &'static str, remote: SocketAddr) -> Ve
         )
         .await
         .expect("binding");
+        if let Some(c) = credentials {
+            shell.ua().set_credentials(c);
+        }
         let now = shell.now();
         let to = Uri::parse(&format!("sip:4940555@{remote}")).expect("uri");
         let from = NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri"));
@@ -424,6 +457,211 @@ fn we_prack_sipps_reliable_183() {
                 .iter()
                 .any(|m| m.start_line().starts_with("PRACK ")),
             "sipp received our PRACK"
+        );
+    }
+}
+
+/// Digest on INVITE, sipp authenticating to us (RFC 3261 22.1, 22.4): the first INVITE gets
+/// our 401 with a challenge, sipp ACKs it and sends the INVITE again with Authorization,
+/// which we verify and answer.
+#[test]
+fn sipp_authenticates_its_invite_to_us() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for t in [Transport::Udp, Transport::Tcp] {
+        let uas = Uas::start_with(t, Policy::Answer, true);
+        // sipp writes "sip:" before -auth_uri itself.
+        let ruri = format!("4940555@{}", uas.addr);
+        let out = Sipp::uac(
+            &format!("auth-{}", t.name()),
+            sipp::scenario("uac_auth_invite.xml"),
+            uas.addr,
+        )
+        .transport(t)
+        .service("4940555")
+        .key("calling", "4930123")
+        .credentials("alice", "s3cret")
+        .auth_uri(&ruri)
+        .timeout(secs(20))
+        .run();
+        out.assert_success(1);
+        let log = uas.log();
+        uas.stop();
+        assert_eq!(
+            log.iter().filter(|l| *l == "incoming").count(),
+            1,
+            "{log:?}"
+        );
+        // The first INVITE was challenged, the second carried credentials.
+        let invites: Vec<_> = out
+            .messages
+            .iter()
+            .filter(|m| m.start_line().starts_with("INVITE "))
+            .collect();
+        assert!(invites.len() >= 2, "an INVITE after the challenge");
+        assert!(
+            out.messages
+                .iter()
+                .any(|m| m.start_line().starts_with("SIP/2.0 401")),
+            "sipp received our 401"
+        );
+    }
+}
+
+/// Wrong credentials get 403, not another challenge.
+#[test]
+fn wrong_credentials_get_403() {
+    if sipp::require().is_none() {
+        return;
+    }
+    let uas = Uas::start_with(Transport::Udp, Policy::Answer, true);
+    // sipp writes "sip:" before -auth_uri itself.
+    let ruri = format!("4940555@{}", uas.addr);
+    let out = Sipp::uac(
+        "auth-wrong",
+        sipp::scenario("uac_auth_invite.xml"),
+        uas.addr,
+    )
+    .transport(Transport::Udp)
+    .service("4940555")
+    .key("calling", "4930123")
+    .credentials("alice", "wrong")
+    .auth_uri(&ruri)
+    .timeout(secs(20))
+    .run();
+    out.assert_failed();
+    assert!(
+        out.messages
+            .iter()
+            .any(|m| m.start_line().starts_with("SIP/2.0 403")),
+        "403 for wrong credentials"
+    );
+    let log = uas.log();
+    uas.stop();
+    assert!(!log.iter().any(|l| l == "incoming"), "{log:?}");
+}
+
+/// Digest on INVITE, us authenticating to sipp (RFC 3261 22.2): sipp's 401 is ACKed by our
+/// transaction, and our UA sends the INVITE again with Authorization, a new CSeq and branch.
+#[test]
+fn we_authenticate_our_invite_to_sipp() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for (t, kind, listen) in [
+        (Transport::Udp, TransportKind::Udp, "udp:127.0.0.1:0"),
+        (Transport::Tcp, TransportKind::Tcp, "tcp:127.0.0.1:0"),
+    ] {
+        let server = Sipp::uas(
+            &format!("uas-auth-{}", t.name()),
+            sipp::scenario("uas_auth_invite.xml"),
+        )
+        .transport(t)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .key("auth_user", "alice")
+        .key("auth_password", "s3cret")
+        .timeout(secs(15))
+        .start();
+        let events = our_call_with(
+            kind,
+            listen,
+            server.local_addr(),
+            Some(DigestClient::new(vec![Credential::password(
+                "alice", None, "s3cret",
+            )])),
+        );
+        let out = server.wait();
+        out.assert_success(1);
+        assert!(events.contains(&"answered".to_string()), "{events:?}");
+        let invites: Vec<_> = out
+            .messages
+            .iter()
+            .filter(|m| m.start_line().starts_with("INVITE "))
+            .collect();
+        assert_eq!(invites.len(), 2, "the INVITE and its retry");
+    }
+}
+
+/// REGISTER with a digest challenge (RFC 3261 10.2, 22; RFC 3665 2.1): our registration
+/// client against sipp as registrar: REGISTER, 401, REGISTER with Authorization (same
+/// Call-ID, CSeq + 1), 200 with the granted expiry.
+#[test]
+fn we_register_with_sipp_through_a_challenge() {
+    if sipp::require().is_none() {
+        return;
+    }
+    for (t, kind, listen) in [
+        (Transport::Udp, TransportKind::Udp, "udp:127.0.0.1:0"),
+        (Transport::Tcp, TransportKind::Tcp, "tcp:127.0.0.1:0"),
+    ] {
+        let server = Sipp::uas(
+            &format!("registrar-{}", t.name()),
+            sipp::scenario("uas_register.xml"),
+        )
+        .transport(t)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .key("auth_user", "alice")
+        .key("auth_password", "s3cret")
+        .key("expires", "600")
+        .timeout(secs(15))
+        .start();
+        let remote = server.local_addr();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let events = rt.block_on(async move {
+            let mut shell = UaShell::bind(
+                Clock::new(),
+                &[listen],
+                UaConfig::new("127.0.0.1", 0, kind),
+                11,
+            )
+            .await
+            .expect("binding");
+            let port = shell.local_addr(kind).expect("bound").port();
+            let mut config = RegistrationConfig::new(
+                &format!("sip:{remote}"),
+                &format!("sip:alice@{remote}"),
+                &format!("sip:alice@127.0.0.1:{port}"),
+                "reg-call-id@127.0.0.1",
+                "regtag1",
+            );
+            config.expires = 600;
+            let registration = Registration::new(
+                config,
+                DigestClient::new(vec![Credential::password("alice", None, "s3cret")]),
+            );
+            let now = shell.now();
+            shell
+                .ua()
+                .register(now, registration, Target::new(kind, remote));
+            let mut seen = Vec::new();
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while tokio::time::Instant::now() < deadline {
+                let Ok(Some(e)) =
+                    tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+                else {
+                    continue;
+                };
+                if let UaEvent::Registration(r) = e {
+                    let done = matches!(r, RegistrationEvent::Registered { .. });
+                    seen.push(r);
+                    if done {
+                        break;
+                    }
+                }
+            }
+            seen
+        });
+        let out = server.wait();
+        out.assert_success(1);
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, RegistrationEvent::Registered { expires: 600 })),
+            "{events:?}"
         );
     }
 }

@@ -15,6 +15,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use crate::sip::auth::{
+    AuthAttempt, CredentialStore, DigestClient, DigestServer, RegisterResponse, Registration,
+    RegistrationEvent, RequestParts, Verdict,
+};
 use crate::sip::dialog::{Dialog, DialogState};
 use crate::sip::message::headers::{parse_rseq, parse_tokens, RAck as RAckHeader};
 use crate::sip::message::{Message, Method, NameAddr, StartLine, Uri, Via};
@@ -93,6 +97,8 @@ pub enum UaEvent {
     Ended { call: CallHandle, remote: bool },
     /// A message that could not be used, for the log.
     Discarded { reason: String },
+    /// The registration (see [`UserAgent::register`]) changed.
+    Registration(RegistrationEvent),
 }
 
 /// Octets to send, with where to.
@@ -149,6 +155,8 @@ struct Call {
     held_final: Option<Message>,
     /// RFC 3262, UAC side: the RSeq order of the responses to our INVITE.
     uac_reliable: UacReliable,
+    /// Digest challenges answered for our INVITE (RFC 3261 22.2), against loops.
+    auth_attempt: AuthAttempt,
 }
 
 /// Where a transaction's messages go.
@@ -157,6 +165,37 @@ struct Route {
     target: Target,
     connection: Option<ConnectionId>,
     call: Option<CallHandle>,
+}
+
+/// The server side of digest authentication: who must authenticate, against what.
+struct AuthServer {
+    server: DigestServer,
+    store: Box<dyn CredentialStore + Send>,
+}
+
+impl std::fmt::Debug for AuthServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthServer")
+            .field("realm", &self.server.config().realm)
+            .finish()
+    }
+}
+
+/// The registration client with where its REGISTERs go.
+struct Registrar {
+    registration: Registration,
+    next_hop: Target,
+    /// The transaction of the REGISTER in flight.
+    key: Option<Key>,
+}
+
+impl std::fmt::Debug for Registrar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registrar")
+            .field("next_hop", &self.next_hop)
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 /// The user agent core.
@@ -171,6 +210,11 @@ pub struct UserAgent {
     seed: u64,
     out: VecDeque<Outgoing>,
     events: VecDeque<UaEvent>,
+    /// Our credentials toward peers that challenge (RFC 3261 22.2).
+    auth_client: DigestClient,
+    /// Peers must authenticate their INVITEs to us (RFC 3261 22.1), when set.
+    auth_server: Option<AuthServer>,
+    registrar: Option<Registrar>,
 }
 
 impl UserAgent {
@@ -186,6 +230,95 @@ impl UserAgent {
             seed,
             out: VecDeque::new(),
             events: VecDeque::new(),
+            auth_client: DigestClient::new(Vec::new()),
+            auth_server: None,
+            registrar: None,
+        }
+    }
+
+    /// Credentials for peers that challenge our requests with 401/407 (RFC 3261 22.2).
+    pub fn set_credentials(&mut self, client: DigestClient) {
+        self.auth_client = client;
+    }
+
+    /// Requires INVITEs from outside a dialog to carry digest credentials that `server`
+    /// accepts against `store` (RFC 3261 22.1, 22.4): others get 401.
+    pub fn require_auth(&mut self, server: DigestServer, store: Box<dyn CredentialStore + Send>) {
+        self.auth_server = Some(AuthServer { server, store });
+    }
+
+    /// Starts registering (RFC 3261 10.2) with `registration`, its REGISTERs sent to
+    /// `next_hop`; refreshes, challenges and failures are its business, reported as
+    /// [`UaEvent::Registration`].
+    pub fn register(&mut self, now: Instant, mut registration: Registration, next_hop: Target) {
+        registration.register(now);
+        self.registrar = Some(Registrar {
+            registration,
+            next_hop,
+            key: None,
+        });
+        self.drive_registration(now);
+        self.pump(now);
+    }
+
+    /// Removes our binding (expires=0).
+    pub fn unregister(&mut self, now: Instant) {
+        if let Some(r) = self.registrar.as_mut() {
+            r.registration.unregister(now);
+        }
+        self.drive_registration(now);
+        self.pump(now);
+    }
+
+    /// Sends what the registration wants sent, and passes on its events.
+    fn drive_registration(&mut self, now: Instant) {
+        let Some(r) = self.registrar.as_mut() else {
+            return;
+        };
+        while let Some(e) = r.registration.poll_event() {
+            self.events.push_back(UaEvent::Registration(e));
+        }
+        let Some(req) = r.registration.poll_transmit() else {
+            return;
+        };
+        let next_hop = r.next_hop.clone();
+        let Ok(uri) = Uri::parse(&req.uri) else {
+            self.events.push_back(UaEvent::Discarded {
+                reason: format!("registrar URI {} does not parse", req.uri),
+            });
+            return;
+        };
+        let via = self.via();
+        let mut m = Message {
+            start: StartLine::Request {
+                method: Method::Register,
+                uri,
+            },
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        m.push_header("Via", via.to_string());
+        m.push_header("Max-Forwards", "70");
+        for (name, value) in &req.headers {
+            m.push_header(name, value.clone());
+        }
+        match self.layer.send_request(now, m, self.reliable()) {
+            Ok(key) => {
+                self.routes.insert(
+                    key.clone(),
+                    Route {
+                        target: next_hop,
+                        connection: None,
+                        call: None,
+                    },
+                );
+                if let Some(r) = self.registrar.as_mut() {
+                    r.key = Some(key);
+                }
+            }
+            Err(e) => self.events.push_back(UaEvent::Discarded {
+                reason: format!("REGISTER not sent: {e}"),
+            }),
         }
     }
 
@@ -298,6 +431,7 @@ impl UserAgent {
                 uas_reliable: None,
                 held_final: None,
                 uac_reliable: UacReliable::new(),
+                auth_attempt: AuthAttempt::new(),
             },
         );
         self.pump(now);
@@ -613,11 +747,24 @@ impl UserAgent {
             .values()
             .filter_map(|c| c.uas_reliable.as_ref().and_then(UasReliable::poll_timeout))
             .min();
-        earliest(earliest(self.layer.poll_timeout(), calls), reliable)
+        let registration = self
+            .registrar
+            .as_ref()
+            .and_then(|r| r.registration.poll_timeout());
+        earliest(
+            earliest(earliest(self.layer.poll_timeout(), calls), reliable),
+            registration,
+        )
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
+        if let Some(r) = self.registrar.as_mut() {
+            if r.registration.poll_timeout().is_some_and(|t| t <= now) {
+                r.registration.handle_timeout(now);
+            }
+        }
+        self.drive_registration(now);
         let reliable_due: Vec<CallHandle> = self
             .calls
             .iter()
@@ -809,6 +956,9 @@ impl UserAgent {
         }
         match method {
             Some(Method::Invite) => {
+                if !self.authorized(now, &key, &m) {
+                    return;
+                }
                 let call = self.new_handle();
                 let route = self.routes.get_mut(&key);
                 let (next_hop, connection) = match route {
@@ -850,6 +1000,7 @@ impl UserAgent {
                         uas_reliable,
                         held_final: None,
                         uac_reliable: UacReliable::new(),
+                        auth_attempt: AuthAttempt::new(),
                     },
                 );
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
@@ -911,6 +1062,81 @@ impl UserAgent {
             }
             let _ = self.send_final(now, call, &invite_key, r);
         }
+    }
+
+    fn registration_response(&mut self, now: Instant, m: Message) {
+        let Some(status) = m.status() else {
+            return;
+        };
+        if status < 200 {
+            return;
+        }
+        let headers: Vec<(&str, &str)> = m
+            .headers
+            .iter()
+            .map(|h| (h.canonical.as_ref(), h.value.as_str()))
+            .collect();
+        if let Some(r) = self.registrar.as_mut() {
+            r.key = None;
+            r.registration.handle_response(
+                now,
+                &RegisterResponse {
+                    status,
+                    headers: &headers,
+                },
+            );
+        }
+        self.drive_registration(now);
+    }
+
+    /// RFC 3261 22.1: whether an INVITE from outside a dialog may go on; if not, it is
+    /// answered 401 with our challenges (stale=TRUE for an expired nonce), or 403 for
+    /// credentials that are wrong.
+    fn authorized(&mut self, now: Instant, key: &Key, m: &Message) -> bool {
+        let Some(a) = self.auth_server.as_mut() else {
+            return true;
+        };
+        let uri = m.request_uri().map(|u| u.to_string()).unwrap_or_default();
+        let method = m
+            .method()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default();
+        let parts = RequestParts {
+            method: &method,
+            uri: &uri,
+            body: &m.body,
+        };
+        let verdict =
+            a.server
+                .verify_fields(now, m.get_all("Authorization"), &parts, a.store.as_ref());
+        if !matches!(
+            verdict,
+            Verdict::Authenticated { .. } | Verdict::NoCredentials
+        ) {
+            self.events.push_back(UaEvent::Discarded {
+                reason: format!("credentials of {uri} not accepted: {verdict:?}"),
+            });
+        }
+        let stale = match verdict {
+            Verdict::Authenticated { .. } => return true,
+            Verdict::Stale => true,
+            Verdict::BadCredentials(_) => {
+                // Wrong credentials are refused, not challenged again (RFC 3261 22.3 leaves
+                // the choice; a loop helps nobody).
+                self.send_response(now, key, m, 403, "Forbidden");
+                return false;
+            }
+            _ => false,
+        };
+        let tag = self.token();
+        let mut r = m.response(401, "Unauthorized", Some(&tag));
+        if let Some(a) = self.auth_server.as_ref() {
+            for v in a.server.challenge_values(now, stale) {
+                r.push_header("WWW-Authenticate", v);
+            }
+        }
+        let _ = self.layer.send_response(now, key, r);
+        false
     }
 
     fn cancel_received(&mut self, now: Instant, key: Key, m: Message) {
@@ -984,6 +1210,9 @@ impl UserAgent {
     }
 
     fn tu_response(&mut self, now: Instant, key: Key, m: Message) {
+        if self.registrar.as_ref().and_then(|r| r.key.as_ref()) == Some(&key) {
+            return self.registration_response(now, m);
+        }
         let Some(call) = self.routes.get(&key).and_then(|r| r.call) else {
             return;
         };
@@ -1063,6 +1292,72 @@ impl UserAgent {
                     if is_new || c.ack.is_some() {
                         self.events
                             .push_back(UaEvent::Answered { call, response: m });
+                    }
+                }
+                401 | 407 if c.dialog.is_none() => {
+                    // RFC 3261 22.2: the INVITE again with credentials, a new CSeq and branch.
+                    let header = if status == 401 {
+                        "WWW-Authenticate"
+                    } else {
+                        "Proxy-Authenticate"
+                    };
+                    let uri = c
+                        .invite
+                        .request_uri()
+                        .map(|u| u.to_string())
+                        .unwrap_or_default();
+                    let body = c.invite.body.clone();
+                    let parts = RequestParts {
+                        method: "INVITE",
+                        uri: &uri,
+                        body: &body,
+                    };
+                    let fields = self.auth_client.respond(
+                        status,
+                        m.get_all(header),
+                        &parts,
+                        &mut c.auth_attempt,
+                    );
+                    let Ok(fields) = fields else {
+                        c.ended = true;
+                        self.events
+                            .push_back(UaEvent::Rejected { call, response: m });
+                        return;
+                    };
+                    let mut invite = c.invite.clone();
+                    invite.remove_header("Authorization");
+                    invite.remove_header("Proxy-Authorization");
+                    for f in fields {
+                        invite.push_header(f.name, f.value);
+                    }
+                    if let Ok(mut cseq) = invite.cseq() {
+                        cseq.seq += 1;
+                        invite.set_header("CSeq", cseq.to_string());
+                    }
+                    let via = self.via();
+                    invite.remove_header("Via");
+                    invite
+                        .headers
+                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
+                    let reliable = self.reliable();
+                    match self.layer.send_request(now, invite.clone(), reliable) {
+                        Ok(new_key) => {
+                            let route = self.routes.get(&key).cloned();
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.invite = invite;
+                                c.invite_key = new_key.clone();
+                            }
+                            if let Some(r) = route {
+                                self.routes.insert(new_key, r);
+                            }
+                        }
+                        Err(_) => {
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.ended = true;
+                            }
+                            self.events
+                                .push_back(UaEvent::Rejected { call, response: m });
+                        }
                     }
                 }
                 _ => {
