@@ -99,6 +99,11 @@ pub enum UaEvent {
     Discarded { reason: String },
     /// The registration (see [`UserAgent::register`]) changed.
     Registration(RegistrationEvent),
+    /// A 3xx to our INVITE: the call is tried again at `to` (RFC 3261 8.1.3.4).
+    Redirected { call: CallHandle, to: Uri },
+    /// A peer kept alive with OPTIONS ([`UserAgent::keep_alive`]) answered (any final
+    /// response: it is there, RFC 3261 11) or stopped answering (timer F).
+    PeerStatus { peer: Target, up: bool },
 }
 
 /// Octets to send, with where to.
@@ -157,6 +162,8 @@ struct Call {
     uac_reliable: UacReliable,
     /// Digest challenges answered for our INVITE (RFC 3261 22.2), against loops.
     auth_attempt: AuthAttempt,
+    /// Contacts of 3xx responses already tried (RFC 3261 8.1.3.4).
+    redirects: Vec<Uri>,
 }
 
 /// Where a transaction's messages go.
@@ -215,7 +222,23 @@ pub struct UserAgent {
     /// Peers must authenticate their INVITEs to us (RFC 3261 22.1), when set.
     auth_server: Option<AuthServer>,
     registrar: Option<Registrar>,
+    peers: Vec<KeepAlive>,
 }
+
+/// A peer pinged with OPTIONS.
+#[derive(Debug, Clone)]
+struct KeepAlive {
+    peer: Target,
+    uri: Uri,
+    interval: Duration,
+    next: Instant,
+    up: Option<bool>,
+    key: Option<Key>,
+}
+
+/// How many 3xx a call follows before it gives up (RFC 3261 8.1.3.4 leaves the limit to
+/// the UA; it must avoid loops).
+const MAX_REDIRECTS: usize = 5;
 
 impl UserAgent {
     /// A UA; `seed` makes its tags, branches and Call-IDs unique (draw it at random).
@@ -233,7 +256,92 @@ impl UserAgent {
             auth_client: DigestClient::new(Vec::new()),
             auth_server: None,
             registrar: None,
+            peers: Vec::new(),
         }
+    }
+
+    /// Sends OPTIONS to `peer` (Request-URI `uri`) every `interval` and reports whether it
+    /// answers ([`UaEvent::PeerStatus`], on every change): the keep-alive of configured
+    /// trunks, so that routing can skip a peer that is down.
+    pub fn keep_alive(&mut self, now: Instant, peer: Target, uri: Uri, interval: Duration) {
+        self.peers.push(KeepAlive {
+            peer,
+            uri,
+            interval,
+            next: now,
+            up: None,
+            key: None,
+        });
+        self.drive_keepalives(now);
+        self.pump(now);
+    }
+
+    fn drive_keepalives(&mut self, now: Instant) {
+        for i in 0..self.peers.len() {
+            let Some(k) = self.peers.get(i) else {
+                continue;
+            };
+            if k.key.is_some() || k.next > now {
+                continue;
+            }
+            let (uri, peer) = (k.uri.clone(), k.peer.clone());
+            let via = self.via();
+            let tag = self.token();
+            let call_id = format!("{}@{}", self.token(), self.config.host);
+            let mut from = NameAddr::new(Uri::sip(
+                Some(&self.config.user),
+                &self.config.host,
+                Some(self.config.port),
+            ));
+            from.set_tag(&tag);
+            let mut m = Message::request(
+                Method::Options,
+                uri.clone(),
+                via,
+                from,
+                NameAddr::new(uri),
+                &call_id,
+                1,
+            );
+            m.push_header("Accept", "application/sdp");
+            match self.layer.send_request(now, m, self.reliable()) {
+                Ok(key) => {
+                    self.routes.insert(
+                        key.clone(),
+                        Route {
+                            target: peer,
+                            connection: None,
+                            call: None,
+                        },
+                    );
+                    if let Some(k) = self.peers.get_mut(i) {
+                        k.key = Some(key);
+                        k.next = now + k.interval;
+                    }
+                }
+                Err(_) => {
+                    if let Some(k) = self.peers.get_mut(i) {
+                        k.next = now + k.interval;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The OPTIONS of a kept-alive peer ended: `up` when it got a final response.
+    fn keepalive_done(&mut self, key: &Key, up: bool) -> bool {
+        let Some(k) = self.peers.iter_mut().find(|k| k.key.as_ref() == Some(key)) else {
+            return false;
+        };
+        k.key = None;
+        if k.up != Some(up) {
+            k.up = Some(up);
+            self.events.push_back(UaEvent::PeerStatus {
+                peer: k.peer.clone(),
+                up,
+            });
+        }
+        true
     }
 
     /// Credentials for peers that challenge our requests with 401/407 (RFC 3261 22.2).
@@ -432,6 +540,7 @@ impl UserAgent {
                 held_final: None,
                 uac_reliable: UacReliable::new(),
                 auth_attempt: AuthAttempt::new(),
+                redirects: Vec::new(),
             },
         );
         self.pump(now);
@@ -751,9 +860,18 @@ impl UserAgent {
             .registrar
             .as_ref()
             .and_then(|r| r.registration.poll_timeout());
+        let keepalive = self
+            .peers
+            .iter()
+            .filter(|k| k.key.is_none())
+            .map(|k| k.next)
+            .min();
         earliest(
-            earliest(earliest(self.layer.poll_timeout(), calls), reliable),
-            registration,
+            earliest(
+                earliest(earliest(self.layer.poll_timeout(), calls), reliable),
+                registration,
+            ),
+            keepalive,
         )
     }
 
@@ -765,6 +883,7 @@ impl UserAgent {
             }
         }
         self.drive_registration(now);
+        self.drive_keepalives(now);
         let reliable_due: Vec<CallHandle> = self
             .calls
             .iter()
@@ -801,8 +920,13 @@ impl UserAgent {
             };
             if end <= now {
                 // 13.3.1.4: no ACK within 64·T1: the dialog is confirmed and then ended by
-                // a BYE.
+                // a BYE; for the user the call is over now.
+                c.ended = true;
                 let _ = self.request(now, h, Method::Bye, None);
+                self.events.push_back(UaEvent::Ended {
+                    call: h,
+                    remote: false,
+                });
                 continue;
             }
             if t <= now {
@@ -860,6 +984,17 @@ impl UserAgent {
                     }
                 }
                 Event::Transaction(key, Output::Timeout) => {
+                    if self.keepalive_done(&key, false) {
+                        continue;
+                    }
+                    if self.registrar.as_ref().and_then(|r| r.key.as_ref()) == Some(&key) {
+                        if let Some(r) = self.registrar.as_mut() {
+                            r.key = None;
+                            r.registration.handle_transaction_timeout(now);
+                        }
+                        self.drive_registration(now);
+                        continue;
+                    }
                     if let Some(call) = self.routes.get(&key).and_then(|r| r.call) {
                         self.timed_out(call, &key);
                     }
@@ -1001,6 +1136,7 @@ impl UserAgent {
                         held_final: None,
                         uac_reliable: UacReliable::new(),
                         auth_attempt: AuthAttempt::new(),
+                        redirects: Vec::new(),
                     },
                 );
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
@@ -1213,6 +1349,9 @@ impl UserAgent {
         if self.registrar.as_ref().and_then(|r| r.key.as_ref()) == Some(&key) {
             return self.registration_response(now, m);
         }
+        if m.status().is_some_and(|s| s >= 200) && self.keepalive_done(&key, true) {
+            return;
+        }
         let Some(call) = self.routes.get(&key).and_then(|r| r.call) else {
             return;
         };
@@ -1360,6 +1499,68 @@ impl UserAgent {
                         }
                     }
                 }
+                300..=399 if c.dialog.is_none() && c.redirects.len() < MAX_REDIRECTS => {
+                    // RFC 3261 8.1.3.4: try the Contacts, by q-value, each once.
+                    let mut contacts = match m.contact() {
+                        Ok(Some(crate::sip::message::Contact::List(l))) => l,
+                        _ => Vec::new(),
+                    };
+                    contacts.sort_by_key(|na| {
+                        std::cmp::Reverse(crate::sip::message::Contact::q(na).unwrap_or(1000))
+                    });
+                    let next = contacts
+                        .into_iter()
+                        .map(|na| na.uri)
+                        .find(|u| !c.redirects.contains(u));
+                    let Some(to) = next else {
+                        c.ended = true;
+                        self.events
+                            .push_back(UaEvent::Rejected { call, response: m });
+                        return;
+                    };
+                    c.redirects.push(to.clone());
+                    let mut invite = c.invite.clone();
+                    invite.start = StartLine::Request {
+                        method: Method::Invite,
+                        uri: to.clone(),
+                    };
+                    if let Ok(mut cseq) = invite.cseq() {
+                        cseq.seq += 1;
+                        invite.set_header("CSeq", cseq.to_string());
+                    }
+                    let target = uri_target(&to, &c.next_hop);
+                    let via = self.via();
+                    invite.remove_header("Via");
+                    invite
+                        .headers
+                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
+                    let reliable = self.reliable();
+                    match self.layer.send_request(now, invite.clone(), reliable) {
+                        Ok(new_key) => {
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.invite = invite;
+                                c.invite_key = new_key.clone();
+                                c.next_hop = target.clone();
+                            }
+                            self.routes.insert(
+                                new_key,
+                                Route {
+                                    target,
+                                    connection: None,
+                                    call: Some(call),
+                                },
+                            );
+                            self.events.push_back(UaEvent::Redirected { call, to });
+                        }
+                        Err(_) => {
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.ended = true;
+                            }
+                            self.events
+                                .push_back(UaEvent::Rejected { call, response: m });
+                        }
+                    }
+                }
                 _ => {
                     c.ended = true;
                     self.events
@@ -1423,6 +1624,12 @@ impl UserAgent {
 /// is a numeric address; else the call's next hop (RFC 3263 location is the shell's job).
 fn dialog_target(d: &Dialog, next_hop: &Target) -> Target {
     let uri = d.route_set.first().map_or(&d.remote_target, |r| &r.uri);
+    uri_target(uri, next_hop)
+}
+
+/// Where a request for `uri` goes: its address when the host is numeric (with its port and
+/// transport parameter), else `next_hop`.
+fn uri_target(uri: &Uri, next_hop: &Target) -> Target {
     let host = uri.host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<std::net::IpAddr>() {
         Ok(ip) => {

@@ -1,0 +1,298 @@
+//! The UA core without sockets: several `UserAgent`s on an in-memory network with simulated
+//! time. OPTIONS keep-alive of a peer that comes and goes, 3xx redirection, a 2xx
+//! retransmitted until its ACK and a BYE when none comes, glare on re-INVITE, garbage.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sipt_mgc::sip::message::{Message, Method, NameAddr, Uri};
+use sipt_mgc::sip::transport::{Target, TransportKind};
+use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
+use sipt_mgc::time::Instant;
+
+fn addr(n: u8) -> SocketAddr {
+    SocketAddr::from(([192, 0, 2, n], 5060))
+}
+
+fn target(n: u8) -> Target {
+    Target::new(TransportKind::Udp, addr(n))
+}
+
+struct Net {
+    now: Instant,
+    uas: BTreeMap<u8, UserAgent>,
+    /// Hosts whose traffic is dropped, both ways.
+    down: Vec<u8>,
+    /// Hosts whose outgoing traffic is dropped.
+    mute: Vec<u8>,
+    events: Vec<(u64, u8, UaEvent)>,
+    /// Every message delivered, as (from, to, start line).
+    wire: Vec<(u8, u8, String)>,
+    /// Messages to a host with no UA: for the test to answer by hand.
+    held: Vec<(u8, SocketAddr, Vec<u8>)>,
+}
+
+impl Net {
+    fn new(hosts: &[u8]) -> Net {
+        let uas = hosts
+            .iter()
+            .map(|&h| {
+                let ip = format!("192.0.2.{h}");
+                (
+                    h,
+                    UserAgent::new(UaConfig::new(&ip, 5060, TransportKind::Udp), u64::from(h)),
+                )
+            })
+            .collect();
+        Net {
+            now: Instant::ZERO,
+            uas,
+            down: Vec::new(),
+            mute: Vec::new(),
+            events: Vec::new(),
+            wire: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    fn ua(&mut self, h: u8) -> &mut UserAgent {
+        self.uas.get_mut(&h).expect("a UA")
+    }
+
+    /// Delivers everything in flight (instantly), repeatedly.
+    fn deliver(&mut self) {
+        loop {
+            let mut moved = false;
+            let hosts: Vec<u8> = self.uas.keys().copied().collect();
+            for h in hosts {
+                while let Some(o) = self.ua(h).poll_transmit() {
+                    moved = true;
+                    let to = match o.target.addr.ip() {
+                        std::net::IpAddr::V4(v4) => v4.octets()[3],
+                        _ => continue,
+                    };
+                    if self.down.contains(&to) || self.down.contains(&h) || self.mute.contains(&h) {
+                        continue;
+                    }
+                    let line = String::from_utf8_lossy(&o.bytes)
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    self.wire.push((h, to, line));
+                    let now = self.now;
+                    match self.uas.get_mut(&to) {
+                        Some(ua) => ua.handle_received(now, &o.bytes, target(h), None),
+                        None => self.held.push((h, o.target.addr, o.bytes)),
+                    }
+                }
+                while let Some(e) = self.ua(h).poll_event() {
+                    moved = true;
+                    self.events.push((self.now.as_nanos() / 1_000_000, h, e));
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn run(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.deliver();
+            let next = self.uas.values().filter_map(UserAgent::poll_timeout).min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    let now = self.now;
+                    for ua in self.uas.values_mut() {
+                        if ua.poll_timeout().is_some_and(|t| t <= now) {
+                            ua.handle_timeout(now);
+                        }
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+        self.deliver();
+    }
+
+    fn take_events(&mut self) -> Vec<(u64, u8, UaEvent)> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+fn uri(s: &str) -> Uri {
+    Uri::parse(s).expect("a URI")
+}
+
+fn from(h: u8) -> NameAddr {
+    NameAddr::new(uri(&format!("sip:caller@192.0.2.{h}")))
+}
+
+#[test]
+fn keep_alive_reports_a_peer_going_and_coming_back() {
+    let mut net = Net::new(&[1, 2]);
+    let now = net.now;
+    net.ua(1).keep_alive(
+        now,
+        target(2),
+        uri("sip:192.0.2.2"),
+        Duration::from_secs(30),
+    );
+    net.run(Duration::from_secs(1));
+    let ev = net.take_events();
+    assert!(
+        ev.iter()
+            .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::PeerStatus { up: true, .. })),
+        "{ev:?}"
+    );
+    // The peer goes away: the next OPTIONS (at 30 s) times out after 64·T1 = 32 s.
+    net.down.push(2);
+    net.run(Duration::from_secs(70));
+    let ev = net.take_events();
+    let down: Vec<u64> = ev
+        .iter()
+        .filter(|(_, _, e)| matches!(e, UaEvent::PeerStatus { up: false, .. }))
+        .map(|(t, _, _)| *t)
+        .collect();
+    assert_eq!(down, [62_000], "30 s + timer F");
+    // Back: the next ping finds it.
+    net.down.clear();
+    net.run(Duration::from_secs(40));
+    let ev = net.take_events();
+    assert!(
+        ev.iter()
+            .any(|(_, _, e)| matches!(e, UaEvent::PeerStatus { up: true, .. })),
+        "{ev:?}"
+    );
+    // Each status is reported once per change, not per ping.
+    net.run(Duration::from_secs(300));
+    assert!(net
+        .take_events()
+        .iter()
+        .all(|(_, _, e)| !matches!(e, UaEvent::PeerStatus { .. })));
+}
+
+#[test]
+fn a_302_is_followed_to_its_contact() {
+    // Host 9 has no UA: the test answers its INVITE with a 302 to host 3.
+    let mut net = Net::new(&[1, 3]);
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.9"), target(9), None)
+        .expect("invite");
+    net.deliver();
+    let (_, _, bytes) = net.held.pop().expect("an INVITE to host 9");
+    let invite = Message::parse(&bytes).expect("parses");
+    let mut moved = invite.response(302, "Moved Temporarily", Some("redir"));
+    moved.push_header("Contact", "<sip:bob@192.0.2.3:5060>");
+    let now = net.now;
+    net.ua(1)
+        .handle_received(now, &moved.to_bytes(), target(9), None);
+    net.deliver();
+    // Host 3 gets the INVITE, with CSeq 2 and the new Request-URI; it answers.
+    let early = net.take_events();
+    let incoming = early
+        .clone()
+        .into_iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, invite } if h == 3 => Some((call, invite)),
+            _ => None,
+        })
+        .expect("the INVITE reached its new target");
+    assert_eq!(incoming.1.cseq().expect("cseq").seq, 2);
+    assert_eq!(
+        incoming.1.request_uri().expect("uri").to_string(),
+        "sip:bob@192.0.2.3:5060"
+    );
+    let now = net.now;
+    net.ua(3)
+        .respond(now, incoming.0, 200, "OK", None)
+        .expect("200");
+    net.run(Duration::from_millis(100));
+    let mut ev = early;
+    ev.extend(net.take_events());
+    assert!(
+        ev.iter()
+            .any(|(_, h, e)| *h == 1
+                && matches!(e, UaEvent::Redirected { call: c, .. } if *c == call))
+    );
+    assert!(ev
+        .iter()
+        .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call)));
+    assert!(ev
+        .iter()
+        .any(|(_, h, e)| *h == 3 && matches!(e, UaEvent::Confirmed { .. })));
+    // The ACK for host 9's 302 went to host 9 with the INVITE's branch (17.1.1.3).
+    assert!(net.held.iter().any(|(_, _, b)| b.starts_with(b"ACK ")));
+}
+
+/// RFC 3261 13.3.1.4: the UAS retransmits its 2xx at T1, 2·T1 ... T2 until the ACK; with no
+/// ACK at all it sends BYE after 64·T1.
+#[test]
+fn a_2xx_without_ack_is_retransmitted_then_the_call_is_ended() {
+    let mut net = Net::new(&[1, 2]);
+    let now = net.now;
+    let _ = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.2"), target(2), None)
+        .expect("invite");
+    net.deliver();
+    let call: CallHandle = net
+        .take_events()
+        .into_iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, .. } if h == 2 => Some(call),
+            _ => None,
+        })
+        .expect("incoming");
+    // From now on, nothing from 1 reaches 2 (the ACK is lost, and its repeats).
+    net.mute.push(1);
+    let now = net.now;
+    net.ua(2).respond(now, call, 200, "OK", None).expect("200");
+    net.run(Duration::from_secs(40));
+    let ev = net.take_events();
+    assert!(
+        ev.iter()
+            .any(|(t, h, e)| *h == 2 && *t == 32_000 && matches!(e, UaEvent::Ended { .. })),
+        "BYE and end after 64·T1: {ev:?}"
+    );
+    // Meanwhile the 200 went again at T1, 2·T1, 4·T1 ... capped at T2.
+    let twos = net
+        .wire
+        .iter()
+        .filter(|(from, _, line)| *from == 2 && line.starts_with("SIP/2.0 200"))
+        .count();
+    assert_eq!(twos, 11, "sent at 0, 0.5, 1.5, 3.5, 7.5, 11.5 ... 31.5 s");
+    let _ = Method::Bye;
+}
+
+#[test]
+fn garbage_is_discarded_and_the_ua_goes_on() {
+    let mut net = Net::new(&[1, 2]);
+    let now = net.now;
+    for junk in [
+        &b""[..],
+        b"\r\n\r\n",
+        b"INVITE",
+        b"SIP/2.0 200\r\n\r\n",
+        &[0xff, 0x00, 0x7f][..],
+    ] {
+        net.ua(2).handle_received(now, junk, target(1), None);
+    }
+    net.deliver();
+    let _ = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.2"), target(2), None)
+        .expect("invite");
+    net.deliver();
+    assert!(net
+        .take_events()
+        .iter()
+        .any(|(_, h, e)| *h == 2 && matches!(e, UaEvent::Incoming { .. })));
+}
