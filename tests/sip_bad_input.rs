@@ -319,11 +319,6 @@ fn header_faults(
         ("no CSeq", base("INVITE").without("CSeq"), "CSeq"),
         ("no Call-ID", base("INVITE").without("Call-ID"), "Call-ID"),
         (
-            "no Max-Forwards",
-            base("INVITE").without("Max-Forwards"),
-            "Max-Forwards",
-        ),
-        (
             "To unterminated <",
             base("INVITE").with("To", "<sip:gw@127.0.0.1"),
             "To",
@@ -595,9 +590,19 @@ fn garbage_and_truncated_datagrams_get_nothing_and_the_ua_works_on() {
     for cut in [1, 7, 20, head_end / 2, head_end, head_end + 2] {
         inputs.push((format!("INVITE cut at {cut}"), invite[..cut].to_vec()));
     }
+    // Cut just before the empty line (with or without the last header's CRLF): the message
+    // layer takes a datagram whose header block ends at the end of the datagram (src/sip/message: lenient on UDP, for RFC 4475's
+    // baddn), so this one is a whole INVITE and is answered like one.
+    let whole_headers = [
+        format!("INVITE cut at {head_end}"),
+        format!("INVITE cut at {}", head_end + 2),
+    ];
     for (what, bytes) in &inputs {
         peer.send(bytes);
         if let Some(m) = peer.recv(SILENCE) {
+            if whole_headers.contains(what) {
+                continue;
+            }
             // An answer is acceptable only as a 400 to a request whose Via was read.
             assert_eq!(m.status(), Some(400), "{what}: answered {:?}", m.start);
         }
@@ -1037,4 +1042,14 @@ proptest! {
             .collect();
         survive(&inputs)?;
     }
+}
+
+/// RFC 4475 3.3.1 (backward compatibility): a request without Max-Forwards, as RFC 2543
+/// peers send, is taken (RFC 3261 8.1.1.6 obliges the UAC that sends it, not the UAS that
+/// receives it).
+#[test]
+fn a_request_without_max_forwards_is_taken() {
+    let peer = UdpPeer::new();
+    let r = peer.ask(&peer.req("OPTIONS").without("Max-Forwards").bytes());
+    assert_eq!(r.status(), Some(200), "{:?}", r.start);
 }

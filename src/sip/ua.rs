@@ -793,6 +793,16 @@ impl UserAgent {
         let m = match Message::parse(bytes) {
             Ok(m) => m,
             Err(e) => {
+                // RFC 3261 8.2, 21.5.10: a request that cannot be parsed is still answered
+                // (400, or 505 for another SIP version) when its Via can be read.
+                let tag = self.token();
+                if let Some(r) = fallback_response(bytes, e.status(), &e.reason_phrase(), &tag) {
+                    self.out.push_back(Outgoing {
+                        target: source.clone(),
+                        connection,
+                        bytes: r,
+                    });
+                }
                 self.events.push_back(UaEvent::Discarded {
                     reason: format!("unparsable message from {}: {e}", source.addr),
                 });
@@ -818,7 +828,9 @@ impl UserAgent {
         if let Err(e) = crate::sip::message::validate_request(&m) {
             let reason = e.reason_phrase();
             if m.top_via().is_ok() && m.method() != Some(&Method::Ack) {
-                let r = m.response(400, &reason, None);
+                // RFC 3261 8.2.6.2: a To tag in every response but 100.
+                let tag = self.token();
+                let r = m.response(400, &reason, Some(&tag));
                 self.out.push_back(Outgoing {
                     target: source.clone(),
                     connection,
@@ -1040,7 +1052,9 @@ impl UserAgent {
         status: u16,
         reason: &str,
     ) {
-        let mut r = request.response(status, reason, None);
+        // RFC 3261 8.2.6.2: a To tag in every response but 100 (kept if the request had one).
+        let tag = self.token();
+        let mut r = request.response(status, reason, Some(&tag));
         if status == 405 {
             r.push_header("Allow", self.config.allow.join(", "));
         }
@@ -1142,7 +1156,8 @@ impl UserAgent {
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
             }
             Some(Method::Options) => {
-                let mut r = m.response(200, "OK", None);
+                let tag = self.token();
+                let mut r = m.response(200, "OK", Some(&tag));
                 r.push_header("Allow", self.config.allow.join(", "));
                 r.push_header(
                     "Accept",
@@ -1644,4 +1659,73 @@ fn uri_target(uri: &Uri, next_hop: &Target) -> Target {
         }
         Err(_) => next_hop.clone(),
     }
+}
+
+/// A response to a request the message layer could not parse (RFC 3261 8.2, 21.5.10): its
+/// Via, From, To, Call-ID and CSeq lines found by name (full or compact, folding joined),
+/// copied as they are, with our tag added to To. `None` for a response, an ACK (never
+/// answered, 17.1.1.3) or when there is no Via to answer to (18.2.2).
+fn fallback_response(bytes: &[u8], status: u16, reason: &str, tag: &str) -> Option<Vec<u8>> {
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(bytes.len());
+    let head = String::from_utf8_lossy(bytes.get(..end)?);
+    let mut lines: Vec<String> = Vec::new();
+    for raw in head.split('\n') {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        match (
+            raw.starts_with(' ') || raw.starts_with('\t'),
+            lines.last_mut(),
+        ) {
+            (true, Some(last)) => {
+                last.push(' ');
+                last.push_str(raw.trim());
+            }
+            _ => lines.push(raw.to_string()),
+        }
+    }
+    let start = lines.first()?;
+    let method = start.split_whitespace().next().unwrap_or("");
+    if start.starts_with("SIP/") || method == "ACK" || method.is_empty() {
+        return None;
+    }
+    let pick = |names: &[&str]| -> Vec<String> {
+        lines
+            .iter()
+            .skip(1)
+            .filter_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                names
+                    .iter()
+                    .any(|x| n.trim().eq_ignore_ascii_case(x))
+                    .then(|| v.trim().to_string())
+            })
+            .collect()
+    };
+    let vias = pick(&["Via", "v"]);
+    if vias.is_empty() {
+        return None;
+    }
+    let mut out = format!("SIP/2.0 {status} {reason}\r\n");
+    for v in vias {
+        out.push_str(&format!("Via: {v}\r\n"));
+    }
+    if let Some(f) = pick(&["From", "f"]).first() {
+        out.push_str(&format!("From: {f}\r\n"));
+    }
+    if let Some(t) = pick(&["To", "t"]).first() {
+        if t.to_ascii_lowercase().contains(";tag=") {
+            out.push_str(&format!("To: {t}\r\n"));
+        } else {
+            out.push_str(&format!("To: {t};tag={tag}\r\n"));
+        }
+    }
+    for (names, name) in [(&["Call-ID", "i"][..], "Call-ID"), (&["CSeq"][..], "CSeq")] {
+        if let Some(v) = pick(names).first() {
+            out.push_str(&format!("{name}: {v}\r\n"));
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
+    Some(out.into_bytes())
 }
