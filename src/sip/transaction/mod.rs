@@ -32,13 +32,13 @@ mod message;
 mod server;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 pub use client::{ClientInvite, ClientNonInvite, ClientState};
 pub use server::{ServerInvite, ServerNonInvite, ServerState};
 
-use crate::time::{earliest, Instant};
+use crate::time::Instant;
 
 /// What a transaction needs to know of a message, and the two messages it builds itself.
 pub trait TxMessage: Clone {
@@ -248,6 +248,12 @@ pub enum TxError {
 pub struct TransactionLayer<M> {
     timers: Timers,
     transactions: HashMap<Key, Transaction<M>>,
+    /// Each transaction's next deadline as filed in `queue`.
+    scheduled: HashMap<Key, (Instant, u64)>,
+    /// Every transaction's next deadline, earliest first, so that timers cost O(log n) and
+    /// not a scan of every transaction (tens of thousands live on UDP: timers J, K, L, M).
+    queue: BTreeMap<(Instant, u64), Key>,
+    seq: u64,
     events: VecDeque<Event<M>>,
     scratch: VecDeque<Output<M>>,
 }
@@ -257,8 +263,31 @@ impl<M: TxMessage> TransactionLayer<M> {
         TransactionLayer {
             timers,
             transactions: HashMap::new(),
+            scheduled: HashMap::new(),
+            queue: BTreeMap::new(),
+            seq: 0,
             events: VecDeque::new(),
             scratch: VecDeque::new(),
+        }
+    }
+
+    /// Files the next deadline of transaction `key` (or forgets it when it has none or is
+    /// gone).
+    fn reschedule(&mut self, key: &Key) {
+        let next = self.transactions.get(key).and_then(Transaction::poll_timeout);
+        match (self.scheduled.get(key).copied(), next) {
+            (Some((at, _)), Some(n)) if at == n => {}
+            (old, next) => {
+                if let Some(old) = old {
+                    self.queue.remove(&old);
+                    self.scheduled.remove(key);
+                }
+                if let Some(n) = next {
+                    self.seq += 1;
+                    self.queue.insert((n, self.seq), key.clone());
+                    self.scheduled.insert(key.clone(), (n, self.seq));
+                }
+            }
         }
     }
 
@@ -399,6 +428,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// transaction ends and the TU is told (as a timeout: it answers 503 or gives up).
     pub fn transport_error(&mut self, key: &Key) {
         if self.transactions.remove(key).is_some() {
+            self.reschedule(key);
             self.events
                 .push_back(Event::Transaction(key.clone(), Output::Timeout));
             self.events
@@ -427,10 +457,9 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// Runs every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let due: Vec<Key> = self
-            .transactions
-            .iter()
-            .filter(|(_, t)| t.poll_timeout().is_some_and(|d| d <= now))
-            .map(|(k, _)| k.clone())
+            .queue
+            .range(..=(now, u64::MAX))
+            .map(|(_, k)| k.clone())
             .collect();
         let mut out = std::mem::take(&mut self.scratch);
         for key in due {
@@ -444,9 +473,7 @@ impl<M: TxMessage> TransactionLayer<M> {
 
     /// The earliest timer deadline of any transaction.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transactions
-            .values()
-            .fold(None, |acc, t| earliest(acc, t.poll_timeout()))
+        self.queue.keys().next().map(|(t, _)| *t)
     }
 
     /// The next event.
@@ -465,6 +492,7 @@ impl<M: TxMessage> TransactionLayer<M> {
         {
             self.transactions.remove(key);
         }
+        self.reschedule(key);
     }
 }
 
