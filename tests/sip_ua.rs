@@ -296,3 +296,47 @@ fn garbage_is_discarded_and_the_ua_goes_on() {
         .iter()
         .any(|(_, h, e)| *h == 2 && matches!(e, UaEvent::Incoming { .. })));
 }
+
+/// A basic call between two of our UAs: INVITE, 200, ACK, BYE, 200; each side sees exactly
+/// the events of a successful call and nothing else.
+#[test]
+fn a_basic_call_between_two_uas() {
+    let mut net = Net::new(&[1, 2]);
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.2"), target(2), None)
+        .expect("invite");
+    net.deliver();
+    let incoming = net
+        .take_events()
+        .into_iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, .. } if h == 2 => Some(call),
+            _ => None,
+        })
+        .expect("incoming");
+    let now = net.now;
+    net.ua(2)
+        .respond(now, incoming, 200, "OK", None)
+        .expect("200");
+    net.deliver();
+    let now = net.now;
+    net.ua(1).hangup(now, call).expect("bye");
+    net.run(Duration::from_secs(60));
+    let names: Vec<String> = net
+        .take_events()
+        .iter()
+        .map(|(_, h, e)| {
+            format!(
+                "{h} {}",
+                format!("{e:?}").split([' ', '(']).next().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["1 Answered", "2 Confirmed", "2 Ended", "1 Ended"],
+        "{names:?}"
+    );
+}

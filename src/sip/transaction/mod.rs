@@ -274,7 +274,10 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// Files the next deadline of transaction `key` (or forgets it when it has none or is
     /// gone).
     fn reschedule(&mut self, key: &Key) {
-        let next = self.transactions.get(key).and_then(Transaction::poll_timeout);
+        let next = self
+            .transactions
+            .get(key)
+            .and_then(Transaction::poll_timeout);
         match (self.scheduled.get(key).copied(), next) {
             (Some((at, _)), Some(n)) if at == n => {}
             (old, next) => {
