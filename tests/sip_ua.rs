@@ -89,6 +89,13 @@ impl Net {
                 }
                 while let Some(e) = self.ua(h).poll_event() {
                     moved = true;
+                    // The user of every UA here answers requests within a call with 200.
+                    if let UaEvent::Request { request, key, .. } = &e {
+                        let now = self.now;
+                        let _ = self
+                            .ua(h)
+                            .respond_request(now, key, request, 200, "OK", None);
+                    }
                     self.events.push((self.now.as_nanos() / 1_000_000, h, e));
                 }
             }
@@ -339,4 +346,123 @@ fn a_basic_call_between_two_uas() {
         ["1 Answered", "2 Confirmed", "2 Ended", "1 Ended"],
         "{names:?}"
     );
+}
+
+fn net_with_timers(uac: (u32, u32), uas: (u32, u32)) -> Net {
+    let mut net = Net::new(&[]);
+    for (h, (se, min)) in [(1u8, uac), (2u8, uas)] {
+        let mut c = UaConfig::new(&format!("192.0.2.{h}"), 5060, TransportKind::Udp);
+        c.session_timer.session_expires = se;
+        c.session_timer.min_se = min;
+        net.uas.insert(h, UserAgent::new(c, u64::from(h)));
+    }
+    net
+}
+
+/// Places a call from 1 to 2 that 2 answers; returns (caller's, callee's) handles.
+fn answered_call(net: &mut Net) -> (CallHandle, CallHandle) {
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.2"), target(2), None)
+        .expect("invite");
+    net.deliver();
+    let incoming = net
+        .take_events()
+        .into_iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, .. } if h == 2 => Some(call),
+            _ => None,
+        })
+        .expect("incoming");
+    let now = net.now;
+    net.ua(2)
+        .respond(now, incoming, 200, "OK", None)
+        .expect("200");
+    net.deliver();
+    (call, incoming)
+}
+
+/// RFC 4028: the caller asks for 120 s; the callee takes it and names the caller as
+/// refresher (it supports timers). The caller refreshes with UPDATE every 60 s and the call
+/// lives on; when the caller stops refreshing, the callee ends the call with BYE at
+/// 120 - min(32, 40) = 88 s after the last refresh.
+#[test]
+fn session_timer_refreshes_and_expires() {
+    let mut net = net_with_timers((120, 90), (1800, 90));
+    let _ = answered_call(&mut net);
+    let answered_at = net.now;
+    let two_hundred = net
+        .wire
+        .iter()
+        .find(|(f, _, l)| *f == 2 && l.starts_with("SIP/2.0 200"))
+        .cloned()
+        .expect("a 200");
+    let _ = two_hundred;
+    net.run(Duration::from_secs(200));
+    let updates: Vec<u64> = net
+        .take_events()
+        .iter()
+        .filter_map(|(t, h, e)| match e {
+            UaEvent::Request { request, .. }
+                if *h == 2 && request.method() == Some(&Method::Update) =>
+            {
+                Some(*t)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        updates,
+        [60_000, 120_000, 180_000],
+        "refreshes at half the interval (answered at {answered_at})"
+    );
+    // Stop the refresher: only the callee's timer runs now.
+    net.mute.push(1);
+    net.run(Duration::from_secs(200));
+    let ended: Vec<(u64, u8)> = net
+        .take_events()
+        .iter()
+        .filter_map(|(t, h, e)| matches!(e, UaEvent::Ended { .. }).then_some((*t, *h)))
+        .collect();
+    assert!(
+        ended.iter().any(|(t, h)| *h == 2 && *t == 180_000 + 88_000),
+        "the callee ends the lapsed session: {ended:?}"
+    );
+}
+
+/// RFC 4028 7.3, 9: the callee's Min-SE is 600; the caller's 120 s gets 422 with Min-SE
+/// 600, and the caller asks again with 600 s, which is taken.
+#[test]
+fn a_422_raises_the_interval() {
+    let mut net = net_with_timers((120, 90), (1800, 600));
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.2"), target(2), None)
+        .expect("invite");
+    net.deliver();
+    assert!(net
+        .wire
+        .iter()
+        .any(|(f, _, l)| *f == 2 && l.starts_with("SIP/2.0 422")));
+    let incoming = net
+        .take_events()
+        .into_iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, invite } if h == 2 => Some((call, invite)),
+            _ => None,
+        })
+        .expect("the INVITE came again");
+    assert_eq!(incoming.1.get("Session-Expires"), Some("600"));
+    assert_eq!(incoming.1.cseq().expect("cseq").seq, 2);
+    let now = net.now;
+    net.ua(2)
+        .respond(now, incoming.0, 200, "OK", None)
+        .expect("200");
+    net.deliver();
+    assert!(net
+        .take_events()
+        .iter()
+        .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call)));
 }

@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod message;
 pub mod reliable;
 pub mod sdp;
+pub mod session_timer;
 pub mod shell;
 pub mod transaction;
 pub mod transport;

@@ -21,9 +21,14 @@ use crate::sip::auth::{
 };
 use crate::sip::dialog::{Dialog, DialogState};
 use crate::sip::message::headers::{parse_rseq, parse_tokens, RAck as RAckHeader};
+use crate::sip::message::headers::{Refresher, SessionExpires};
 use crate::sip::message::{Message, Method, NameAddr, StartLine, Uri, Via};
 use crate::sip::reliable::{
     FinalPermission, RAck, UacReliable, UacVerdict, UasOutput, UasReliable,
+};
+use crate::sip::session_timer::{
+    uac_after_422, uac_on_2xx, uas_decide, SessionTimer, SessionTimerConfig, TimerAction,
+    UasDecision,
 };
 use crate::sip::transaction::{Event, Key, Output, ServerState, Timers, TransactionLayer};
 use crate::sip::transport::{ConnectionId, Target, TransportKind};
@@ -49,6 +54,8 @@ pub struct UaConfig {
     /// Send provisional responses reliably (RFC 3262) whenever the INVITE supports 100rel,
     /// not only when it requires it.
     pub use_100rel: bool,
+    /// Session timers (RFC 4028).
+    pub session_timer: SessionTimerConfig,
 }
 
 impl UaConfig {
@@ -63,6 +70,7 @@ impl UaConfig {
                 "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "INFO", "UPDATE", "PRACK",
             ],
             use_100rel: true,
+            session_timer: SessionTimerConfig::default(),
         }
     }
 }
@@ -164,6 +172,10 @@ struct Call {
     auth_attempt: AuthAttempt,
     /// Contacts of 3xx responses already tried (RFC 3261 8.1.3.4).
     redirects: Vec<Uri>,
+    /// RFC 4028: what we answer an incoming INVITE's session timer request with.
+    session_decision: Option<UasDecision>,
+    /// RFC 4028: the running session timer.
+    session: Option<SessionTimer>,
 }
 
 /// Where a transaction's messages go.
@@ -274,6 +286,47 @@ impl UserAgent {
         });
         self.drive_keepalives(now);
         self.pump(now);
+    }
+
+    /// RFC 4028 10: refreshes (UPDATE, RFC 3311: no new offer needed) when we are the
+    /// refresher, BYE when the far end let the session lapse.
+    fn drive_session_timers(&mut self, now: Instant) {
+        let mut actions = Vec::new();
+        for (h, c) in &mut self.calls {
+            if c.ended {
+                continue;
+            }
+            if let Some(st) = c.session.as_mut() {
+                if let Some(a) = st.poll(now) {
+                    let we_are = if c.role == Role::Uac { "uac" } else { "uas" };
+                    actions.push((*h, a, st.interval, we_are));
+                }
+            }
+        }
+        for (call, action, interval, we_are) in actions {
+            match action {
+                TimerAction::Refresh => {
+                    let se = format!("{interval};refresher={we_are}");
+                    let _ = self.request_with(
+                        now,
+                        call,
+                        Method::Update,
+                        None,
+                        &[("Session-Expires", se), ("Supported", "timer".to_string())],
+                    );
+                }
+                TimerAction::Expire => {
+                    if let Some(c) = self.calls.get_mut(&call) {
+                        c.ended = true;
+                    }
+                    let _ = self.request(now, call, Method::Bye, None);
+                    self.events.push_back(UaEvent::Ended {
+                        call,
+                        remote: false,
+                    });
+                }
+            }
+        }
     }
 
     fn drive_keepalives(&mut self, now: Instant) {
@@ -507,6 +560,12 @@ impl UserAgent {
         invite.push_header("Contact", self.contact());
         invite.push_header("Allow", self.config.allow.join(", "));
         invite.push_header("Supported", "100rel, timer");
+        // RFC 4028 7.1: the interval we ask for.
+        let st = self.config.session_timer;
+        if st.session_expires > 0 {
+            invite.push_header("Session-Expires", st.session_expires.to_string());
+            invite.push_header("Min-SE", st.min_se.to_string());
+        }
         if let Some((ct, b)) = body {
             invite.push_header("Content-Type", ct);
             invite.body = b;
@@ -541,6 +600,8 @@ impl UserAgent {
                 uac_reliable: UacReliable::new(),
                 auth_attempt: AuthAttempt::new(),
                 redirects: Vec::new(),
+                session_decision: None,
+                session: None,
             },
         );
         self.pump(now);
@@ -576,6 +637,29 @@ impl UserAgent {
                 if let Some(d) = c.dialog.as_mut() {
                     d.state = DialogState::Confirmed;
                 }
+            }
+        }
+        if (200..300).contains(&status) {
+            if let Some(UasDecision::Timer {
+                interval,
+                refresher,
+                require_timer,
+            }) = c.session_decision
+            {
+                let who = if refresher == Refresher::Uac {
+                    "uac"
+                } else {
+                    "uas"
+                };
+                r.push_header("Session-Expires", format!("{interval};refresher={who}"));
+                if require_timer {
+                    r.push_header("Require", "timer");
+                }
+                c.session = Some(SessionTimer::new(
+                    now,
+                    interval,
+                    refresher == Refresher::Uas,
+                ));
             }
         }
         let has_sdp = body.is_some();
@@ -684,6 +768,24 @@ impl UserAgent {
         let contact = self.contact();
         let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
         let mut r = request.response(status, reason, Some(&c.local_tag));
+        if (200..300).contains(&status)
+            && matches!(
+                request.method(),
+                Some(Method::Invite) | Some(Method::Update)
+            )
+        {
+            // RFC 4028 10: the far end refreshed; the 2xx confirms the interval and the
+            // refresher (the one that sent the refresh keeps refreshing).
+            if let Some(st) = c.session.as_mut() {
+                let se = request
+                    .get("Session-Expires")
+                    .and_then(|v| SessionExpires::parse(v).ok());
+                let interval = se.as_ref().map_or(st.interval, |s| s.delta);
+                let them = if c.role == Role::Uac { "uas" } else { "uac" };
+                r.push_header("Session-Expires", format!("{interval};refresher={them}"));
+                st.refreshed(now, interval, false);
+            }
+        }
         if request.method() == Some(&Method::Invite) {
             if let Some(d) = c.dialog.as_mut() {
                 d.remote_invite_answered();
@@ -872,6 +974,13 @@ impl UserAgent {
             .registrar
             .as_ref()
             .and_then(|r| r.registration.poll_timeout());
+        let sessions = self
+            .calls
+            .values()
+            .filter(|c| !c.ended)
+            .filter_map(|c| c.session.as_ref().map(SessionTimer::deadline))
+            .min();
+        let calls = earliest(calls, sessions);
         let keepalive = self
             .peers
             .iter()
@@ -896,6 +1005,7 @@ impl UserAgent {
         }
         self.drive_registration(now);
         self.drive_keepalives(now);
+        self.drive_session_timers(now);
         let reliable_due: Vec<CallHandle> = self
             .calls
             .iter()
@@ -1108,6 +1218,36 @@ impl UserAgent {
                 if !self.authorized(now, &key, &m) {
                     return;
                 }
+                // RFC 4028 9: the session timer the INVITE asks for, or 422.
+                let supports_timer = m
+                    .get_all("Supported")
+                    .filter_map(|v| parse_tokens(v).ok())
+                    .flatten()
+                    .any(|t| t.eq_ignore_ascii_case("timer"));
+                let se = m
+                    .get("Session-Expires")
+                    .and_then(|v| SessionExpires::parse(v).ok());
+                let min_se = m
+                    .get("Min-SE")
+                    .and_then(|v| SessionExpires::parse(v).ok())
+                    .map(|v| v.delta);
+                let session_decision = if se.is_some() || supports_timer {
+                    Some(uas_decide(
+                        &self.config.session_timer,
+                        se.as_ref(),
+                        min_se,
+                        supports_timer,
+                    ))
+                } else {
+                    None
+                };
+                if let Some(UasDecision::TooSmall { min_se }) = session_decision {
+                    let tag = self.token();
+                    let mut r = m.response(422, "Session Interval Too Small", Some(&tag));
+                    r.push_header("Min-SE", min_se.to_string());
+                    let _ = self.layer.send_response(now, &key, r);
+                    return;
+                }
                 let call = self.new_handle();
                 let route = self.routes.get_mut(&key);
                 let (next_hop, connection) = match route {
@@ -1151,6 +1291,8 @@ impl UserAgent {
                         uac_reliable: UacReliable::new(),
                         auth_attempt: AuthAttempt::new(),
                         redirects: Vec::new(),
+                        session_decision,
+                        session: None,
                     },
                 );
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
@@ -1443,6 +1585,13 @@ impl UserAgent {
                         });
                         c.ack = Some(ack);
                     }
+                    // RFC 4028 7.2: the 2xx decides the session timer.
+                    let se = m
+                        .get("Session-Expires")
+                        .and_then(|v| SessionExpires::parse(v).ok());
+                    c.session = uac_on_2xx(se.as_ref()).map(|(interval, refresher)| {
+                        SessionTimer::new(now, interval, refresher == Refresher::Uac)
+                    });
                     if is_new || c.ack.is_some() {
                         self.events
                             .push_back(UaEvent::Answered { call, response: m });
@@ -1484,6 +1633,64 @@ impl UserAgent {
                     for f in fields {
                         invite.push_header(f.name, f.value);
                     }
+                    if let Ok(mut cseq) = invite.cseq() {
+                        cseq.seq += 1;
+                        invite.set_header("CSeq", cseq.to_string());
+                    }
+                    let via = self.via();
+                    invite.remove_header("Via");
+                    invite
+                        .headers
+                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
+                    let reliable = self.reliable();
+                    match self.layer.send_request(now, invite.clone(), reliable) {
+                        Ok(new_key) => {
+                            let route = self.routes.get(&key).cloned();
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.invite = invite;
+                                c.invite_key = new_key.clone();
+                            }
+                            if let Some(r) = route {
+                                self.routes.insert(new_key, r);
+                            }
+                        }
+                        Err(_) => {
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                c.ended = true;
+                            }
+                            self.events
+                                .push_back(UaEvent::Rejected { call, response: m });
+                        }
+                    }
+                }
+                422 if c.dialog.is_none() && c.redirects.len() < MAX_REDIRECTS => {
+                    // RFC 4028 7.3: ask again with at least the Min-SE of the 422.
+                    let min_se = m
+                        .get("Min-SE")
+                        .and_then(|v| SessionExpires::parse(v).ok())
+                        .map_or(0, |v| v.delta);
+                    let interval = uac_after_422(&self.config.session_timer, min_se);
+                    let mut invite = c.invite.clone();
+                    if invite
+                        .get("Session-Expires")
+                        .and_then(|v| SessionExpires::parse(v).ok())
+                        .is_some_and(|v| v.delta >= interval)
+                        || min_se == 0
+                    {
+                        c.ended = true;
+                        self.events
+                            .push_back(UaEvent::Rejected { call, response: m });
+                        return;
+                    }
+                    // A 422 counts against the retry limit, as a redirection does.
+                    c.redirects.push(
+                        c.invite
+                            .request_uri()
+                            .cloned()
+                            .unwrap_or_else(|| Uri::sip(None, "", None)),
+                    );
+                    invite.set_header("Session-Expires", interval.to_string());
+                    invite.set_header("Min-SE", min_se.to_string());
                     if let Ok(mut cseq) = invite.cseq() {
                         cseq.seq += 1;
                         invite.set_header("CSeq", cseq.to_string());
@@ -1599,6 +1806,24 @@ impl UserAgent {
         }
         if let Some(d) = c.dialog.as_mut() {
             let _ = d.handle_response(&method, &m);
+        }
+        if (200..300).contains(&status) && matches!(method, Method::Invite | Method::Update) {
+            // RFC 4028 10: a refresh went through; its 2xx says the interval and refresher.
+            if let Some(st) = c.session.as_mut() {
+                let se = m
+                    .get("Session-Expires")
+                    .and_then(|v| SessionExpires::parse(v).ok());
+                let (interval, refresher) = (
+                    se.as_ref().map_or(st.interval, |s| s.delta),
+                    se.as_ref().and_then(SessionExpires::refresher),
+                );
+                let we_are = if c.role == Role::Uac {
+                    Refresher::Uac
+                } else {
+                    Refresher::Uas
+                };
+                st.refreshed(now, interval, refresher.is_none_or(|r| r == we_are));
+            }
         }
         if method == Method::Invite && (200..300).contains(&status) {
             // The ACK of a 2xx to a re-INVITE.
