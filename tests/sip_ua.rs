@@ -466,3 +466,22 @@ fn a_422_raises_the_interval() {
         .iter()
         .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call)));
 }
+
+/// RFC 3261 8.2.2.3: a Require we do not support gets 420 with Unsupported.
+#[test]
+fn an_unsupported_require_gets_420() {
+    let mut net = Net::new(&[2]);
+    let text = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKreq1\r\nMax-Forwards: 70\r\nFrom: <sip:a@192.0.2.9>;tag=1\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: req@192.0.2.9\r\nCSeq: 1 INVITE\r\nContact: <sip:a@192.0.2.9>\r\nRequire: 100rel, foo\r\nContent-Length: 0\r\n\r\n";
+    let now = net.now;
+    net.ua(2)
+        .handle_received(now, text.as_bytes(), target(9), None);
+    net.deliver();
+    let (_, _, bytes) = net.held.pop().expect("a response to host 9");
+    let r = Message::parse(&bytes).expect("parses");
+    assert_eq!(r.status(), Some(420));
+    assert_eq!(r.get("Unsupported"), Some("foo"));
+    assert!(!net
+        .take_events()
+        .iter()
+        .any(|(_, _, e)| matches!(e, UaEvent::Incoming { .. })));
+}

@@ -248,6 +248,9 @@ struct KeepAlive {
     key: Option<Key>,
 }
 
+/// The option tags we support (RFC 3262, RFC 4028).
+const SUPPORTED: [&str; 2] = ["100rel", "timer"];
+
 /// How many 3xx a call follows before it gives up (RFC 3261 8.1.3.4 leaves the limit to
 /// the UA; it must avoid loops).
 const MAX_REDIRECTS: usize = 5;
@@ -1176,6 +1179,21 @@ impl UserAgent {
         let to_tag = m.to_tag().ok().flatten();
         if method == Some(Method::Cancel) {
             return self.cancel_received(now, key, m);
+        }
+        // RFC 3261 8.2.2.3: option tags in Require that we do not support get 420 with an
+        // Unsupported header listing them.
+        let unsupported: Vec<String> = m
+            .get_all("Require")
+            .filter_map(|v| parse_tokens(v).ok())
+            .flatten()
+            .filter(|t| !SUPPORTED.iter().any(|s| t.eq_ignore_ascii_case(s)))
+            .collect();
+        if !unsupported.is_empty() {
+            let tag = self.token();
+            let mut r = m.response(420, "Bad Extension", Some(&tag));
+            r.push_header("Unsupported", unsupported.join(", "));
+            let _ = self.layer.send_response(now, &key, r);
+            return;
         }
         if to_tag.is_some() {
             // 12.2.2: within a dialog.
