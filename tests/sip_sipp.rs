@@ -665,3 +665,67 @@ fn we_register_with_sipp_through_a_challenge() {
         );
     }
 }
+
+/// RFC 3263 location in the shell: the INVITE's Request-URI names a host, `sipp.test`,
+/// that the static override table maps to sipp's address; the call goes there.
+#[test]
+fn we_call_sipp_by_a_located_name() {
+    if sipp::require().is_none() {
+        return;
+    }
+    let server = Sipp::uas("uas-located", sipp::scenario("uas_basic.xml"))
+        .transport(Transport::Udp)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .timeout(secs(15))
+        .start();
+    let remote = server.local_addr();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let answered = rt.block_on(async move {
+        let kind = TransportKind::Udp;
+        let mut shell = UaShell::bind(
+            Clock::new(),
+            &["udp:127.0.0.1:0"],
+            UaConfig::new("127.0.0.1", 0, kind),
+            3,
+        )
+        .await
+        .expect("binding");
+        shell.set_override("sipp.test", vec![Target::new(kind, remote)]);
+        let to = Uri::parse("sip:4940555@sipp.test").expect("uri");
+        let targets = shell.locate(&to).await.expect("located");
+        assert_eq!(targets.first().map(|t| t.addr), Some(remote));
+        let from = NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri"));
+        let now = shell.now();
+        let call = shell
+            .ua()
+            .invite(now, from, to, targets[0].clone(), None)
+            .expect("invite");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut answered = false;
+        while tokio::time::Instant::now() < deadline {
+            let Ok(Some(e)) =
+                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+            else {
+                continue;
+            };
+            match e {
+                UaEvent::Answered { .. } => {
+                    answered = true;
+                    let now = shell.now();
+                    shell.ua().hangup(now, call).expect("bye");
+                }
+                UaEvent::Ended { .. } => break,
+                _ => {}
+            }
+        }
+        for _ in 0..5 {
+            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
+        }
+        answered
+    });
+    server.wait().assert_success(1);
+    assert!(answered);
+}

@@ -2,12 +2,20 @@
 //! time only, as the link shells do (DESIGN.md).
 
 use crate::shell::Clock;
+use crate::sip::message::{Scheme, Uri};
 use crate::sip::transport::{
-    BindError, ListenError, Target, Transport, TransportConfig, TransportEvent, TransportEvents,
-    TransportHandle, TransportKind,
+    BindError, Host, ListenError, LocateError, Locator, NextHop, NoDns, Target, Transport,
+    TransportConfig, TransportEvent, TransportEvents, TransportHandle, TransportKind,
 };
 use crate::sip::ua::{UaConfig, UaEvent, UserAgent};
 use crate::time::Instant;
+
+/// The locator with or without DNS (the `Dns` trait has async methods: no trait objects).
+#[derive(Debug)]
+enum Located {
+    Static(Locator<NoDns>),
+    Dns(Box<Locator<hickory_resolver::TokioResolver>>),
+}
 
 /// Why the SIP side could not start.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +33,9 @@ pub struct UaShell {
     ua: UserAgent,
     transport: TransportHandle,
     events: TransportEvents,
+    /// RFC 3263 next-hop location: the static override table (operators' and tests'), and
+    /// no DNS unless [`UaShell::use_dns`] gives a resolver.
+    locator: Located,
     /// Sends the transport refused, for the log.
     pub send_errors: u64,
 }
@@ -49,8 +60,40 @@ impl UaShell {
             ua: UserAgent::new(ua, seed),
             transport,
             events,
+            locator: Located::Static(Locator::new(NoDns)),
             send_errors: 0,
         })
+    }
+
+    /// Locates through DNS (NAPTR, SRV, A/AAAA) with `resolver`, keeping the overrides
+    /// set afterwards.
+    pub fn use_dns(&mut self, resolver: hickory_resolver::TokioResolver) {
+        self.locator = Located::Dns(Box::new(Locator::new(resolver)));
+    }
+
+    /// Sends requests for `host` to `targets` (the static override of RFC 3263 location).
+    pub fn set_override(&mut self, host: &str, targets: Vec<Target>) {
+        match &mut self.locator {
+            Located::Static(l) => l.set_override(host, targets),
+            Located::Dns(l) => l.set_override(host, targets),
+        }
+    }
+
+    /// Where a request for `uri` goes, in failover order (RFC 3263 4: transport from the
+    /// URI or NAPTR/SRV, then address and port).
+    pub async fn locate(&self, uri: &Uri) -> Result<Vec<Target>, LocateError> {
+        let host = Host::parse(&uri.host).ok_or_else(|| LocateError::NotFound(uri.host.clone()))?;
+        let transport = uri.transport().and_then(|t| TransportKind::from_token(&t));
+        let hop = NextHop {
+            host,
+            port: uri.port,
+            transport,
+            sips: uri.scheme == Scheme::Sips,
+        };
+        match &self.locator {
+            Located::Static(l) => l.locate(&hop).await,
+            Located::Dns(l) => l.locate(&hop).await,
+        }
     }
 
     pub fn now(&self) -> Instant {
