@@ -485,3 +485,51 @@ fn an_unsupported_require_gets_420() {
         .iter()
         .any(|(_, _, e)| matches!(e, UaEvent::Incoming { .. })));
 }
+
+/// RFC 3261 13.2.2.4: the INVITE forked and a second branch answers after the first: its 2xx
+/// is ACKed and its dialog ended with BYE; the call stays with the first.
+#[test]
+fn a_second_forked_2xx_is_acked_and_hung_up() {
+    let mut net = Net::new(&[1]);
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.9"), target(9), None)
+        .expect("invite");
+    net.deliver();
+    let (_, _, bytes) = net.held.pop().expect("the INVITE");
+    let invite = Message::parse(&bytes).expect("parses");
+    for (tag, host) in [("first", 7), ("second", 8)] {
+        let mut ok = invite.response(200, "OK", Some(tag));
+        ok.push_header("Contact", format!("<sip:bob@192.0.2.{host}:5060>"));
+        let now = net.now;
+        net.ua(1)
+            .handle_received(now, &ok.to_bytes(), target(9), None);
+        net.deliver();
+    }
+    let answered = net
+        .take_events()
+        .iter()
+        .filter(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call))
+        .count();
+    assert_eq!(answered, 1, "the call is answered once");
+    let to_second: Vec<String> = net
+        .held
+        .iter()
+        .filter(|(_, a, _)| *a == addr(8))
+        .map(|(_, _, b)| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        to_second,
+        [
+            "ACK sip:bob@192.0.2.8:5060 SIP/2.0",
+            "BYE sip:bob@192.0.2.8:5060 SIP/2.0"
+        ]
+    );
+}

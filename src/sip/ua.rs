@@ -1578,6 +1578,41 @@ impl UserAgent {
                     }
                 }
                 200..=299 => {
+                    let other_fork = c
+                        .dialog
+                        .as_ref()
+                        .is_some_and(|d| d.state == DialogState::Confirmed && !d.matches(&m));
+                    if other_fork {
+                        // RFC 3261 13.2.2.4: a 2xx from another branch of a forked INVITE
+                        // after ours was answered: ACK it, then end that dialog with BYE.
+                        let next_hop = c.next_hop.clone();
+                        let seq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
+                        if let Ok(mut extra) = Dialog::uac(&c.invite, &m) {
+                            if let Some(via) = via {
+                                let ack = extra.ack(seq, via);
+                                self.out.push_back(Outgoing {
+                                    target: dialog_target(&extra, &next_hop),
+                                    connection: None,
+                                    bytes: ack.to_bytes(),
+                                });
+                            }
+                            let via = self.via();
+                            if let Ok(bye) = extra.request(Method::Bye, via) {
+                                let target = dialog_target(&extra, &next_hop);
+                                if let Ok(k) = self.layer.send_request(now, bye, self.reliable()) {
+                                    self.routes.insert(
+                                        k,
+                                        Route {
+                                            target,
+                                            connection: None,
+                                            call: None,
+                                        },
+                                    );
+                                }
+                            }
+                        }
+                        return;
+                    }
                     let is_new = match c.dialog.as_mut() {
                         Some(d) if d.matches(&m) => {
                             let fresh = d.state == DialogState::Early;
