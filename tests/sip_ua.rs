@@ -533,3 +533,62 @@ fn a_second_forked_2xx_is_acked_and_hung_up() {
         ]
     );
 }
+
+/// RFC 3263 4.3: the first target never answers (timer B, 32 s): the INVITE goes to the
+/// second, which answers 503: it goes to the third, which takes the call.
+#[test]
+fn failover_to_the_next_target_on_timeout_and_503() {
+    let mut net = Net::new(&[1, 3]);
+    let now = net.now;
+    let call = net
+        .ua(1)
+        .invite_targets(
+            now,
+            from(1),
+            uri("sip:bob@trunk.example"),
+            vec![target(8), target(9), target(3)],
+            None,
+        )
+        .expect("invite");
+    // Host 8 swallows everything.
+    net.down.push(8);
+    net.run(Duration::from_secs(33));
+    let (_, _, bytes) = net
+        .held
+        .iter()
+        .rev()
+        .find(|(_, a, _)| *a == addr(9))
+        .cloned()
+        .expect("the INVITE reached host 9 after timer B");
+    let invite = Message::parse(&bytes).expect("parses");
+    let busy = invite.response(503, "Service Unavailable", Some("x"));
+    let now = net.now;
+    net.ua(1)
+        .handle_received(now, &busy.to_bytes(), target(9), None);
+    net.deliver();
+    let ev = net.take_events();
+    let failovers: Vec<(u64, SocketAddr)> = ev
+        .iter()
+        .filter_map(|(t, _, e)| match e {
+            UaEvent::Failover { to, .. } => Some((*t, to.addr)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failovers, [(32_000, addr(9)), (33_000, addr(3))], "{ev:?}");
+    let incoming = ev
+        .iter()
+        .find_map(|(_, h, e)| match e {
+            UaEvent::Incoming { call, .. } if *h == 3 => Some(*call),
+            _ => None,
+        })
+        .expect("host 3 got the call");
+    let now = net.now;
+    net.ua(3)
+        .respond(now, incoming, 200, "OK", None)
+        .expect("200");
+    net.deliver();
+    assert!(net
+        .take_events()
+        .iter()
+        .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call)));
+}

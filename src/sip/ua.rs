@@ -109,6 +109,9 @@ pub enum UaEvent {
     Registration(RegistrationEvent),
     /// A 3xx to our INVITE: the call is tried again at `to` (RFC 3261 8.1.3.4).
     Redirected { call: CallHandle, to: Uri },
+    /// Our INVITE got no answer from its target (timer B) or a 503 there: it goes to the next
+    /// target of the list it was given (RFC 3263 4.3).
+    Failover { call: CallHandle, to: Target },
     /// A peer kept alive with OPTIONS ([`UserAgent::keep_alive`]) answered (any final
     /// response: it is there, RFC 3261 11) or stopped answering (timer F).
     PeerStatus { peer: Target, up: bool },
@@ -176,6 +179,8 @@ struct Call {
     session_decision: Option<UasDecision>,
     /// RFC 4028: the running session timer.
     session: Option<SessionTimer>,
+    /// RFC 3263 4.3: the targets still to try for our INVITE.
+    alternates: VecDeque<Target>,
 }
 
 /// Where a transaction's messages go.
@@ -605,10 +610,70 @@ impl UserAgent {
                 redirects: Vec::new(),
                 session_decision: None,
                 session: None,
+                alternates: VecDeque::new(),
             },
         );
         self.pump(now);
         Ok(call)
+    }
+
+    /// Places a call to the first of `targets` (the result of RFC 3263 location, in order),
+    /// trying the next on a timeout or 503 before any dialog exists (RFC 3263 4.3).
+    pub fn invite_targets(
+        &mut self,
+        now: Instant,
+        from: NameAddr,
+        to: Uri,
+        targets: Vec<Target>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        let mut targets: VecDeque<Target> = targets.into();
+        let first = targets.pop_front().ok_or(UaError::WrongState)?;
+        let call = self.invite(now, from, to, first, body)?;
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.alternates = targets;
+        }
+        Ok(call)
+    }
+
+    /// Sends the call's INVITE to its next alternate target; false when there is none.
+    fn failover(&mut self, now: Instant, call: CallHandle) -> bool {
+        let via = self.via();
+        let reliable = self.reliable();
+        let Some(c) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        let Some(target) = c.alternates.pop_front() else {
+            return false;
+        };
+        let mut invite = c.invite.clone();
+        if let Ok(mut cseq) = invite.cseq() {
+            cseq.seq += 1;
+            invite.set_header("CSeq", cseq.to_string());
+        }
+        invite.remove_header("Via");
+        invite
+            .headers
+            .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
+        match self.layer.send_request(now, invite.clone(), reliable) {
+            Ok(key) => {
+                c.invite = invite;
+                c.invite_key = key.clone();
+                c.next_hop = target.clone();
+                self.routes.insert(
+                    key,
+                    Route {
+                        target: target.clone(),
+                        connection: None,
+                        call: Some(call),
+                    },
+                );
+                self.events
+                    .push_back(UaEvent::Failover { call, to: target });
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     fn new_handle(&mut self) -> CallHandle {
@@ -1121,7 +1186,7 @@ impl UserAgent {
                         continue;
                     }
                     if let Some(call) = self.routes.get(&key).and_then(|r| r.call) {
-                        self.timed_out(call, &key);
+                        self.timed_out(now, call, &key);
                     }
                 }
                 Event::Transaction(key, Output::Terminated) => {
@@ -1134,11 +1199,19 @@ impl UserAgent {
         }
     }
 
-    fn timed_out(&mut self, call: CallHandle, key: &Key) {
+    fn timed_out(&mut self, now: Instant, call: CallHandle, key: &Key) {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
         if *key == c.invite_key && c.role == Role::Uac && c.dialog.is_none() {
+            if !c.alternates.is_empty() {
+                if self.failover(now, call) {
+                    return;
+                }
+            }
+            let Some(c) = self.calls.get_mut(&call) else {
+                return;
+            };
             c.ended = true;
             self.events.push_back(UaEvent::TimedOut { call });
         } else if key.method == "BYE" && !c.ended {
@@ -1311,6 +1384,7 @@ impl UserAgent {
                         redirects: Vec::new(),
                         session_decision,
                         session: None,
+                        alternates: VecDeque::new(),
                     },
                 );
                 self.events.push_back(UaEvent::Incoming { call, invite: m });
@@ -1714,6 +1788,15 @@ impl UserAgent {
                             self.events
                                 .push_back(UaEvent::Rejected { call, response: m });
                         }
+                    }
+                }
+                503 if c.dialog.is_none() && !c.alternates.is_empty() => {
+                    if !self.failover(now, call) {
+                        if let Some(c) = self.calls.get_mut(&call) {
+                            c.ended = true;
+                        }
+                        self.events
+                            .push_back(UaEvent::Rejected { call, response: m });
                     }
                 }
                 422 if c.dialog.is_none() && c.redirects.len() < MAX_REDIRECTS => {
