@@ -1204,10 +1204,8 @@ impl UserAgent {
             return;
         };
         if *key == c.invite_key && c.role == Role::Uac && c.dialog.is_none() {
-            if !c.alternates.is_empty() {
-                if self.failover(now, call) {
-                    return;
-                }
+            if !c.alternates.is_empty() && self.failover(now, call) {
+                return;
             }
             let Some(c) = self.calls.get_mut(&call) else {
                 return;
