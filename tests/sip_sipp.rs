@@ -729,3 +729,78 @@ fn we_call_sipp_by_a_located_name() {
     server.wait().assert_success(1);
     assert!(answered);
 }
+
+/// A TCP target that refuses the connection fails the INVITE's transaction at once (RFC
+/// 3261 17.1.4, 18.4), and the call goes to the next located target (RFC 3263 4.3) — sipp —
+/// well before timer B would have fired.
+#[test]
+fn a_refused_connection_fails_over_at_once() {
+    if sipp::require().is_none() {
+        return;
+    }
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        l.local_addr().expect("addr")
+    };
+    let server = Sipp::uas("uas-failover", sipp::scenario("uas_basic.xml"))
+        .transport(Transport::Tcp)
+        .local("127.0.0.1".parse().expect("ip"), 0)
+        .timeout(secs(15))
+        .start();
+    let remote = server.local_addr();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let (answered_after, failovers) = rt.block_on(async move {
+        let kind = TransportKind::Tcp;
+        let mut shell = UaShell::bind(
+            Clock::new(),
+            &["tcp:127.0.0.1:0"],
+            UaConfig::new("127.0.0.1", 0, kind),
+            5,
+        )
+        .await
+        .expect("binding");
+        let started = tokio::time::Instant::now();
+        let now = shell.now();
+        let call = shell
+            .ua()
+            .invite_targets(
+                now,
+                NameAddr::new(Uri::parse("sip:4930123@127.0.0.1").expect("uri")),
+                Uri::parse("sip:4940555@trunk.test").expect("uri"),
+                vec![Target::new(kind, closed), Target::new(kind, remote)],
+                None,
+            )
+            .expect("invite");
+        let mut answered_after = None;
+        let mut failovers = 0;
+        let deadline = started + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            let Ok(Some(e)) =
+                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+            else {
+                continue;
+            };
+            match e {
+                UaEvent::Failover { .. } => failovers += 1,
+                UaEvent::Answered { .. } => {
+                    answered_after = Some(started.elapsed());
+                    let now = shell.now();
+                    shell.ua().hangup(now, call).expect("bye");
+                }
+                UaEvent::Ended { .. } => break,
+                _ => {}
+            }
+        }
+        for _ in 0..5 {
+            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
+        }
+        (answered_after, failovers)
+    });
+    server.wait().assert_success(1);
+    assert_eq!(failovers, 1);
+    let after = answered_after.expect("answered");
+    assert!(after < Duration::from_secs(5), "answered after {after:?}");
+}

@@ -129,9 +129,16 @@ impl UaShell {
         };
         tokio::select! {
             e = self.events.recv() => {
-                if let Some(TransportEvent::Received { bytes, source, transport, connection, .. }) = e {
-                    let now = self.clock.now();
-                    self.ua.handle_received(now, &bytes, Target::new(transport, source), connection);
+                let now = self.clock.now();
+                match e {
+                    Some(TransportEvent::Received { bytes, source, transport, connection, .. }) => {
+                        self.ua.handle_received(now, &bytes, Target::new(transport, source), connection);
+                    }
+                    Some(TransportEvent::SendFailed { bytes, .. }) => {
+                        self.send_errors += 1;
+                        self.ua.send_failed(now, &bytes);
+                    }
+                    _ => {}
                 }
             }
             () = sleep => {}

@@ -1025,6 +1025,30 @@ impl UserAgent {
         self.layer.handle_request(now, m, reliable);
     }
 
+    /// The transport could not deliver `bytes` (a refused or broken connection, RFC 3261
+    /// 18.4): the client transaction of the request fails at once (17.1.4) rather than at
+    /// timer B or F, so that the call fails over or fails now.
+    pub fn send_failed(&mut self, now: Instant, bytes: &[u8]) {
+        let Ok(m) = Message::parse(bytes) else {
+            return;
+        };
+        if !m.is_request() || m.method() == Some(&Method::Ack) {
+            return;
+        }
+        use crate::sip::transaction::TxMessage;
+        let Some(branch) = TxMessage::branch(&m).map(|b| b.to_string()) else {
+            return;
+        };
+        let key = Key {
+            branch,
+            method: TxMessage::method(&m).to_string(),
+            sent_by: None,
+            server: false,
+        };
+        self.layer.transport_error(&key);
+        self.pump(now);
+    }
+
     // ------------------------------------------------------------------- timers
 
     pub fn poll_timeout(&self) -> Option<Instant> {
