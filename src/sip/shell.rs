@@ -47,10 +47,20 @@ impl UaShell {
     pub async fn bind(
         clock: Clock,
         listen: &[&str],
-        mut ua: UaConfig,
+        ua: UaConfig,
         seed: u64,
     ) -> Result<UaShell, ShellError> {
         let config = TransportConfig::from_listen(listen)?;
+        UaShell::bind_config(clock, config, ua, seed).await
+    }
+
+    /// [`UaShell::bind`] with a whole transport configuration (TLS certificates, limits).
+    pub async fn bind_config(
+        clock: Clock,
+        config: TransportConfig,
+        mut ua: UaConfig,
+        seed: u64,
+    ) -> Result<UaShell, ShellError> {
         let (transport, events) = Transport::bind(config).await?;
         if let Some(addr) = transport.local_addr(ua.transport) {
             ua.port = addr.port();

@@ -519,12 +519,15 @@ impl UserAgent {
     }
 
     fn contact(&self) -> String {
-        let transport = match self.config.transport {
-            TransportKind::Udp => String::new(),
-            t => format!(";transport={}", t.via_token().to_ascii_lowercase()),
+        // RFC 3261 8.1.1.8: over TLS the Contact is a SIPS URI (a SIPS Request-URI needs
+        // one); over TCP it names its transport.
+        let (scheme, transport) = match self.config.transport {
+            TransportKind::Udp => ("sip", ""),
+            TransportKind::Tcp => ("sip", ";transport=tcp"),
+            TransportKind::Tls => ("sips", ""),
         };
         format!(
-            "<sip:{}@{}:{}{transport}>",
+            "<{scheme}:{}@{}:{}{transport}>",
             self.config.user, self.config.host, self.config.port
         )
     }
