@@ -592,3 +592,50 @@ fn failover_to_the_next_target_on_timeout_and_503() {
         .iter()
         .any(|(_, h, e)| *h == 1 && matches!(e, UaEvent::Answered { call: c, .. } if *c == call)));
 }
+
+/// A forked INVITE with reliable provisional responses from two branches (RFC 3261 12.1.2,
+/// RFC 3262 4): each branch is its own early dialog, with its own RSeq order and its own
+/// CSeq space, and each PRACK goes within the dialog of the response it acknowledges.
+#[test]
+fn reliable_provisionals_from_two_forks_are_pracked_in_their_own_dialogs() {
+    let mut net = Net::new(&[1]);
+    let now = net.now;
+    let _call = net
+        .ua(1)
+        .invite(now, from(1), uri("sip:bob@192.0.2.9"), target(9), None)
+        .expect("invite");
+    net.deliver();
+    let (_, _, bytes) = net.held.pop().expect("the INVITE");
+    let invite = Message::parse(&bytes).expect("parses");
+    for (tag, rseq) in [("fork-a", 1), ("fork-b", 7), ("fork-a", 2)] {
+        let mut p = invite.response(183, "Session Progress", Some(tag));
+        p.push_header("Contact", "<sip:bob@192.0.2.9:5060>");
+        p.push_header("Require", "100rel");
+        p.push_header("RSeq", rseq.to_string());
+        let now = net.now;
+        net.ua(1)
+            .handle_received(now, &p.to_bytes(), target(9), None);
+        net.deliver();
+    }
+    let pracks: Vec<(String, u32, String)> = net
+        .held
+        .iter()
+        .filter(|(_, _, b)| b.starts_with(b"PRACK "))
+        .map(|(_, _, b)| {
+            let m = Message::parse(b).expect("parses");
+            (
+                m.to_tag().expect("to").unwrap_or_default(),
+                m.cseq().expect("cseq").seq,
+                m.get("RAck").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pracks,
+        [
+            ("fork-a".to_string(), 2, "1 1 INVITE".to_string()),
+            ("fork-b".to_string(), 2, "7 1 INVITE".to_string()),
+            ("fork-a".to_string(), 3, "2 1 INVITE".to_string()),
+        ]
+    );
+}

@@ -169,8 +169,9 @@ struct Call {
     uas_reliable: Option<UasReliable<Message>>,
     /// A 2xx held until the PRACK of a reliable 1xx with SDP (RFC 3262 3).
     held_final: Option<Message>,
-    /// RFC 3262, UAC side: the RSeq order of the responses to our INVITE.
-    uac_reliable: UacReliable,
+    /// The early dialogs of our INVITE, one per remote tag (a forked INVITE has several,
+    /// RFC 3261 12.1.2), each with its RFC 3262 RSeq order (RFC 3262 4).
+    early: Vec<(Dialog, UacReliable)>,
     /// Digest challenges answered for our INVITE (RFC 3261 22.2), against loops.
     auth_attempt: AuthAttempt,
     /// Contacts of 3xx responses already tried (RFC 3261 8.1.3.4).
@@ -608,7 +609,7 @@ impl UserAgent {
                 ended: false,
                 uas_reliable: None,
                 held_final: None,
-                uac_reliable: UacReliable::new(),
+                early: Vec::new(),
                 auth_attempt: AuthAttempt::new(),
                 redirects: Vec::new(),
                 session_decision: None,
@@ -1404,7 +1405,7 @@ impl UserAgent {
                         ended: false,
                         uas_reliable,
                         held_final: None,
-                        uac_reliable: UacReliable::new(),
+                        early: Vec::new(),
                         auth_attempt: AuthAttempt::new(),
                         redirects: Vec::new(),
                         session_decision,
@@ -1643,8 +1644,20 @@ impl UserAgent {
             match status {
                 100 => {}
                 101..=199 => {
-                    if c.dialog.is_none() && m.to_tag().ok().flatten().is_some() {
-                        c.dialog = Dialog::uac(&c.invite, &m).ok();
+                    // The early dialog of this provisional (12.1.2), new or known; it is
+                    // the call's current dialog until another branch speaks.
+                    let mut early = None;
+                    if m.to_tag().ok().flatten().is_some() {
+                        early = c.early.iter().position(|(d, _)| d.matches(&m));
+                        if early.is_none() {
+                            if let Ok(d) = Dialog::uac(&c.invite, &m) {
+                                c.early.push((d, UacReliable::new()));
+                                early = Some(c.early.len() - 1);
+                            }
+                        }
+                        if let Some((d, _)) = early.and_then(|i| c.early.get(i)) {
+                            c.dialog = Some(d.clone());
+                        }
                     }
                     let reliable = m
                         .get_all("Require")
@@ -1654,8 +1667,12 @@ impl UserAgent {
                     let rseq = m.get("RSeq").and_then(|v| parse_rseq(v).ok());
                     match (reliable, rseq) {
                         (true, Some(rseq)) => {
-                            // RFC 3262 4: in RSeq order only; PRACK it within its dialog.
-                            if c.uac_reliable.received(rseq) != UacVerdict::Accept {
+                            // RFC 3262 4: in RSeq order only (per early dialog); PRACK it
+                            // within its dialog.
+                            let Some((_, order)) = early.and_then(|i| c.early.get_mut(i)) else {
+                                return;
+                            };
+                            if order.received(rseq) != UacVerdict::Accept {
                                 return;
                             }
                             let cseq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
@@ -1670,6 +1687,14 @@ impl UserAgent {
                                 None,
                                 &[("RAck", value)],
                             );
+                            // The PRACK used a CSeq of that early dialog: keep it there.
+                            if let Some(c) = self.calls.get_mut(&call) {
+                                if let (Some(i), Some(d)) = (early, c.dialog.clone()) {
+                                    if let Some(slot) = c.early.get_mut(i) {
+                                        slot.0 = d;
+                                    }
+                                }
+                            }
                         }
                         _ => self
                             .events
@@ -1718,12 +1743,21 @@ impl UserAgent {
                             let _ = d.confirm(&m);
                             fresh
                         }
-                        _ => match Dialog::uac(&c.invite, &m) {
-                            Ok(d) => {
+                        _ => match c.early.iter().position(|(d, _)| d.matches(&m)) {
+                            // 13.2.2.4: the 2xx confirms the early dialog of its branch.
+                            Some(i) => {
+                                let mut d = c.early.swap_remove(i).0;
+                                let _ = d.confirm(&m);
                                 c.dialog = Some(d);
                                 true
                             }
-                            Err(_) => false,
+                            None => match Dialog::uac(&c.invite, &m) {
+                                Ok(d) => {
+                                    c.dialog = Some(d);
+                                    true
+                                }
+                                Err(_) => false,
+                            },
                         },
                     };
                     if let (Some(d), Some(via)) = (c.dialog.as_mut(), via) {
