@@ -642,42 +642,69 @@ impl UserAgent {
 
     /// Sends the call's INVITE to its next alternate target; false when there is none.
     fn failover(&mut self, now: Instant, call: CallHandle) -> bool {
-        let via = self.via();
-        let reliable = self.reliable();
         let Some(c) = self.calls.get_mut(&call) else {
             return false;
         };
         let Some(target) = c.alternates.pop_front() else {
             return false;
         };
-        let mut invite = c.invite.clone();
+        let invite = c.invite.clone();
+        let sent = self.resend_invite(now, call, invite, Some(target.clone()));
+        if sent {
+            self.events
+                .push_back(UaEvent::Failover { call, to: target });
+        }
+        sent
+    }
+
+    /// Sends a call's INVITE again as a new transaction — after a challenge (RFC 3261 22.2),
+    /// a 422 (RFC 4028 7.3), a redirection (8.1.3.4) or to the next target (RFC 3263 4.3):
+    /// `invite` as the caller changed it, with the CSeq one higher and a new branch, to
+    /// `target` (`None`: where the call's requests go now). False when it could not be sent.
+    fn resend_invite(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        mut invite: Message,
+        target: Option<Target>,
+    ) -> bool {
         if let Ok(mut cseq) = invite.cseq() {
             cseq.seq += 1;
             invite.set_header("CSeq", cseq.to_string());
         }
+        let via = self.via();
         invite.remove_header("Via");
         invite
             .headers
             .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
-        match self.layer.send_request(now, invite.clone(), reliable) {
-            Ok(key) => {
-                c.invite = invite;
-                c.invite_key = key.clone();
-                c.next_hop = target.clone();
-                self.routes.insert(
-                    key,
-                    Route {
-                        target: target.clone(),
-                        connection: None,
-                        call: Some(call),
-                    },
-                );
-                self.events
-                    .push_back(UaEvent::Failover { call, to: target });
-                true
-            }
-            Err(_) => false,
+        let reliable = self.reliable();
+        let Ok(key) = self.layer.send_request(now, invite.clone(), reliable) else {
+            return false;
+        };
+        let Some(c) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        let target = target.unwrap_or_else(|| c.next_hop.clone());
+        c.invite = invite;
+        c.invite_key = key.clone();
+        c.next_hop = target.clone();
+        self.routes.insert(
+            key,
+            Route {
+                target,
+                connection: c.connection,
+                call: Some(call),
+            },
+        );
+        true
+    }
+
+    /// Our INVITE was answered with a final error `response`: the call is over.
+    fn reject(&mut self, call: CallHandle, response: Message) {
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.ended = true;
         }
+        self.events.push_back(UaEvent::Rejected { call, response });
     }
 
     fn new_handle(&mut self) -> CallHandle {
@@ -1819,43 +1846,13 @@ impl UserAgent {
                     for f in fields {
                         invite.push_header(f.name, f.value);
                     }
-                    if let Ok(mut cseq) = invite.cseq() {
-                        cseq.seq += 1;
-                        invite.set_header("CSeq", cseq.to_string());
-                    }
-                    let via = self.via();
-                    invite.remove_header("Via");
-                    invite
-                        .headers
-                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
-                    let reliable = self.reliable();
-                    match self.layer.send_request(now, invite.clone(), reliable) {
-                        Ok(new_key) => {
-                            let route = self.routes.get(&key).cloned();
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.invite = invite;
-                                c.invite_key = new_key.clone();
-                            }
-                            if let Some(r) = route {
-                                self.routes.insert(new_key, r);
-                            }
-                        }
-                        Err(_) => {
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.ended = true;
-                            }
-                            self.events
-                                .push_back(UaEvent::Rejected { call, response: m });
-                        }
+                    if !self.resend_invite(now, call, invite, None) {
+                        self.reject(call, m);
                     }
                 }
                 503 if c.dialog.is_none() && !c.alternates.is_empty() => {
                     if !self.failover(now, call) {
-                        if let Some(c) = self.calls.get_mut(&call) {
-                            c.ended = true;
-                        }
-                        self.events
-                            .push_back(UaEvent::Rejected { call, response: m });
+                        self.reject(call, m);
                     }
                 }
                 422 if c.dialog.is_none() && c.redirects.len() < MAX_REDIRECTS => {
@@ -1886,34 +1883,8 @@ impl UserAgent {
                     );
                     invite.set_header("Session-Expires", interval.to_string());
                     invite.set_header("Min-SE", min_se.to_string());
-                    if let Ok(mut cseq) = invite.cseq() {
-                        cseq.seq += 1;
-                        invite.set_header("CSeq", cseq.to_string());
-                    }
-                    let via = self.via();
-                    invite.remove_header("Via");
-                    invite
-                        .headers
-                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
-                    let reliable = self.reliable();
-                    match self.layer.send_request(now, invite.clone(), reliable) {
-                        Ok(new_key) => {
-                            let route = self.routes.get(&key).cloned();
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.invite = invite;
-                                c.invite_key = new_key.clone();
-                            }
-                            if let Some(r) = route {
-                                self.routes.insert(new_key, r);
-                            }
-                        }
-                        Err(_) => {
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.ended = true;
-                            }
-                            self.events
-                                .push_back(UaEvent::Rejected { call, response: m });
-                        }
+                    if !self.resend_invite(now, call, invite, None) {
+                        self.reject(call, m);
                     }
                 }
                 300..=399 if c.dialog.is_none() && c.redirects.len() < MAX_REDIRECTS => {
@@ -1941,41 +1912,11 @@ impl UserAgent {
                         method: Method::Invite,
                         uri: to.clone(),
                     };
-                    if let Ok(mut cseq) = invite.cseq() {
-                        cseq.seq += 1;
-                        invite.set_header("CSeq", cseq.to_string());
-                    }
                     let target = uri_target(&to, &c.next_hop);
-                    let via = self.via();
-                    invite.remove_header("Via");
-                    invite
-                        .headers
-                        .insert(0, crate::sip::message::Header::new("Via", via.to_string()));
-                    let reliable = self.reliable();
-                    match self.layer.send_request(now, invite.clone(), reliable) {
-                        Ok(new_key) => {
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.invite = invite;
-                                c.invite_key = new_key.clone();
-                                c.next_hop = target.clone();
-                            }
-                            self.routes.insert(
-                                new_key,
-                                Route {
-                                    target,
-                                    connection: None,
-                                    call: Some(call),
-                                },
-                            );
-                            self.events.push_back(UaEvent::Redirected { call, to });
-                        }
-                        Err(_) => {
-                            if let Some(c) = self.calls.get_mut(&call) {
-                                c.ended = true;
-                            }
-                            self.events
-                                .push_back(UaEvent::Rejected { call, response: m });
-                        }
+                    if self.resend_invite(now, call, invite, Some(target)) {
+                        self.events.push_back(UaEvent::Redirected { call, to });
+                    } else {
+                        self.reject(call, m);
                     }
                 }
                 _ => {
