@@ -15,7 +15,10 @@ use sipt_codecs::mtp3::{NetworkIndicator, ServiceIndicator};
 use sipt_codecs::q850::Location;
 
 use super::scenario::{AnswerMode, Call, Do, Expect, GroupKind, Presentation, Scenario};
-use super::{ms, notice, shorten_messages, Agenda, Outcome, Output, SimError, Summary};
+use super::{
+    ms, notice, schedule_scenario, shorten_messages, Agenda, CallRef, Outcome, Output, SimError,
+    Start, Summary,
+};
 use crate::config::LinkConfig;
 use crate::isup::{
     BlockingKind, Config as IsupConfig, Isup, IsupEvent, MtpIndication, MtpStatus, ReleaseReason,
@@ -32,13 +35,6 @@ const NO_CIRCUIT_RETRY: Duration = Duration::from_millis(20);
 const NO_CIRCUIT_ATTEMPTS: u32 = 250;
 /// At the end, how long the calls still up get to clear.
 const CLEARING: Duration = Duration::from_secs(3);
-
-/// Which call to place.
-#[derive(Debug, Clone, Copy)]
-enum CallRef {
-    Scenario(usize),
-    Load(u64),
-}
 
 #[derive(Debug)]
 enum Task {
@@ -73,6 +69,18 @@ enum Task {
     UpTimeout,
     /// The scenario has run too long.
     Overdue,
+}
+
+impl From<Start> for Task {
+    fn from(s: Start) -> Task {
+        match s {
+            Start::Place(call) => Task::Place { call, attempt: 0 },
+            Start::Act(i) => Task::Act(i),
+            Start::LoadTick(n) => Task::LoadTick(n),
+            Start::End => Task::End,
+            Start::Overdue => Task::Overdue,
+        }
+    }
 }
 
 struct ActiveCall {
@@ -199,9 +207,7 @@ pub(super) async fn run(
         shell,
         isup,
         to_start: scenario.calls.len() + scenario.actions.len(),
-        load_total: scenario.load.as_ref().map_or(0, |l| {
-            (l.cps * l.duration_ms as f64 / 1000.0).floor() as u64
-        }),
+        load_total: scenario.load_calls(),
         scenario,
         finite,
         agenda: Agenda::new(),
@@ -631,60 +637,11 @@ impl Switch<'_> {
     }
 
     fn schedule_scenario(&mut self, up: Instant) {
-        self.out.event("up", json!({}));
-        for (i, c) in self.scenario.calls.iter().enumerate() {
-            self.agenda.at(
-                up + ms(c.at_ms),
-                Task::Place {
-                    call: CallRef::Scenario(i),
-                    attempt: 0,
-                },
-            );
-        }
-        for (i, a) in self.scenario.actions.iter().enumerate() {
-            self.agenda.at(up + ms(a.at_ms), Task::Act(i));
-        }
-        if self.load_total > 0 {
-            self.agenda.at(up, Task::LoadTick(0));
-        }
-        if self.scenario.end.after_ms > 0 {
-            self.agenda
-                .at(up + ms(self.scenario.end.after_ms), Task::End);
-        }
-        if self.finite {
-            let last = self
-                .scenario
-                .calls
-                .iter()
-                .map(|c| c.at_ms + c.release_after_ms)
-                .chain(self.scenario.actions.iter().map(|a| a.at_ms))
-                .chain(self.scenario.load.iter().map(|l| l.duration_ms + l.hold_ms))
-                .max()
-                .unwrap_or(0);
-            self.agenda
-                .at(up + ms(last) + Duration::from_secs(120), Task::Overdue);
-        }
+        schedule_scenario(self.out, &mut self.agenda, &self.scenario, up, self.finite);
     }
 
     fn call_spec(&self, r: CallRef) -> Option<Call> {
-        match r {
-            CallRef::Scenario(i) => self.scenario.calls.get(i).cloned(),
-            CallRef::Load(n) => self.scenario.load.as_ref().map(|l| Call {
-                at_ms: 0,
-                called: l.called_number(n),
-                calling: l.calling.clone(),
-                called_nai: super::scenario::Nai::Code(3),
-                calling_nai: super::scenario::Nai::Code(3),
-                presentation: Presentation::Allowed,
-                category: 10,
-                name: None,
-                cic: None,
-                release_after_ms: l.hold_ms,
-                cause: 16,
-                expect: Expect::Answer,
-                expect_cause: None,
-            }),
-        }
+        self.scenario.call(r, super::scenario::Nai::Code(3))
     }
 
     fn task(&mut self, now: Instant, task: Task) {
@@ -817,10 +774,7 @@ impl Switch<'_> {
         let Some(spec) = self.call_spec(r) else {
             return;
         };
-        let name = match r {
-            CallRef::Scenario(i) => format!("call[{i}]"),
-            CallRef::Load(n) => format!("load[{n}]"),
-        };
+        let name = r.name();
         let cic = match spec.cic {
             Some(c) if self.isup.is_available_for_outgoing(c) => Some(c),
             Some(_) => None,
@@ -925,7 +879,6 @@ impl Switch<'_> {
                 last,
                 seen: Vec::new(),
             });
-            let _ = &self.isup;
         }
     }
 

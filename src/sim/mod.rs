@@ -16,7 +16,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-pub use scenario::{Scenario, ScenarioError};
+pub use scenario::{CallRef, Scenario, ScenarioError};
 
 use crate::config::{Config, LinkConfig, Protocol};
 use crate::shell::Clock;
@@ -302,6 +302,53 @@ impl<T> Agenda<T> {
         } else {
             None
         }
+    }
+}
+
+/// What a scenario starts once its link is up; each protocol's task list has these.
+pub(crate) enum Start {
+    Place(CallRef),
+    Act(usize),
+    LoadTick(u64),
+    End,
+    Overdue,
+}
+
+/// Puts the scenario's calls, actions, load and end on the agenda, their times counted from
+/// `up`; a finite scenario that is not done 120 s after its last step is overdue.
+pub(crate) fn schedule_scenario<T: From<Start>>(
+    out: &mut Output,
+    agenda: &mut Agenda<T>,
+    scenario: &Scenario,
+    up: Instant,
+    finite: bool,
+) {
+    out.event("up", json!({}));
+    for (i, c) in scenario.calls.iter().enumerate() {
+        agenda.at(up + ms(c.at_ms), Start::Place(CallRef::Scenario(i)).into());
+    }
+    for (i, a) in scenario.actions.iter().enumerate() {
+        agenda.at(up + ms(a.at_ms), Start::Act(i).into());
+    }
+    if scenario.load_calls() > 0 {
+        agenda.at(up, Start::LoadTick(0).into());
+    }
+    if scenario.end.after_ms > 0 {
+        agenda.at(up + ms(scenario.end.after_ms), Start::End.into());
+    }
+    if finite {
+        let last = scenario
+            .calls
+            .iter()
+            .map(|c| c.at_ms + c.release_after_ms)
+            .chain(scenario.actions.iter().map(|a| a.at_ms))
+            .chain(scenario.load.iter().map(|l| l.duration_ms + l.hold_ms))
+            .max()
+            .unwrap_or(0);
+        agenda.at(
+            up + ms(last) + std::time::Duration::from_secs(120),
+            Start::Overdue.into(),
+        );
     }
 }
 

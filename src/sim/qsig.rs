@@ -37,7 +37,10 @@ use sipt_codecs::q931::{
 use sipt_codecs::qsig::Name;
 
 use super::scenario::{AnswerMode, Call, Do, Expect, Nai, NaiName, Presentation, Scenario};
-use super::{ms, notice, shorten_messages, Agenda, Outcome, Output, SimError, Summary};
+use super::{
+    ms, notice, schedule_scenario, shorten_messages, Agenda, CallRef, Outcome, Output, SimError,
+    Start, Summary,
+};
 use crate::config::{LinkConfig, Role};
 use crate::isdn::dchannel::{DChannel, TraceDirection};
 use crate::isdn::q921;
@@ -59,13 +62,6 @@ const CLEARING: Duration = Duration::from_secs(3);
 const N201: usize = 1024;
 /// Re-establishment after the data link went down (libpri keeps its end up the same way).
 const KEEP_UP: Duration = Duration::from_secs(1);
-
-/// Which call to place.
-#[derive(Debug, Clone, Copy)]
-enum CallRef {
-    Scenario(usize),
-    Load(u64),
-}
 
 #[derive(Debug)]
 enum Task {
@@ -90,6 +86,18 @@ enum Task {
     UpTimeout,
     /// The scenario has run too long.
     Overdue,
+}
+
+impl From<Start> for Task {
+    fn from(s: Start) -> Task {
+        match s {
+            Start::Place(call) => Task::Place { call, attempt: 0 },
+            Start::Act(i) => Task::Act(i),
+            Start::LoadTick(n) => Task::LoadTick(n),
+            Start::End => Task::End,
+            Start::Overdue => Task::Overdue,
+        }
+    }
 }
 
 struct ActiveCall {
@@ -202,9 +210,7 @@ pub(super) async fn run(
         out,
         shell,
         to_start: scenario.calls.len() + scenario.actions.len(),
-        load_total: scenario.load.as_ref().map_or(0, |l| {
-            (l.cps * l.duration_ms as f64 / 1000.0).floor() as u64
-        }),
+        load_total: scenario.load_calls(),
         scenario,
         finite,
         agenda: Agenda::new(),
@@ -515,60 +521,11 @@ impl Pbx<'_> {
     }
 
     fn schedule_scenario(&mut self, up: Instant) {
-        self.out.event("up", json!({}));
-        for (i, c) in self.scenario.calls.iter().enumerate() {
-            self.agenda.at(
-                up + ms(c.at_ms),
-                Task::Place {
-                    call: CallRef::Scenario(i),
-                    attempt: 0,
-                },
-            );
-        }
-        for (i, a) in self.scenario.actions.iter().enumerate() {
-            self.agenda.at(up + ms(a.at_ms), Task::Act(i));
-        }
-        if self.load_total > 0 {
-            self.agenda.at(up, Task::LoadTick(0));
-        }
-        if self.scenario.end.after_ms > 0 {
-            self.agenda
-                .at(up + ms(self.scenario.end.after_ms), Task::End);
-        }
-        if self.finite {
-            let last = self
-                .scenario
-                .calls
-                .iter()
-                .map(|c| c.at_ms + c.release_after_ms)
-                .chain(self.scenario.actions.iter().map(|a| a.at_ms))
-                .chain(self.scenario.load.iter().map(|l| l.duration_ms + l.hold_ms))
-                .max()
-                .unwrap_or(0);
-            self.agenda
-                .at(up + ms(last) + Duration::from_secs(120), Task::Overdue);
-        }
+        schedule_scenario(self.out, &mut self.agenda, &self.scenario, up, self.finite);
     }
 
     fn call_spec(&self, r: CallRef) -> Option<Call> {
-        match r {
-            CallRef::Scenario(i) => self.scenario.calls.get(i).cloned(),
-            CallRef::Load(n) => self.scenario.load.as_ref().map(|l| Call {
-                at_ms: 0,
-                called: l.called_number(n),
-                calling: l.calling.clone(),
-                called_nai: Nai::Name(NaiName::Unknown),
-                calling_nai: Nai::Name(NaiName::Unknown),
-                presentation: Presentation::Allowed,
-                category: 10,
-                name: None,
-                cic: None,
-                release_after_ms: l.hold_ms,
-                cause: 16,
-                expect: Expect::Answer,
-                expect_cause: None,
-            }),
-        }
+        self.scenario.call(r, Nai::Name(NaiName::Unknown))
     }
 
     fn task(&mut self, now: Instant, task: Task) {
@@ -686,10 +643,7 @@ impl Pbx<'_> {
         let Some(spec) = self.call_spec(r) else {
             return;
         };
-        let name = match r {
-            CallRef::Scenario(i) => format!("call[{i}]"),
-            CallRef::Load(n) => format!("load[{n}]"),
-        };
+        let name = r.name();
         let channel = match spec.cic {
             Some(c) => match u8::try_from(c) {
                 Ok(c) => ChannelRequest::Exclusive(c),

@@ -307,6 +307,23 @@ impl Default for End {
     }
 }
 
+/// Which call to place: the scenario's `[[call]]` number i, or the n-th call of `[load]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallRef {
+    Scenario(usize),
+    Load(u64),
+}
+
+impl CallRef {
+    /// How events name the call: `call[i]`, `load[n]`.
+    pub fn name(self) -> String {
+        match self {
+            CallRef::Scenario(i) => format!("call[{i}]"),
+            CallRef::Load(n) => format!("load[{n}]"),
+        }
+    }
+}
+
 /// A scenario file that could not be read: names the file, the line and the problem.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
@@ -368,6 +385,36 @@ impl Scenario {
             }
         }
         Ok(s)
+    }
+
+    /// How many calls the load mode places.
+    pub fn load_calls(&self) -> u64 {
+        self.load.as_ref().map_or(0, |l| {
+            (l.cps * l.duration_ms as f64 / 1000.0).floor() as u64
+        })
+    }
+
+    /// The call `r` stands for; a load call has `nai` for both numbers (the nature of address
+    /// the protocol uses by default), is held `hold_ms` and must be answered.
+    pub fn call(&self, r: CallRef, nai: Nai) -> Option<Call> {
+        match r {
+            CallRef::Scenario(i) => self.calls.get(i).cloned(),
+            CallRef::Load(n) => self.load.as_ref().map(|l| Call {
+                at_ms: 0,
+                called: l.called_number(n),
+                calling: l.calling.clone(),
+                called_nai: nai,
+                calling_nai: nai,
+                presentation: Presentation::Allowed,
+                category: ordinary(),
+                name: None,
+                cic: None,
+                release_after_ms: l.hold_ms,
+                cause: normal_clearing(),
+                expect: Expect::Answer,
+                expect_cause: None,
+            }),
+        }
     }
 
     /// Whether the scenario ends by itself (anything placed, or an end time).
