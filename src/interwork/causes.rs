@@ -224,9 +224,11 @@ mod tests {
     #[test]
     fn tables_have_one_row_per_code() {
         let mut causes: Vec<u8> = RFC3398_CAUSE_TO_SIP.iter().map(|r| r.0).collect();
+        causes.sort_unstable();
         causes.dedup();
         assert_eq!(causes.len(), RFC3398_CAUSE_TO_SIP.len());
         let mut statuses: Vec<u16> = RFC3398_SIP_TO_CAUSE.iter().map(|r| r.0).collect();
+        statuses.sort_unstable();
         statuses.dedup();
         assert_eq!(statuses.len(), RFC3398_SIP_TO_CAUSE.len());
     }

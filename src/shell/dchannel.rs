@@ -15,7 +15,6 @@ pub struct DChannelShell {
     clock: Clock,
     dchannel: DChannel,
     link: Link,
-    buf: Vec<u8>,
     /// A frame is due but the transport queue was full.
     blocked: bool,
 }
@@ -34,7 +33,6 @@ impl DChannelShell {
             clock,
             dchannel,
             link,
-            buf: Vec::with_capacity(300),
             blocked: false,
         };
         shell.flush();
@@ -121,13 +119,13 @@ impl DChannelShell {
                 self.blocked = true;
                 return;
             }
-            self.buf.clear();
-            if !self.dchannel.poll_transmit(now, &mut self.buf) {
+            let mut frame = Vec::new();
+            if !self.dchannel.poll_transmit(now, &mut frame) {
                 return;
             }
             // A frame refused (too long for the transport, link task gone) is lost as on a
             // line hit; Q.921's T200 recovers it.
-            let _ = sender.try_send_frame(self.buf.clone());
+            let _ = sender.try_send_frame(frame);
         }
     }
 }

@@ -30,6 +30,9 @@ use crate::time::{earliest, Instant};
 /// How soon the shell tries again to hand a unit to a transport whose queue was full.
 const QUEUE_RETRY: Duration = Duration::from_millis(1);
 
+/// Room for the longest signal unit: 3 octets of header, 1 of SIO, 272 of SIF (Q.703 2.3.8).
+const SU_CAPACITY: usize = 276;
+
 /// How the shell paces a linkset.
 #[derive(Debug, Clone, Copy)]
 pub struct MtpShellOptions {
@@ -99,7 +102,6 @@ pub struct MtpShell {
     events: mpsc::Receiver<(LinkId, LinkEvent)>,
     forwarders: Vec<JoinHandle<()>>,
     options: MtpShellOptions,
-    buf: Vec<u8>,
     traced: std::collections::VecDeque<Traced>,
 }
 
@@ -149,7 +151,6 @@ impl MtpShell {
             events,
             forwarders,
             options,
-            buf: Vec::with_capacity(300),
             traced: std::collections::VecDeque::new(),
         };
         shell.flush();
@@ -334,18 +335,19 @@ impl MtpShell {
                     link.blocked = Some(now);
                     break;
                 }
-                self.buf.clear();
-                if !self.mtp.poll_transmit(now, link.id, &mut self.buf) {
+                // Each unit is built in its own buffer and handed over as it is.
+                let mut su = Vec::with_capacity(SU_CAPACITY);
+                if !self.mtp.poll_transmit(now, link.id, &mut su) {
                     break;
                 }
-                if self.options.trace_management && is_management(&self.buf) {
+                if self.options.trace_management && is_management(&su) {
                     self.traced.push_back(Traced {
                         link: link.id,
                         outgoing: true,
-                        su: self.buf.clone(),
+                        su: su.clone(),
                     });
                 }
-                match link.sender.try_send_frame(self.buf.clone()) {
+                match link.sender.try_send_frame(su) {
                     Ok(true) => link.last_tx = Some(now),
                     // Cannot happen after has_room with one sender; the unit is then lost
                     // as on a line hit, and MTP2's error correction repeats it.

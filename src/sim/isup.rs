@@ -340,15 +340,22 @@ impl Switch<'_> {
                     );
                     return;
                 }
+                // Decoded once, for the log and for ISUP. What does not decode at all is
+                // counted by ISUP (its decode errors) and dropped; unknown messages and
+                // parameters do decode, and meet the Q.764 2.9.5 compatibility procedures.
                 match CicMessage::decode(&t.payload) {
-                    Ok(m) => self.log_message("in", t.sls, &m),
-                    Err(e) => self.out.event(
-                        "isup_undecodable",
-                        json!({ "hex": sipt_codecs::wire::hex(&t.payload), "error": e.to_string() }),
-                    ),
+                    Ok(m) => {
+                        self.log_message("in", t.sls, &m);
+                        self.isup.handle_message(now, m);
+                    }
+                    Err(e) => {
+                        self.out.event(
+                            "isup_undecodable",
+                            json!({ "hex": sipt_codecs::wire::hex(&t.payload), "error": e.to_string() }),
+                        );
+                        let _ = self.isup.handle_octets(now, &t.payload);
+                    }
                 }
-                // Q.764 2.9.5 handles what does not decode (compatibility procedures).
-                let _ = self.isup.handle_octets(now, &t.payload);
             }
             Mtp3Event::Pause { dpc } => {
                 self.out.event("mtp_pause", json!({ "dpc": dpc.0 }));
