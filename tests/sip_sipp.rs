@@ -17,7 +17,7 @@ use sipt_mgc::sip::auth::{
 use sipt_mgc::sip::message::{Method, NameAddr, Uri};
 use sipt_mgc::sip::shell::UaShell;
 use sipt_mgc::sip::transport::{Target, TransportKind};
-use sipt_mgc::sip::ua::{UaConfig, UaEvent};
+use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent};
 use support::sipp::{self, Sipp, Transport};
 
 const SDP: &str = "v=0\r\no=sipt 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
@@ -373,37 +373,46 @@ fn our_call_with(
                 Some(("application/sdp", SDP.as_bytes().to_vec())),
             )
             .expect("invite");
-        let mut seen = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while tokio::time::Instant::now() < deadline {
-            let Ok(Some(e)) =
-                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
-            else {
-                continue;
-            };
-            match &e {
-                UaEvent::Answered { .. } => {
-                    seen.push("answered".to_string());
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    let now = shell.now();
-                    shell.ua().hangup(now, call).expect("bye");
-                }
-                UaEvent::Ended { remote, .. } => {
-                    seen.push(format!("ended remote={remote}"));
-                    break;
-                }
-                UaEvent::Progress { response, .. } => {
-                    seen.push(format!("progress {}", response.status().unwrap_or(0)));
-                }
-                other => seen.push(format!("{other:?}")),
-            }
-        }
-        // Let the last retransmissions and responses go.
-        for _ in 0..5 {
-            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
-        }
-        seen
+        drive_call(&mut shell, call).await.0
     })
+}
+
+/// Drives a call of our UA until it ends, hanging up 200 ms after the answer; returns what
+/// the UA reported and how long after the start the answer came.
+async fn drive_call(shell: &mut UaShell, call: CallHandle) -> (Vec<String>, Option<Duration>) {
+    let started = tokio::time::Instant::now();
+    let mut seen = Vec::new();
+    let mut answered_after = None;
+    let deadline = started + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
+        else {
+            continue;
+        };
+        match &e {
+            UaEvent::Answered { .. } => {
+                answered_after = Some(started.elapsed());
+                seen.push("answered".to_string());
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let now = shell.now();
+                shell.ua().hangup(now, call).expect("bye");
+            }
+            UaEvent::Ended { remote, .. } => {
+                seen.push(format!("ended remote={remote}"));
+                break;
+            }
+            UaEvent::Progress { response, .. } => {
+                seen.push(format!("progress {}", response.status().unwrap_or(0)));
+            }
+            UaEvent::Failover { .. } => seen.push("failover".to_string()),
+            other => seen.push(format!("{other:?}")),
+        }
+    }
+    // Let the last retransmissions and responses go.
+    for _ in 0..5 {
+        let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
+    }
+    (seen, answered_after)
 }
 
 /// RFC 3262 with sipp as the caller requiring 100rel: our 183 (with SDP) goes reliably with
@@ -703,28 +712,8 @@ fn we_call_sipp_by_a_located_name() {
             .ua()
             .invite(now, from, to, targets[0].clone(), None)
             .expect("invite");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let mut answered = false;
-        while tokio::time::Instant::now() < deadline {
-            let Ok(Some(e)) =
-                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
-            else {
-                continue;
-            };
-            match e {
-                UaEvent::Answered { .. } => {
-                    answered = true;
-                    let now = shell.now();
-                    shell.ua().hangup(now, call).expect("bye");
-                }
-                UaEvent::Ended { .. } => break,
-                _ => {}
-            }
-        }
-        for _ in 0..5 {
-            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
-        }
-        answered
+        let (seen, _) = drive_call(&mut shell, call).await;
+        seen.contains(&"answered".to_string())
     });
     server.wait().assert_success(1);
     assert!(answered);
@@ -762,7 +751,6 @@ fn a_refused_connection_fails_over_at_once() {
         )
         .await
         .expect("binding");
-        let started = tokio::time::Instant::now();
         let now = shell.now();
         let call = shell
             .ua()
@@ -774,29 +762,8 @@ fn a_refused_connection_fails_over_at_once() {
                 None,
             )
             .expect("invite");
-        let mut answered_after = None;
-        let mut failovers = 0;
-        let deadline = started + Duration::from_secs(10);
-        while tokio::time::Instant::now() < deadline {
-            let Ok(Some(e)) =
-                tokio::time::timeout(Duration::from_millis(200), shell.step(None)).await
-            else {
-                continue;
-            };
-            match e {
-                UaEvent::Failover { .. } => failovers += 1,
-                UaEvent::Answered { .. } => {
-                    answered_after = Some(started.elapsed());
-                    let now = shell.now();
-                    shell.ua().hangup(now, call).expect("bye");
-                }
-                UaEvent::Ended { .. } => break,
-                _ => {}
-            }
-        }
-        for _ in 0..5 {
-            let _ = tokio::time::timeout(Duration::from_millis(50), shell.step(None)).await;
-        }
+        let (seen, answered_after) = drive_call(&mut shell, call).await;
+        let failovers = seen.iter().filter(|e| *e == "failover").count();
         (answered_after, failovers)
     });
     server.wait().assert_success(1);
