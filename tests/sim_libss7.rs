@@ -18,10 +18,6 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
-fn sim_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_sipt-mgc"))
-}
-
 /// Writes the simulator's configuration and scenario; returns their paths.
 fn files(dir: &SocketDir, sock: &Path, scenario: &str) -> (String, String) {
     let config = dir.path("sim.toml");
@@ -55,7 +51,7 @@ fn start(tag: &str, scenario: &str, peer_args: &[&str]) -> (SocketDir, Peer, Pee
     let sock = dir.path("pstn.sock");
     let (config, sc) = files(&dir, &sock, scenario);
     let sim = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "sim",
         &["sim", "--config", &config, "--scenario", &sc],
     );
@@ -322,7 +318,7 @@ fn the_far_end_leaves_and_returns() {
     let dir = SocketDir::new("sim-ss7-return");
     let sock = dir.path("pstn.sock");
     let (config, _) = files(&dir, &sock, "");
-    let mut sim = Peer::spawn_program(sim_bin(), "sim", &["sim", "--config", &config]);
+    let mut sim = Peer::spawn_program(support::sipt_mgc(), "sim", &["sim", "--config", &config]);
     let sock = sock.to_str().expect("utf-8").to_owned();
     let args = ["--connect", sock.as_str(), "--opc", "2", "--dpc", "1"];
 

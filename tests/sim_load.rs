@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use support::peers::Peer;
@@ -12,16 +11,6 @@ use support::relay::SocketDir;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-fn sim_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_sipt-mgc"))
-}
-
-fn write(dir: &SocketDir, name: &str, text: &str) -> String {
-    let p = dir.path(name);
-    std::fs::write(&p, text).expect("writing a file");
-    p.to_str().expect("utf-8").to_owned()
 }
 
 fn config(path: &str, opc: u32, dpc: u32) -> String {
@@ -44,14 +33,9 @@ fn load_mode_places_every_call_and_the_far_end_answers_them() {
     let dir = SocketDir::new("sim-load");
     let sock = dir.path("load.sock");
     let sock = sock.to_str().expect("utf-8");
-    let a = write(
-        &dir,
-        "a.toml",
-        &config(&format!("unix-listen:{sock}"), 1, 2),
-    );
-    let b = write(&dir, "b.toml", &config(&format!("unix:{sock}"), 2, 1));
-    let load = write(
-        &dir,
+    let a = dir.write("a.toml", &config(&format!("unix-listen:{sock}"), 1, 2));
+    let b = dir.write("b.toml", &config(&format!("unix:{sock}"), 2, 1));
+    let load = dir.write(
         "load.toml",
         r#"
 [load]
@@ -62,8 +46,7 @@ called = "4930xxxx"
 calling = "4940111222"
 "#,
     );
-    let answer = write(
-        &dir,
+    let answer = dir.write(
         "answer.toml",
         r#"
 [answer]
@@ -75,12 +58,12 @@ after_ms = 3500
 "#,
     );
     let mut caller = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "caller",
         &["sim", "--config", &a, "--scenario", &load],
     );
     let mut callee = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "callee",
         &["sim", "--config", &b, "--scenario", &answer],
     );

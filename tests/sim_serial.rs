@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
@@ -14,16 +13,6 @@ use support::relay::SocketDir;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-fn sim_bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_sipt-mgc"))
-}
-
-fn write(dir: &SocketDir, name: &str, text: &str) -> String {
-    let p = dir.path(name);
-    std::fs::write(&p, text).expect("writing a file");
-    p.to_str().expect("utf-8").to_owned()
 }
 
 fn isup_config(path: &str, opc: u32, dpc: u32) -> String {
@@ -71,10 +60,10 @@ after_ms = 2500
 #[test]
 fn two_simulators_over_a_serial_pty_pair() {
     let dir = SocketDir::new("sim-serial");
-    let config_a = write(&dir, "a.toml", &isup_config("pty", 1, 2));
-    let scenario_a = write(&dir, "a-scenario.toml", &scenario("4930111", 10));
+    let config_a = dir.write("a.toml", &isup_config("pty", 1, 2));
+    let scenario_a = dir.write("a-scenario.toml", &scenario("4930111", 10));
     let mut a = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "sim-a",
         &["sim", "--config", &config_a, "--scenario", &scenario_a],
     );
@@ -82,10 +71,10 @@ fn two_simulators_over_a_serial_pty_pair() {
     let slave = pty["path"].as_str().expect("a PTY path").to_owned();
     assert!(slave.starts_with("/dev/pts/"), "{pty}");
 
-    let config_b = write(&dir, "b.toml", &isup_config(&slave, 2, 1));
-    let scenario_b = write(&dir, "b-scenario.toml", &scenario("4930222", 5));
+    let config_b = dir.write("b.toml", &isup_config(&slave, 2, 1));
+    let scenario_b = dir.write("b-scenario.toml", &scenario("4930222", 5));
     let mut b = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "sim-b",
         &["sim", "--config", &config_b, "--scenario", &scenario_b],
     );
@@ -174,19 +163,19 @@ after_ms = 2500
 #[test]
 fn two_qsig_simulators_over_a_serial_pty_pair() {
     let dir = SocketDir::new("sim-serial-qsig");
-    let config_a = write(&dir, "a.toml", &qsig_config("pty", "network"));
-    let scenario_a = write(&dir, "a-s.toml", &qsig_scenario("2001", "Alice", 3, 7));
+    let config_a = dir.write("a.toml", &qsig_config("pty", "network"));
+    let scenario_a = dir.write("a-s.toml", &qsig_scenario("2001", "Alice", 3, 7));
     let mut a = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "qsig-a",
         &["sim", "--config", &config_a, "--scenario", &scenario_a],
     );
     let pty = a.expect("pty", secs(5.0));
     let slave = pty["path"].as_str().expect("a PTY path").to_owned();
-    let config_b = write(&dir, "b.toml", &qsig_config(&slave, "user"));
-    let scenario_b = write(&dir, "b-s.toml", &qsig_scenario("1001", "Bob", 4, 8));
+    let config_b = dir.write("b.toml", &qsig_config(&slave, "user"));
+    let scenario_b = dir.write("b-s.toml", &qsig_scenario("1001", "Bob", 4, 8));
     let mut b = Peer::spawn_program(
-        sim_bin(),
+        support::sipt_mgc(),
         "qsig-b",
         &["sim", "--config", &config_b, "--scenario", &scenario_b],
     );

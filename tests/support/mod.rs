@@ -7,3 +7,8 @@
 pub mod peers;
 pub mod relay;
 pub mod sipp;
+
+/// The `sipt-mgc` binary of this build.
+pub fn sipt_mgc() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_sipt-mgc"))
+}

@@ -121,6 +121,13 @@ impl SocketDir {
     pub fn path(&self, name: &str) -> PathBuf {
         self.path.join(name)
     }
+
+    /// Writes `text` to the file `name` here; returns its path.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("writing a file");
+        p.to_str().expect("utf-8").to_owned()
+    }
 }
 
 impl Drop for SocketDir {
