@@ -6,71 +6,25 @@
 
 use std::process::Command;
 
+#[path = "../codecs/tests/common/pcap.rs"]
+#[allow(dead_code)]
+mod pcap;
+#[path = "../codecs/tests/common/tshark.rs"]
+#[allow(dead_code)]
+mod tshark;
+
 use sipt_codecs::rfc3204::{BodyPart, Handling, IsupBase};
 use sipt_mgc::sip::message::{Message, Method, NameAddr, Uri, Via};
-
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().is_ok();
-    if !ok && std::env::var("CI").as_deref() == Ok("true") {
-        panic!("tshark is required when CI=true (apt-get install tshark)");
-    }
-    ok
-}
-
-/// A classic pcap (LINKTYPE_RAW, IPv4/UDP 192.0.2.1:5060 -> 192.0.2.2:5060) of the payloads.
-fn pcap(payloads: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&0i32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&101u32.to_le_bytes());
-    for (i, p) in payloads.iter().enumerate() {
-        let udp_len = 8 + p.len();
-        let ip_len = 20 + udp_len;
-        let mut ip = vec![
-            0x45,
-            0,
-            (ip_len >> 8) as u8,
-            ip_len as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ];
-        ip.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
-        let sum = ip
-            .chunks(2)
-            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-            .sum::<u32>();
-        let sum = (sum & 0xffff) + (sum >> 16);
-        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        ip.extend_from_slice(&5060u16.to_be_bytes());
-        ip.extend_from_slice(&5060u16.to_be_bytes());
-        ip.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        ip.extend_from_slice(&0u16.to_be_bytes());
-        ip.extend_from_slice(p);
-        out.extend_from_slice(&(i as u32 + 1).to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&ip);
-    }
-    out
-}
 
 fn tshark_fields(payloads: &[Vec<u8>], fields: &[&str]) -> Vec<Vec<String>> {
     let dir = std::env::temp_dir().join(format!("sipt-msg-tshark-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("msgs.pcap");
-    std::fs::write(&file, pcap(payloads)).unwrap();
+    let packets: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| pcap::ipv4_udp(5060, 5060, p))
+        .collect();
+    pcap::write(&file, pcap::LINKTYPE_RAW, &packets);
     let mut cmd = Command::new("tshark");
     cmd.arg("-r")
         .arg(&file)
@@ -123,7 +77,7 @@ fn sipt_invite() -> Message {
 
 #[test]
 fn tshark_reads_our_sipt_invite_and_responses() {
-    if !tshark_available() {
+    if !tshark::available() {
         eprintln!("tshark not installed: skipped");
         return;
     }
