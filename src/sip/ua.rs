@@ -555,6 +555,36 @@ impl UserAgent {
         next_hop: Target,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<CallHandle, UaError> {
+        self.invite_with(now, from, to, vec![next_hop], &[], body)
+    }
+
+    /// Places a call to the first of `targets` (the result of RFC 3263 location, in order),
+    /// trying the next on a timeout or 503 before any dialog exists (RFC 3263 4.3).
+    pub fn invite_targets(
+        &mut self,
+        now: Instant,
+        from: NameAddr,
+        to: Uri,
+        targets: Vec<Target>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        self.invite_with(now, from, to, targets, &[], body)
+    }
+
+    /// [`UserAgent::invite_targets`] with headers of the caller's added to the INVITE
+    /// (P-Asserted-Identity, Privacy, History-Info...). A `Max-Forwards` among them replaces
+    /// the default 70.
+    pub fn invite_with(
+        &mut self,
+        now: Instant,
+        from: NameAddr,
+        to: Uri,
+        targets: Vec<Target>,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        let mut targets: VecDeque<Target> = targets.into();
+        let next_hop = targets.pop_front().ok_or(UaError::WrongState)?;
         let mut from = from;
         let local_tag = self.token();
         from.set_tag(&local_tag);
@@ -577,6 +607,13 @@ impl UserAgent {
         if st.session_expires > 0 {
             invite.push_header("Session-Expires", st.session_expires.to_string());
             invite.push_header("Min-SE", st.min_se.to_string());
+        }
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("Max-Forwards") {
+                invite.set_header("Max-Forwards", value.clone());
+            } else {
+                invite.push_header(name, value.clone());
+            }
         }
         if let Some((ct, b)) = body {
             invite.push_header("Content-Type", ct);
@@ -614,29 +651,10 @@ impl UserAgent {
                 redirects: Vec::new(),
                 session_decision: None,
                 session: None,
-                alternates: VecDeque::new(),
+                alternates: targets,
             },
         );
         self.pump(now);
-        Ok(call)
-    }
-
-    /// Places a call to the first of `targets` (the result of RFC 3263 location, in order),
-    /// trying the next on a timeout or 503 before any dialog exists (RFC 3263 4.3).
-    pub fn invite_targets(
-        &mut self,
-        now: Instant,
-        from: NameAddr,
-        to: Uri,
-        targets: Vec<Target>,
-        body: Option<(&str, Vec<u8>)>,
-    ) -> Result<CallHandle, UaError> {
-        let mut targets: VecDeque<Target> = targets.into();
-        let first = targets.pop_front().ok_or(UaError::WrongState)?;
-        let call = self.invite(now, from, to, first, body)?;
-        if let Some(c) = self.calls.get_mut(&call) {
-            c.alternates = targets;
-        }
         Ok(call)
     }
 
@@ -722,6 +740,19 @@ impl UserAgent {
         reason: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(), UaError> {
+        self.respond_with(now, call, status, reason, &[], body)
+    }
+
+    /// [`UserAgent::respond`] with headers of the caller's added (Reason, P-Asserted-Identity).
+    pub fn respond_with(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        status: u16,
+        reason: &str,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), UaError> {
         let contact = self.contact();
         let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
         if c.role != Role::Uas || c.ended {
@@ -760,6 +791,9 @@ impl UserAgent {
                     refresher == Refresher::Uas,
                 ));
             }
+        }
+        for (name, value) in headers {
+            r.push_header(name, value.clone());
         }
         let has_sdp = body.is_some();
         if let Some((ct, b)) = body {
@@ -955,15 +989,31 @@ impl UserAgent {
     /// Hangs up: BYE for an established call (15.1.1), CANCEL for our INVITE still pending
     /// (9.1), or 486... for an incoming call not yet answered (here: 480).
     pub fn hangup(&mut self, now: Instant, call: CallHandle) -> Result<(), UaError> {
+        self.hangup_with(now, call, None, &[])
+    }
+
+    /// [`UserAgent::hangup`] with headers of the caller's (a Reason, RFC 3326) on the BYE or
+    /// CANCEL, and for an incoming call not yet answered, the final response to send instead
+    /// of 480 (`(status, reason phrase)`).
+    pub fn hangup_with(
+        &mut self,
+        now: Instant,
+        call: CallHandle,
+        response: Option<(u16, &str)>,
+        headers: &[(&str, String)],
+    ) -> Result<(), UaError> {
         let c = self.calls.get(&call).ok_or(UaError::NoSuchCall)?;
         let confirmed = c
             .dialog
             .as_ref()
             .is_some_and(|d| d.state == DialogState::Confirmed);
         match (c.role, confirmed) {
-            (_, true) => self.request(now, call, Method::Bye, None),
+            (_, true) => self.request_with(now, call, Method::Bye, None, headers),
             (Role::Uac, false) => {
-                let cancel = c.invite.cancel()?;
+                let mut cancel = c.invite.cancel()?;
+                for (name, value) in headers {
+                    cancel.push_header(name, value.clone());
+                }
                 let target = c.next_hop.clone();
                 let key = self.layer.send_request(now, cancel, self.reliable())?;
                 self.routes.insert(
@@ -977,7 +1027,10 @@ impl UserAgent {
                 self.pump(now);
                 Ok(())
             }
-            (Role::Uas, false) => self.respond(now, call, 480, "Temporarily Unavailable", None),
+            (Role::Uas, false) => {
+                let (status, phrase) = response.unwrap_or((480, "Temporarily Unavailable"));
+                self.respond_with(now, call, status, phrase, headers, None)
+            }
         }
     }
 
