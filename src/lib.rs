@@ -2,10 +2,12 @@
 
 pub mod config;
 pub mod decode;
+pub mod gateway;
 pub mod interwork;
 pub mod isdn;
 pub mod isup;
 pub mod qsig;
+pub mod route;
 pub mod shell;
 pub mod sim;
 pub mod sip;
