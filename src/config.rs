@@ -5,12 +5,16 @@
 //! [`ConfigError`] naming the file, the line and the field (`link[1].opc`), which is what
 //! operators see from `sipt-mgc check-config` and every other command that takes `--config`.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::route::{self, Codec, NatureOfAddressChoice};
 
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +30,35 @@ pub struct SipConfig {
     pub listen: Vec<String>,
     /// Peers (address/prefix) that may send and receive encapsulated ISUP/QSIG.
     pub trusted: Vec<String>,
+    /// The cause mapping profile the routes' overrides apply to (`causes = "rfc3398"`).
+    pub causes: CauseProfile,
+}
+
+/// A cause <-> status mapping profile (`[sip] causes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CauseProfile {
+    /// RFC 3398 7.2.4.1 and 8.2.6.1, [`crate::interwork::causes::CauseMap::rfc3398`].
+    #[default]
+    Rfc3398,
+}
+
+/// How a new outgoing call picks a circuit of a link (`[[link]] selection`); see
+/// [`crate::route::Selection`] and [`crate::route::CircuitSelector`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SelectionPolicy {
+    /// The first free circuit in the order of the link's `cics`/`channels`.
+    Sequential,
+    /// The next free circuit after the one chosen last.
+    RoundRobin,
+    /// Odd circuits first, then the others.
+    Odd,
+    /// Even circuits first, then the others.
+    Even,
+    /// The parity this end controls: ISUP, even when OPC > DPC, else odd (Q.764 2.9.1.4);
+    /// QSIG, odd for role network, even for role user. The default.
+    #[default]
+    Auto,
 }
 
 /// The signalling protocol of a link.
@@ -81,6 +114,14 @@ pub struct LinkConfig {
     /// QSIG: the B-channels.
     pub channels: Vec<u32>,
     pub trunk_group: Option<String>,
+    /// Circuit selection for outgoing calls. Default [`SelectionPolicy::Auto`].
+    pub selection: SelectionPolicy,
+    /// The media gateway's RTP address and base port: the circuit at index `i` of
+    /// `cics`/`channels` has port `base + 2 * i` (RTCP on the next, RFC 3550 11).
+    pub media: Option<SocketAddr>,
+    /// The codec of the circuits' RTP. Default PCMA (G.711 A-law, the E1 law); the config
+    /// has no span profile, so a T1 (mu-law) link says `codec = "pcmu"`.
+    pub codec: Codec,
 }
 
 /// One `[[route]]`.
@@ -88,6 +129,18 @@ pub struct LinkConfig {
 pub struct RouteConfig {
     pub prefix: String,
     pub to: String,
+    /// Characters removed from the front of the routing form (a leading `+` counts as one).
+    pub strip: usize,
+    /// Put in front after `strip`.
+    pub prepend: String,
+    /// The nature of address the called number gets (and the `+` in `{number}`).
+    pub noa: Option<NatureOfAddressChoice>,
+    /// Targets tried in order after `to` on 503, 408 or a timeout.
+    pub alternates: Vec<String>,
+    /// Overrides of rows of RFC 3398 7.2.4.1: ISUP cause -> SIP status.
+    pub cause_to_status: Vec<(u8, u16)>,
+    /// Overrides of rows of RFC 3398 8.2.6.1: SIP status -> ISUP cause.
+    pub status_to_cause: Vec<(u16, u8)>,
 }
 
 /// A configuration problem: where it is and what is wrong.
@@ -133,6 +186,7 @@ struct RawSip {
     listen: Vec<String>,
     #[serde(default)]
     trusted: Vec<String>,
+    causes: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +206,9 @@ struct RawLink {
     role: Option<Spanned<String>>,
     channels: Option<Spanned<String>>,
     trunk_group: Option<Spanned<String>>,
+    selection: Option<Spanned<String>>,
+    media: Option<Spanned<String>>,
+    codec: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +216,12 @@ struct RawLink {
 struct RawRoute {
     prefix: Option<Spanned<String>>,
     to: Option<Spanned<String>>,
+    strip: Option<Spanned<i64>>,
+    prepend: Option<Spanned<String>>,
+    noa: Option<Spanned<String>>,
+    alternates: Option<Vec<Spanned<String>>>,
+    cause_to_status: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+    status_to_cause: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
 }
 
 impl Config {
@@ -239,66 +302,157 @@ impl Validator<'_> {
             }
         }
         self.slcs(&mut links)?;
-        let mut routes = Vec::new();
+        let mut routes: Vec<RouteConfig> = Vec::new();
         for (i, r) in raw.route.into_iter().enumerate() {
             let span = r.span();
-            let r = r.into_inner();
-            let field = |n: &str| format!("route[{i}].{n}");
-            let prefix = r.prefix.ok_or_else(|| {
-                self.error(Some(span.clone()), Some(field("prefix")), "missing".into())
-            })?;
-            let p = prefix.get_ref();
-            let digits = p.strip_prefix('+').unwrap_or(p);
-            if !digits
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == '*' || c == '#')
-            {
+            let route = self.route(i, span.clone(), r.into_inner(), &links)?;
+            // Longest match decides between routes; two with one prefix would be a tie.
+            if let Some(j) = routes.iter().position(|o| o.prefix == route.prefix) {
                 return Err(self.error(
-                    Some(prefix.span()),
-                    Some(field("prefix")),
-                    format!("\"{p}\" is not a number prefix (digits, optionally after +)"),
+                    Some(span),
+                    Some(format!("route[{i}].prefix")),
+                    format!("\"{}\" is also route[{j}]'s prefix", route.prefix),
                 ));
             }
-            let to = r.to.ok_or_else(|| {
-                self.error(Some(span.clone()), Some(field("to")), "missing".into())
-            })?;
-            let t = to.get_ref();
-            if !(t.starts_with("sip:")
-                || t.starts_with("sips:")
-                || t.starts_with("tel:")
-                || t.starts_with("trunk:"))
-            {
-                return Err(self.error(
-                    Some(to.span()),
-                    Some(field("to")),
-                    format!("\"{t}\" is neither a SIP/tel URI nor trunk:GROUP"),
-                ));
-            }
-            if let Some(group) = t.strip_prefix("trunk:") {
-                if !links
-                    .iter()
-                    .any(|l| l.trunk_group.as_deref() == Some(group))
-                {
-                    return Err(self.error(
-                        Some(to.span()),
-                        Some(field("to")),
-                        format!("no link has trunk_group \"{group}\""),
-                    ));
-                }
-            }
-            routes.push(RouteConfig {
-                prefix: p.clone(),
-                to: t.clone(),
-            });
+            routes.push(route);
         }
-        Ok(Config {
-            sip: raw.sip.map(|s| SipConfig {
-                listen: s.listen,
-                trusted: s.trusted,
-            }),
-            links,
-            routes,
+        let sip = match raw.sip {
+            None => None,
+            Some(s) => {
+                let causes = match &s.causes {
+                    None => CauseProfile::Rfc3398,
+                    Some(c) => match c.get_ref().as_str() {
+                        "rfc3398" => CauseProfile::Rfc3398,
+                        other => {
+                            return Err(self.error(
+                                Some(c.span()),
+                                Some("sip.causes".into()),
+                                format!("\"{other}\": the only cause profile is \"rfc3398\""),
+                            ))
+                        }
+                    },
+                };
+                Some(SipConfig {
+                    listen: s.listen,
+                    trusted: s.trusted,
+                    causes,
+                })
+            }
+        };
+        Ok(Config { sip, links, routes })
+    }
+
+    fn route(
+        &self,
+        i: usize,
+        span: Range<usize>,
+        r: RawRoute,
+        links: &[LinkConfig],
+    ) -> Result<RouteConfig, ConfigError> {
+        let field = |n: &str| Some(format!("route[{i}].{n}"));
+        let prefix = r
+            .prefix
+            .ok_or_else(|| self.error(Some(span.clone()), field("prefix"), "missing".into()))?;
+        let p = prefix.get_ref();
+        if !route::is_number(p) {
+            return Err(self.error(
+                Some(prefix.span()),
+                field("prefix"),
+                format!("\"{p}\" is not a number prefix (digits, optionally after +)"),
+            ));
+        }
+        let to =
+            r.to.ok_or_else(|| self.error(Some(span.clone()), field("to"), "missing".into()))?;
+        let target = |t: &Spanned<String>, name: &str| {
+            route::check_target(t.get_ref(), links)
+                .map_err(|e| self.error(Some(t.span()), field(name), e.to_string()))
+        };
+        target(&to, "to")?;
+        let mut alternates = Vec::new();
+        for (k, a) in r.alternates.unwrap_or_default().into_iter().enumerate() {
+            target(&a, &format!("alternates[{k}]"))?;
+            alternates.push(a.into_inner());
+        }
+        let strip = match &r.strip {
+            // A called party number holds at most a few dozen digits (Q.763 3.9).
+            Some(n) => self.ranged(n, 0, 32, &format!("route[{i}].strip"))? as usize,
+            None => 0,
+        };
+        let prepend = match r.prepend {
+            Some(p) if !route::is_number(p.get_ref()) => {
+                return Err(self.error(
+                    Some(p.span()),
+                    field("prepend"),
+                    format!("\"{}\" is not digits (optionally after +)", p.get_ref()),
+                ))
+            }
+            Some(p) => p.into_inner(),
+            None => String::new(),
+        };
+        let noa = match &r.noa {
+            None => None,
+            Some(n) => Some(NatureOfAddressChoice::from_name(n.get_ref()).ok_or_else(|| {
+                self.error(
+                    Some(n.span()),
+                    field("noa"),
+                    format!(
+                        "\"{}\": expected \"international\", \"national\", \"subscriber\" or \"unknown\"",
+                        n.get_ref()
+                    ),
+                )
+            })?),
+        };
+        let mut cause_to_status = Vec::new();
+        if let Some(m) = &r.cause_to_status {
+            for (k, v) in m.get_ref() {
+                let name = format!("route[{i}].cause_to_status.{k}");
+                // Q.850 cause values are 7 bits; 0 is not a cause.
+                let cause = self.key(k, m.span(), 1, 127, &name)?;
+                // A final response other than 2xx (RFC 3398 7.2.4.1 maps to 3xx-6xx).
+                let status = self.ranged(v, 300, 699, &name)?;
+                cause_to_status.push((cause as u8, status as u16));
+            }
+        }
+        let mut status_to_cause = Vec::new();
+        if let Some(m) = &r.status_to_cause {
+            for (k, v) in m.get_ref() {
+                let name = format!("route[{i}].status_to_cause.{k}");
+                // RFC 3398 8.2.6.1 maps 4xx-6xx; a 3xx a gateway does not follow is allowed too.
+                let status = self.key(k, m.span(), 300, 699, &name)?;
+                let cause = self.ranged(v, 1, 127, &name)?;
+                status_to_cause.push((status as u16, cause as u8));
+            }
+        }
+        Ok(RouteConfig {
+            prefix: p.clone(),
+            to: to.into_inner(),
+            strip,
+            prepend,
+            noa,
+            alternates,
+            cause_to_status,
+            status_to_cause,
         })
+    }
+
+    /// A number used as a table key (`{ 18 = 480 }`), within `min..=max`; keys have no span of
+    /// their own, so errors point at the table.
+    fn key(
+        &self,
+        k: &str,
+        span: Range<usize>,
+        min: u32,
+        max: u32,
+        field: &str,
+    ) -> Result<u32, ConfigError> {
+        match k.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(self.error(
+                Some(span),
+                Some(field.into()),
+                format!("key \"{k}\" is not a number within {min}..={max}"),
+            )),
+        }
     }
 
     fn link(&self, i: usize, span: Range<usize>, l: RawLink) -> Result<LinkConfig, ConfigError> {
@@ -365,7 +519,39 @@ impl Validator<'_> {
             role: None,
             channels: Vec::new(),
             trunk_group: l.trunk_group.map(Spanned::into_inner),
+            selection: SelectionPolicy::Auto,
+            media: None,
+            codec: Codec::Pcma,
         };
+        if let Some(sel) = &l.selection {
+            out.selection = match sel.get_ref().as_str() {
+                "sequential" => SelectionPolicy::Sequential,
+                "round-robin" => SelectionPolicy::RoundRobin,
+                "odd" => SelectionPolicy::Odd,
+                "even" => SelectionPolicy::Even,
+                "auto" => SelectionPolicy::Auto,
+                other => {
+                    return Err(bad(
+                        sel.span(),
+                        "selection",
+                        format!("\"{other}\": expected \"sequential\", \"round-robin\", \"odd\", \"even\" or \"auto\""),
+                    ))
+                }
+            };
+        }
+        if let Some(codec) = &l.codec {
+            out.codec = match codec.get_ref().as_str() {
+                "pcma" => Codec::Pcma,
+                "pcmu" => Codec::Pcmu,
+                other => {
+                    return Err(bad(
+                        codec.span(),
+                        "codec",
+                        format!("\"{other}\": expected \"pcma\" or \"pcmu\""),
+                    ))
+                }
+            };
+        }
         match protocol {
             Protocol::Isup => {
                 if let Some(v) = &out.variant {
@@ -444,6 +630,30 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        if let Some(media) = &l.media {
+            let m = media.get_ref();
+            let addr: SocketAddr = m.parse().map_err(|_| {
+                bad(
+                    media.span(),
+                    "media",
+                    format!("\"{m}\" is not ADDRESS:PORT (the RTP base port)"),
+                )
+            })?;
+            // RTP on even ports, RTCP on the next odd one (RFC 3550 11); one pair per circuit.
+            let circuits = out.cics.len().max(out.channels.len());
+            let last = usize::from(addr.port()) + 2 * circuits.saturating_sub(1) + 1;
+            if addr.port() % 2 != 0 || addr.port() == 0 || last > usize::from(u16::MAX) {
+                return Err(bad(
+                    media.span(),
+                    "media",
+                    format!(
+                        "base port {} must be even and leave room for {circuits} RTP/RTCP port pairs",
+                        addr.port()
+                    ),
+                ));
+            }
+            out.media = Some(addr);
         }
         Ok(out)
     }

@@ -51,6 +51,14 @@ enum Command {
         /// The configuration file (TOML, DESIGN.md schema).
         file: std::path::PathBuf,
     },
+    /// Show the routing decision for a called number (exit 1: no route; 2: bad config).
+    Route {
+        /// The configuration file (its [[route]] and [[link]] entries).
+        #[arg(long)]
+        config: std::path::PathBuf,
+        /// The called number: `+` and the digits when international, else as received.
+        number: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,6 +72,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode { kind, hex, format } => run_decode(kind, &hex, format),
         Command::CheckConfig { file } => check_config(&file),
+        Command::Route { config, number } => run_route(&config, &number),
         Command::Sim {
             config,
             scenario,
@@ -168,6 +177,30 @@ fn check_config(file: &std::path::Path) -> ExitCode {
         Err(e) => {
             eprintln!("sipt-mgc check-config: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_route(config: &std::path::Path, number: &str) -> ExitCode {
+    use sipt_mgc::route::{describe, RouteTable};
+    let table = match Config::load(config) {
+        Ok(c) => RouteTable::from_config(&c).map_err(|e| format!("{}: {e}", config.display())),
+        Err(e) => Err(e.to_string()),
+    };
+    match table {
+        Ok(table) => match table.lookup(number) {
+            Some(d) => {
+                print!("{}", describe(number, Some(&d)));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprint!("sipt-mgc route: {}", describe(number, None));
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("sipt-mgc route: {e}");
+            ExitCode::from(2)
         }
     }
 }
