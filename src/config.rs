@@ -803,6 +803,21 @@ to = "sip:{number}@127.0.0.1:5070"
     }
 
     #[test]
+    fn new_keys_have_defaults() {
+        let c = parse(DESIGN_EXAMPLE).unwrap();
+        for l in &c.links {
+            assert_eq!(l.selection, SelectionPolicy::Auto);
+            assert_eq!(l.media, None);
+            assert_eq!(l.codec, Codec::Pcma);
+        }
+        let r = &c.routes[0];
+        assert_eq!((r.strip, r.prepend.as_str(), r.noa), (0, "", None));
+        assert!(r.alternates.is_empty());
+        assert!(r.cause_to_status.is_empty() && r.status_to_cause.is_empty());
+        assert_eq!(c.sip.map(|s| s.causes), Some(CauseProfile::Rfc3398));
+    }
+
+    #[test]
     fn errors_name_file_line_and_field() {
         let bad = DESIGN_EXAMPLE.replace("opc = 1", "opc = 20000");
         let e = parse(&bad).unwrap_err();

@@ -19,7 +19,8 @@
 //!    unknown otherwise (the RFC leaves numbers without `+` to the national dialling plan,
 //!    12.2; 'unknown' promises nothing about it).
 //!
-//! `{number}` in a SIP target is the result. The profile is pure: no I/O, no clock.
+//! `{number}` in a SIP target is the result. Routing is one pass: the result is not looked up
+//! again. Everything here is pure: no I/O, no clock.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -29,9 +30,10 @@ use sipt_codecs::isup::NatureOfAddress;
 use crate::config::{Config, LinkConfig, Protocol, Role, SelectionPolicy};
 use crate::interwork::causes::{CauseMap, IsupOutcome, SipOutcome};
 
-/// Characters a number may hold after an optional leading `+`: digits, the hexadecimal
-/// address signals B-E (Q.763 3.9 f: 11 code 11, 12 code 12, 15 ST) and `*`/`#` as a SIP user
-/// part writes codes 11 and 12.
+/// Characters a number may hold after an optional leading `+`: the address signals as
+/// hexadecimal digits (Q.763 3.9 f: 0-9, B code 11, C code 12, F ST; the spare codes A, D
+/// and E are accepted as the configuration always has) and `*`/`#`, as a SIP user part
+/// writes codes 11 and 12.
 fn is_address_signal(c: char) -> bool {
     c.is_ascii_hexdigit() || c == '*' || c == '#'
 }
@@ -155,6 +157,16 @@ impl fmt::Display for Target {
             Target::Trunk { group } => write!(f, "trunk:{group}"),
         }
     }
+}
+
+/// Whether a failed attempt on one target moves on to the next of [`Decision::targets`]:
+/// on 503 (the target is overloaded or down) and 408 or a timeout (`None`: no final
+/// response at all), as `[[route]] alternates` promises. Any other final response is the
+/// called party's answer and ends the call (RFC 3398 is silent on alternate routing; this is
+/// what a trunk group overflow does). A trunk target's release maps to a status first
+/// ([`Decision::causes`]): causes 34, 38, 41, 42 and 47 give 503 and so move on too.
+pub fn tries_alternate(final_status: Option<u16>) -> bool {
+    matches!(final_status, None | Some(408) | Some(503))
 }
 
 /// The routing decision for one called number.

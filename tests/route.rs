@@ -14,8 +14,8 @@ use sipt_codecs::q850::Location;
 use sipt_mgc::config::{CauseProfile, Config, ConfigError, LinkConfig, SelectionPolicy};
 use sipt_mgc::interwork::causes::SipOutcome;
 use sipt_mgc::route::{
-    describe, media_endpoint, sdp_for, CircuitSelector, Codec, Decision, MediaEndpoint,
-    NatureOfAddressChoice, RouteTable, Selection, Target,
+    describe, media_endpoint, sdp_for, tries_alternate, CircuitSelector, Codec, Decision,
+    MediaEndpoint, NatureOfAddressChoice, RouteTable, Selection, Target,
 };
 use sipt_mgc::sip::sdp::{Direction, Sdp};
 use support::relay::SocketDir;
@@ -333,6 +333,18 @@ alternates = ["sips:{number}@127.0.0.1:5071;transport=tls", "tel:{number}", "tru
     );
     assert_eq!(d.targets[3].to_string(), "trunk:pstn-a");
     assert_eq!(d.targets[0].to_string(), "sip:4930123@127.0.0.1:5070");
+    // Only 503, 408 and no final response at all move on to the next target.
+    assert!(tries_alternate(None));
+    assert!(tries_alternate(Some(503)));
+    assert!(tries_alternate(Some(408)));
+    for status in [300, 404, 480, 486, 487, 500, 502, 504, 600, 603] {
+        assert!(!tries_alternate(Some(status)), "{status}");
+    }
+    // A trunk target's release: the route's cause map turns congestion causes into 503.
+    let loc = Location::PublicNetworkLocalUser;
+    for cause in [34, 38, 41, 42, 47] {
+        assert_eq!(d.causes.sip_for(cause, loc, false), SipOutcome::Status(503));
+    }
     // A route without alternates has its one target.
     let t = table("[[route]]\nprefix = \"\"\nto = \"sip:fixed@10.0.0.1\"\n");
     assert_eq!(lookup(&t, "123").targets, vec![sip("sip:fixed@10.0.0.1")]);
