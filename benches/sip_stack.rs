@@ -205,7 +205,7 @@ fn uas_event(shell: &mut UaShell, e: UaEvent) {
         UaEvent::Request { request, key, .. } => {
             let _ = ua.respond_request(now, &key, &request, 200, "OK", None);
         }
-        UaEvent::Ended { call, .. } | UaEvent::Cancelled { call } => ua.forget(call),
+        UaEvent::Ended { call, .. } | UaEvent::Cancelled { call, .. } => ua.forget(call),
         _ => {}
     }
 }

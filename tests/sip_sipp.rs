@@ -148,11 +148,11 @@ impl Uas {
                                 method.map(|m| m.as_str().to_string()).unwrap_or_default()
                             )
                         }
-                        UaEvent::Ended { call, remote } => {
+                        UaEvent::Ended { call, remote, .. } => {
                             ua.forget(*call);
                             format!("ended remote={remote}")
                         }
-                        UaEvent::Cancelled { call } => {
+                        UaEvent::Cancelled { call, .. } => {
                             ua.forget(*call);
                             "cancelled".to_string()
                         }

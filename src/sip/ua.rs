@@ -88,8 +88,12 @@ pub enum UaEvent {
     Rejected { call: CallHandle, response: Message },
     /// Our INVITE got no final response (timer B) or could not be sent.
     TimedOut { call: CallHandle },
-    /// The far end cancelled its INVITE; it was answered 487.
-    Cancelled { call: CallHandle },
+    /// The far end cancelled its INVITE; it was answered 487. `reason`: the CANCEL's Reason
+    /// header value (RFC 3326), if it had one.
+    Cancelled {
+        call: CallHandle,
+        reason: Option<String>,
+    },
     /// The ACK for our 2xx came: the call is established.
     Confirmed { call: CallHandle },
     /// A request within the call other than BYE and ACK (INFO, UPDATE, re-INVITE, PRACK...);
@@ -102,7 +106,12 @@ pub enum UaEvent {
     /// A final response to a request we sent within the call (INFO, UPDATE, re-INVITE).
     RequestResponse { call: CallHandle, response: Message },
     /// The call ended: `remote` when the far end sent BYE.
-    Ended { call: CallHandle, remote: bool },
+    /// `reason`: the Reason header value of the far end's BYE (RFC 3326), if it had one.
+    Ended {
+        call: CallHandle,
+        remote: bool,
+        reason: Option<String>,
+    },
     /// A message that could not be used, for the log.
     Discarded { reason: String },
     /// The registration (see [`UserAgent::register`]) changed.
@@ -332,6 +341,7 @@ impl UserAgent {
                     self.events.push_back(UaEvent::Ended {
                         call,
                         remote: false,
+                        reason: None,
                     });
                 }
             }
@@ -876,6 +886,7 @@ impl UserAgent {
                         self.events.push_back(UaEvent::Ended {
                             call,
                             remote: false,
+                            reason: None,
                         });
                     }
                 }
@@ -1224,6 +1235,7 @@ impl UserAgent {
                 self.events.push_back(UaEvent::Ended {
                     call: h,
                     remote: false,
+                    reason: None,
                 });
                 continue;
             }
@@ -1325,6 +1337,7 @@ impl UserAgent {
             self.events.push_back(UaEvent::Ended {
                 call,
                 remote: false,
+                reason: None,
             });
         }
     }
@@ -1400,7 +1413,12 @@ impl UserAgent {
                 c.ended = true;
                 c.pending_2xx = None;
                 self.send_response(now, &key, &m, 200, "OK");
-                self.events.push_back(UaEvent::Ended { call, remote: true });
+                let reason = m.get("Reason").map(str::to_string);
+                self.events.push_back(UaEvent::Ended {
+                    call,
+                    remote: true,
+                    reason,
+                });
                 return;
             }
             self.events.push_back(UaEvent::Request {
@@ -1651,7 +1669,8 @@ impl UserAgent {
                     c.ended = true;
                     let _ = self.layer.send_response(now, &invite_key, r);
                 }
-                self.events.push_back(UaEvent::Cancelled { call });
+                let reason = m.get("Reason").map(str::to_string);
+                self.events.push_back(UaEvent::Cancelled { call, reason });
             }
             // 9.2: a CANCEL for a transaction already answered has no effect; 200 anyway.
             Some(_) => self.send_response(now, &key, &m, 200, "OK"),
@@ -2037,6 +2056,7 @@ impl UserAgent {
                         self.events.push_back(UaEvent::Ended {
                             call,
                             remote: false,
+                            reason: None,
                         });
                     }
                 }
