@@ -91,3 +91,29 @@ async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+/// The MTP primitive an MTP3 event is for ISUP (Q.704 11.2: MTP-PAUSE, MTP-RESUME,
+/// MTP-STATUS), if it is one.
+pub fn isup_indication(
+    event: &crate::ss7::mtp3::Mtp3Event,
+) -> Option<crate::isup::MtpIndication> {
+    use crate::isup::{MtpIndication, MtpStatus, UnavailabilityCause};
+    use crate::ss7::mtp3::{Mtp3Event, StatusCause};
+    Some(match event {
+        Mtp3Event::Pause { .. } => MtpIndication::Pause,
+        Mtp3Event::Resume { .. } => MtpIndication::Resume,
+        Mtp3Event::Status { cause, .. } => MtpIndication::Status(match cause {
+            StatusCause::Congestion { level } => MtpStatus::Congestion {
+                level: Some(*level),
+            },
+            StatusCause::UserPartUnavailable { cause, .. } => {
+                MtpStatus::UserPartUnavailable(match cause.code() {
+                    1 => UnavailabilityCause::UnequippedRemoteUser,
+                    2 => UnavailabilityCause::InaccessibleRemoteUser,
+                    _ => UnavailabilityCause::Unknown,
+                })
+            }
+        }),
+        _ => return None,
+    })
+}

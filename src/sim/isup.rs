@@ -21,12 +21,12 @@ use super::{
 };
 use crate::config::LinkConfig;
 use crate::isup::{
-    BlockingKind, Config as IsupConfig, Isup, IsupEvent, MtpIndication, MtpStatus, ReleaseReason,
-    Side, UnavailabilityCause,
+    BlockingKind, Config as IsupConfig, Isup, IsupEvent, ReleaseReason,
+    Side,
 };
 use crate::shell::{transport_config, MtpShell, MtpShellOptions};
 use crate::ss7::mtp2::Mtp2Config;
-use crate::ss7::mtp3::{self, Mtp3Event, StatusCause, TransferRequest};
+use crate::ss7::mtp3::{self, Mtp3Event, TransferRequest};
 use crate::ss7::stack::Mtp;
 use crate::time::{earliest, Instant};
 
@@ -357,28 +357,19 @@ impl Switch<'_> {
                     }
                 }
             }
-            Mtp3Event::Pause { dpc } => {
-                self.out.event("mtp_pause", json!({ "dpc": dpc.0 }));
-                self.isup.handle_mtp(now, MtpIndication::Pause);
-            }
-            Mtp3Event::Resume { dpc } => {
-                self.out.event("mtp_resume", json!({ "dpc": dpc.0 }));
-                self.isup.handle_mtp(now, MtpIndication::Resume);
+            Mtp3Event::Pause { dpc } | Mtp3Event::Resume { dpc } => {
+                let name = if matches!(e, Mtp3Event::Pause { .. }) { "mtp_pause" } else { "mtp_resume" };
+                self.out.event(name, json!({ "dpc": dpc.0 }));
+                if let Some(i) = crate::shell::isup_indication(&e) {
+                    self.isup.handle_mtp(now, i);
+                }
             }
             Mtp3Event::Status { dpc, cause } => {
                 self.out
                     .event("mtp_status", json!({ "dpc": dpc.0, "cause": format!("{cause:?}") }));
-                let status = match cause {
-                    StatusCause::Congestion { level } => MtpStatus::Congestion { level: Some(level) },
-                    StatusCause::UserPartUnavailable { cause, .. } => {
-                        MtpStatus::UserPartUnavailable(match cause.code() {
-                            1 => UnavailabilityCause::UnequippedRemoteUser,
-                            2 => UnavailabilityCause::InaccessibleRemoteUser,
-                            _ => UnavailabilityCause::Unknown,
-                        })
-                    }
-                };
-                self.isup.handle_mtp(now, MtpIndication::Status(status));
+                if let Some(i) = crate::shell::isup_indication(&e) {
+                    self.isup.handle_mtp(now, i);
+                }
             }
             Mtp3Event::LinkState {
                 link,
