@@ -473,6 +473,17 @@ fn unlisted_status_codes_give_31() {
             "{status}"
         );
     }
+    // not final errors, or not a response at all: 31 too
+    for status in [200, 302] {
+        let c = release_cause_for_response(&response(status, &[]), None, &map);
+        assert_eq!(
+            cause(&c),
+            (31, Location::PublicNetworkLocalUser),
+            "{status}"
+        );
+    }
+    let c = release_cause_for_response(&bye(&[]), None, &map);
+    assert_eq!(cause(&c), (31, Location::PublicNetworkLocalUser));
     for status in [601, 607, 608, 699] {
         let c = release_cause_for_response(&response(status, &[]), None, &map);
         assert_eq!(cause(&c), (31, Location::User), "{status}");

@@ -380,7 +380,8 @@ pub fn release_cause_for_response(
     encapsulated_rel: Option<&Message>,
     map: &CauseMap,
 ) -> CauseIndicators {
-    let status = response.status().unwrap_or(500);
+    // not a response: no status, read as one the table does not list (31)
+    let status = response.status().unwrap_or(0);
     let location = location_for_status(status);
     if let Some(reason) = message_reason(response) {
         return cause_of_reason(reason, location);
