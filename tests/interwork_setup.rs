@@ -488,6 +488,13 @@ fn defaults_for_the_mandatory_parameters() {
         }
     );
     assert_eq!(e.status(), 484);
+    for (text, offset) in [("++49", 1), ("+49#", 3)] {
+        let e = invite_to_iam(&inv, text, None, &d).unwrap_err();
+        assert!(
+            matches!(e, InterworkError::BadDigit { offset: o, .. } if o == offset),
+            "{text}: {e:?}"
+        );
+    }
     // the spare codes of the routing form (codec text A-E) are address signals
     let m = invite_to_iam(&inv, "4930B", None, &d).unwrap();
     assert_eq!(

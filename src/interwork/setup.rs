@@ -763,13 +763,25 @@ fn called_number(
     );
     // the en-bloc end of pulsing of the template stays (Q.764 2.1.1.1)
     let st = template.is_some_and(|t| t.digits.signals().last() == Some(15));
+    // offsets in errors count from the start of `called`, of which `digits` is the end
+    let shift = called.len() - digits.len();
+    if let Some(i) = digits.find('+') {
+        return Err(InterworkError::BadDigit {
+            character: '+',
+            offset: shift + i,
+        });
+    }
     let mut text = digits.to_string();
     if st {
         text.push('F');
     }
-    let mut n: CalledPartyNumber = number_from_text(&text, Some(noa), indicators)?;
-    n.nature_of_address = noa;
-    Ok(n)
+    number_from_text(&text, Some(noa), indicators).map_err(|e| match e {
+        InterworkError::BadDigit { character, offset } => InterworkError::BadDigit {
+            character,
+            offset: offset + shift,
+        },
+        e => e,
+    })
 }
 
 /// Whether `n` in its routing or E.164 form is `text`.
