@@ -46,6 +46,13 @@ enum Command {
         #[arg(long)]
         link: Option<String>,
     },
+    /// Run the gateway: the ISUP links and the SIP side of the configuration, calls routed
+    /// between them; one JSON object per line on stdout for every call event.
+    Run {
+        /// The configuration file (TOML, DESIGN.md schema).
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
     /// Validate a configuration file; print what it configures.
     CheckConfig {
         /// The configuration file (TOML, DESIGN.md schema).
@@ -73,6 +80,7 @@ fn main() -> ExitCode {
         Command::Decode { kind, hex, format } => run_decode(kind, &hex, format),
         Command::CheckConfig { file } => check_config(&file),
         Command::Route { config, number } => run_route(&config, &number),
+        Command::Run { config } => run_gateway(&config),
         Command::Sim {
             config,
             scenario,
@@ -121,6 +129,40 @@ fn run_sim(
         }
         Err(e) => {
             eprintln!("sipt-mgc sim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime(what: &str) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("sipt-mgc {what}: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
+fn run_gateway(config: &std::path::Path) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sipt-mgc run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(runtime) = runtime("run") else {
+        return ExitCode::from(2);
+    };
+    let out = Box::new(std::io::LineWriter::new(std::io::stdout()));
+    match runtime.block_on(sipt_mgc::gateway::shell::run(&config, out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sipt-mgc run: {e}");
             ExitCode::from(2)
         }
     }

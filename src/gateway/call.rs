@@ -1,0 +1,1053 @@
+//! A call of the gateway and its two legs, and the interworking of their events:
+//! ISUP -> SIP (RFC 3398 8) for calls from the PSTN, SIP -> ISUP (RFC 3398 7) for calls from
+//! SIP. Every path ends with both legs over: the circuit released (ISUP returns it to idle)
+//! and the SIP dialog ended.
+
+use std::collections::VecDeque;
+
+use sipt_codecs::isup::{CauseIndicators, CauseValue, Message, MessageType, Parameter};
+use sipt_codecs::q850::Location;
+
+use super::{Gateway, GatewayEvent};
+use crate::interwork::body::{self, SipBody};
+use crate::interwork::causes::{CauseMap, SipOutcome};
+use crate::interwork::numbers;
+use crate::interwork::progress;
+use crate::interwork::setup::{self, IamDefaults, SetupContext};
+use crate::isup::{IsupEvent, ReleaseReason};
+use crate::route::{self, NatureOfAddressChoice, Target as RouteTarget};
+use crate::sip::message::{Message as SipMessage, Method, Uri};
+use crate::sip::transaction::Key;
+use crate::sip::ua::CallHandle;
+use crate::time::Instant;
+
+/// A call's number in the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+/// Q.850 causes the gateway itself gives.
+mod cause {
+    /// No route to destination (Q.850 3): no route matches the called number.
+    pub const NO_ROUTE: u8 = 3;
+    /// Normal call clearing.
+    pub const NORMAL: u8 = 16;
+    /// No user responding: the SIP side did not answer the INVITE (RFC 3398 8.1.3).
+    pub const NO_USER_RESPONDING: u8 = 18;
+    /// Temporary failure: the signalling relation was lost.
+    pub const TEMPORARY_FAILURE: u8 = 41;
+    /// No circuit/channel available.
+    pub const NO_CIRCUIT: u8 = 34;
+}
+
+/// One call: a circuit and a SIP call.
+#[derive(Debug)]
+pub struct Call {
+    pub id: CallId,
+    /// The call came from the PSTN (IAM in, INVITE out).
+    pub from_pstn: bool,
+    pub trunk: usize,
+    pub cic: Option<u16>,
+    pub sip: Option<CallHandle>,
+    /// The called number in the routing form, as received (the key of the routing table).
+    pub called: String,
+    /// The IAM received (from the PSTN) or sent (towards it).
+    pub iam: Option<Message>,
+    /// SIP targets still to try (RFC 3398 has the gateway try alternates on 503, 408 and
+    /// timeout; the route lists them).
+    pub alternates: VecDeque<RouteTarget>,
+    /// The SIP peer is in the trust domain (encapsulated ISUP, asserted identity).
+    pub trusted: bool,
+    /// An ACM went to (from the PSTN) or came from (towards it) the circuit.
+    pub acm: bool,
+    pub answered: bool,
+    /// A continuity check was asked for in the IAM and has not yet passed (Q.764 2.1.8,
+    /// RFC 3398 11.3: no INVITE before it has).
+    pub awaiting_continuity: bool,
+    pub pstn_done: bool,
+    pub sip_done: bool,
+    pub started: Instant,
+    pub routed_at: Option<Instant>,
+    /// The Q.850 cause of the release on the ISUP side.
+    pub cause: Option<u8>,
+    /// The final SIP status when it was not 2xx.
+    pub status: Option<u16>,
+    /// The far end's SDP answer (kept for the media gateway control that comes later).
+    pub sdp_answer: Option<Vec<u8>>,
+}
+
+impl Call {
+    fn new(id: CallId, from_pstn: bool, trunk: usize, called: String, now: Instant) -> Call {
+        Call {
+            id,
+            from_pstn,
+            trunk,
+            cic: None,
+            sip: None,
+            called,
+            iam: None,
+            alternates: VecDeque::new(),
+            trusted: false,
+            acm: false,
+            answered: false,
+            awaiting_continuity: false,
+            pstn_done: false,
+            sip_done: false,
+            started: now,
+            routed_at: None,
+            cause: None,
+            status: None,
+            sdp_answer: None,
+        }
+    }
+}
+
+fn cause_indicators(value: u8) -> CauseIndicators {
+    CauseIndicators::new(
+        Location::PublicNetworkLocalUser,
+        CauseValue::from_code(value),
+    )
+}
+
+fn cause_value(c: &CauseIndicators) -> u8 {
+    c.octet2.cause_value().code()
+}
+
+/// The encapsulated ISUP message of a SIP message from a trusted peer, when it is of one of
+/// the `types`.
+fn encapsulated(m: &SipMessage, trusted: bool, types: &[MessageType]) -> Option<Message> {
+    if !trusted {
+        return None;
+    }
+    let b = body::split(m, true).ok()?;
+    b.isup.filter(|i| types.contains(&i.message_type))
+}
+
+impl Gateway {
+    fn causes_for(&self, called: &str) -> CauseMap {
+        self.routes
+            .lookup(called)
+            .map(|d| d.causes)
+            .unwrap_or_else(CauseMap::rfc3398)
+    }
+
+    /// The SDP of the circuit's media endpoint (an offer or an answer: one audio stream of the
+    /// span's codec). Without a configured endpoint, our own address with a port derived from
+    /// the CIC, so that the SDP is still valid.
+    fn circuit_sdp(&self, trunk: usize, cic: u16, version: u64) -> Vec<u8> {
+        let endpoint = self.trunks.get(trunk).and_then(|t| {
+            route::media_endpoint(&t.link, cic).or_else(|| {
+                let host = self
+                    .settings
+                    .host
+                    .rsplit_once(':')
+                    .map_or(self.settings.host.as_str(), |(h, _)| h);
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok()
+                    .map(|address| route::MediaEndpoint {
+                        address,
+                        port: 16384u16.wrapping_add(cic.wrapping_mul(2)),
+                        codec: route::Codec::Pcma,
+                    })
+            })
+        });
+        match endpoint {
+            Some(e) => route::sdp_for(&e, u64::from(cic) + 1, version).into_bytes(),
+            None => Vec::new(),
+        }
+    }
+
+    // ============================================================ from the PSTN
+
+    /// IAM received (RFC 3398 8.2.1.1).
+    pub(super) fn incoming_iam(
+        &mut self,
+        now: Instant,
+        trunk: usize,
+        cic: u16,
+        iam: Message,
+        continuity_check: bool,
+    ) {
+        let id = self.new_call_id();
+        self.stats.calls_started += 1;
+        let called = match iam.parameter(sipt_codecs::isup::code::CALLED_PARTY_NUMBER) {
+            Some(Parameter::CalledPartyNumber(n)) => numbers::called_number_text(n),
+            _ => String::new(),
+        };
+        self.events.push_back(GatewayEvent::CallStarted {
+            call: id.0,
+            from_pstn: true,
+            trunk: self.trunks.get(trunk).map_or("", |t| t.name()).to_string(),
+            cic: Some(cic),
+            called: called.clone(),
+        });
+        let mut call = Call::new(id, true, trunk, called, now);
+        call.cic = Some(cic);
+        call.iam = Some(iam);
+        call.sip_done = true; // no SIP leg yet
+        call.awaiting_continuity = continuity_check;
+        if let Some(old) = self.by_circuit.get(&(trunk, cic)).copied() {
+            // Q.764 2.9.5.1: a new IAM on a circuit ISUP saw as idle: the old call is over on
+            // this side.
+            if let Some(c) = self.calls.get_mut(&old) {
+                c.pstn_done = true;
+            }
+            self.clear_sip(now, old, cause::NORMAL);
+        }
+        self.insert(call);
+        if !continuity_check {
+            self.route_iam(now, id);
+        }
+    }
+
+    /// Routes a call from the PSTN: the first SIP target of the route (RFC 3398 8.2.1.1).
+    fn route_iam(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        match self.routes.lookup(&c.called) {
+            Some(d) => {
+                c.alternates = d.targets.into();
+                self.try_next_target(now, id, cause::NO_ROUTE);
+            }
+            None => self.release_pstn(now, id, cause::NO_ROUTE),
+        }
+    }
+
+    /// Sends the INVITE to the next target of the call; releases the circuit with
+    /// `cause_if_none` when there is none left.
+    fn try_next_target(&mut self, now: Instant, id: CallId, cause_if_none: u8) {
+        loop {
+            let Some(c) = self.calls.get_mut(&id) else {
+                return;
+            };
+            let Some(target) = c.alternates.pop_front() else {
+                self.release_pstn(now, id, cause_if_none);
+                return;
+            };
+            let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+            let RouteTarget::Sip { uri } = target else {
+                // Transit to another trunk (ISUP to ISUP) is not done here: the next target.
+                continue;
+            };
+            let Ok(uri) = Uri::parse(&uri) else {
+                continue;
+            };
+            let targets = self.locate(&uri);
+            let Some(first) = targets.first() else {
+                continue;
+            };
+            let trusted = self.trusted(first);
+            let Some(iam) = self.calls.get(&id).and_then(|c| c.iam.clone()) else {
+                return;
+            };
+            let ctx = SetupContext {
+                host: &self.settings.host,
+                trusted,
+                country_code: self.settings.country_code.as_deref(),
+                diversion_header: self.settings.diversion_header,
+            };
+            let headers = setup::iam_to_invite(&iam, &ctx);
+            let sdp = self.circuit_sdp(trunk, cic, 1);
+            let body = body::build(
+                (!sdp.is_empty()).then_some(sdp.as_slice()),
+                Some(&iam),
+                trusted,
+            );
+            let r = self.ua.invite_with(
+                now,
+                headers.from,
+                uri.clone(),
+                targets,
+                &headers.headers,
+                body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+            );
+            match r {
+                Ok(h) => {
+                    if let Some(c) = self.calls.get_mut(&id) {
+                        c.sip = Some(h);
+                        c.sip_done = false;
+                        c.trusted = trusted;
+                        if c.routed_at.is_none() {
+                            c.routed_at = Some(now);
+                            if let Some(t11) = self.settings.t11 {
+                                self.t11.insert((now + t11, id));
+                            }
+                        }
+                    }
+                    self.by_sip.insert(h, id);
+                    self.events.push_back(GatewayEvent::CallRouted {
+                        call: id.0,
+                        to: uri.to_string(),
+                        cic: Some(cic),
+                    });
+                    return;
+                }
+                Err(e) => self.events.push_back(GatewayEvent::Refused {
+                    call: Some(id.0),
+                    what: format!("INVITE to {uri}: {e}"),
+                }),
+            }
+        }
+    }
+
+    /// Releases the circuit of a call with `cause` (REL; ISUP supervises the RLC).
+    fn release_pstn(&mut self, now: Instant, id: CallId, cause: u8) {
+        self.release_pstn_with(now, id, progress::release_message(cause_indicators(cause)));
+    }
+
+    fn release_pstn_with(&mut self, now: Instant, id: CallId, rel: Message) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.pstn_done {
+            return self.settle(now, id);
+        }
+        if c.cause.is_none() {
+            c.cause = match rel.parameter(sipt_codecs::isup::code::CAUSE_INDICATORS) {
+                Some(Parameter::CauseIndicators(ci)) => Some(cause_value(ci)),
+                _ => None,
+            };
+        }
+        let (trunk, cic) = (c.trunk, c.cic);
+        let sent = match (cic, self.trunks.get_mut(trunk)) {
+            (Some(cic), Some(t)) => t.isup.release_message(now, cic, rel).is_ok(),
+            _ => false,
+        };
+        if !sent {
+            // Nothing to release (the circuit was reset or released meanwhile).
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.pstn_done = true;
+            }
+        }
+        self.settle(now, id);
+    }
+
+    // ============================================================ ISUP events of a call
+
+    pub(super) fn circuit_event(&mut self, now: Instant, id: CallId, e: IsupEvent) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        match e {
+            IsupEvent::Continuity { passed, .. } if c.awaiting_continuity => {
+                // RFC 3398 11.3: the INVITE only once the continuity check has passed; on
+                // failure ISUP clears the call (Q.764 2.1.8).
+                c.awaiting_continuity = false;
+                if passed {
+                    self.route_iam(now, id);
+                }
+            }
+            IsupEvent::AddressComplete { acm, .. } => self.pstn_progress(now, id, acm, true),
+            IsupEvent::Progress { cpg, .. } => self.pstn_progress(now, id, cpg, false),
+            IsupEvent::Answer { anm: m, .. } | IsupEvent::Connect { con: m, .. } => {
+                self.pstn_answered(now, id, m)
+            }
+            IsupEvent::Released {
+                cause,
+                message,
+                reason,
+                reattempt,
+                ..
+            } => self.pstn_released(now, id, cause, message, reason, reattempt),
+            IsupEvent::ReleaseComplete { .. } => {
+                c.pstn_done = true;
+                self.settle(now, id);
+            }
+            IsupEvent::DualSeizure {
+                outgoing_iam,
+                backed_off: true,
+                ..
+            } => {
+                // Q.764 2.10.1.4: our IAM lost the circuit: repeat it on another one.
+                c.pstn_done = true;
+                if let Some(cic) = c.cic.take() {
+                    let trunk = c.trunk;
+                    self.by_circuit.remove(&(trunk, cic));
+                }
+                self.reattempt(now, id, outgoing_iam);
+            }
+            IsupEvent::Suspend { sus: m, .. }
+            | IsupEvent::Resume { res: m, .. }
+            | IsupEvent::CallMessage { message: m, .. }
+            | IsupEvent::Information { inf: m, .. } => {
+                // RFC 3372 6 / RFC 3398 9.1, 13.1: carried in INFO to an ISUP-aware peer.
+                self.info_to_sip(now, id, &m)
+            }
+            _ => {}
+        }
+    }
+
+    /// ACM or CPG from the PSTN on a call from SIP (RFC 3398 7.2.5, 7.2.6, 7.2.9).
+    fn pstn_progress(&mut self, now: Instant, id: CallId, m: Message, is_acm: bool) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(h) = c.sip.filter(|_| !c.from_pstn && !c.answered) else {
+            return;
+        };
+        let status = if is_acm {
+            c.acm = true;
+            Some(progress::acm_status(&m))
+        } else {
+            progress::cpg_status(&m)
+        };
+        let Some(status) = status else {
+            return self.info_to_sip(now, id, &m);
+        };
+        let trusted = c.trusted;
+        if status == 180 {
+            self.events
+                .push_back(GatewayEvent::CallAlerting { call: id.0 });
+        }
+        let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+        // RFC 3398 7.2.6: in-band information available: early media, the SDP answer in
+        // the 183.
+        let sdp = if progress::inband_available(&m) || status == 183 {
+            self.circuit_sdp(trunk, cic, 1)
+        } else {
+            Vec::new()
+        };
+        let body = body::build(
+            (!sdp.is_empty()).then_some(sdp.as_slice()),
+            Some(&m),
+            trusted,
+        );
+        let phrase = reason_phrase(status);
+        if let Err(e) = self.ua.respond_with(
+            now,
+            h,
+            status,
+            phrase,
+            &[],
+            body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+        ) {
+            self.events.push_back(GatewayEvent::Refused {
+                call: Some(id.0),
+                what: format!("{status} for ACM/CPG: {e}"),
+            });
+        }
+    }
+
+    /// ANM or CON from the PSTN on a call from SIP: 200 with the SDP answer (RFC 3398 7.2.7).
+    fn pstn_answered(&mut self, now: Instant, id: CallId, m: Message) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.from_pstn || c.answered {
+            return;
+        }
+        let Some(h) = c.sip else {
+            return;
+        };
+        c.answered = true;
+        let (trunk, cic, trusted) = (c.trunk, c.cic.unwrap_or(0), c.trusted);
+        self.stats.calls_answered += 1;
+        self.events
+            .push_back(GatewayEvent::CallAnswered { call: id.0 });
+        let sdp = self.circuit_sdp(trunk, cic, 1);
+        let body = body::build(
+            (!sdp.is_empty()).then_some(sdp.as_slice()),
+            Some(&m),
+            trusted,
+        );
+        if let Err(e) = self.ua.respond_with(
+            now,
+            h,
+            200,
+            "OK",
+            &[],
+            body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+        ) {
+            self.events.push_back(GatewayEvent::Refused {
+                call: Some(id.0),
+                what: format!("200 for ANM: {e}"),
+            });
+        }
+    }
+
+    /// The circuit's call ended on the ISUP side: REL received, or ISUP cleared it (timer,
+    /// reset, blocking...). The SIP leg follows (RFC 3398 7.2.4, 8.2.7, 10.2, 11.1).
+    fn pstn_released(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        cause: Option<CauseIndicators>,
+        message: Option<Message>,
+        reason: ReleaseReason,
+        reattempt: bool,
+    ) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        c.pstn_done = true;
+        let value = cause.as_ref().map(cause_value).unwrap_or(cause::NORMAL);
+        c.cause.get_or_insert(value);
+        // Q.764 2.10.1.4 / 2.9.5.1: cleared before any backward message: repeat the attempt
+        // on another circuit.
+        if reattempt && !c.from_pstn && !c.acm && !c.answered && reason != ReleaseReason::Remote {
+            if let (Some(iam), Some(cic)) = (c.iam.clone(), c.cic.take()) {
+                let trunk = c.trunk;
+                self.by_circuit.remove(&(trunk, cic));
+                return self.reattempt(now, id, iam);
+            }
+        }
+        let rel = message
+            .filter(|m| m.message_type == MessageType::Rel)
+            .unwrap_or_else(|| {
+                progress::release_message(cause.unwrap_or_else(|| cause_indicators(value)))
+            });
+        self.clear_sip_with(now, id, &rel);
+    }
+
+    /// Clears the SIP leg for a release on the ISUP side with `cause`.
+    fn clear_sip(&mut self, now: Instant, id: CallId, cause: u8) {
+        let rel = progress::release_message(cause_indicators(cause));
+        self.clear_sip_with(now, id, &rel);
+    }
+
+    /// Clears the SIP leg as a REL says: BYE when answered, CANCEL for our INVITE pending
+    /// (RFC 3398 8.2.7), the final response of RFC 3398 7.2.4.1 for an INVITE we have not
+    /// answered; with a Reason header (RFC 3326) and, to a trusted peer, the REL itself.
+    fn clear_sip_with(&mut self, now: Instant, id: CallId, rel: &Message) {
+        let Some(c) = self.calls.get(&id) else {
+            return;
+        };
+        let (Some(h), false) = (c.sip, c.sip_done) else {
+            return self.settle(now, id);
+        };
+        let (from_pstn, answered, trusted) = (c.from_pstn, c.answered, c.trusted);
+        let called = c.called.clone();
+        let map = self.causes_for(&called);
+        let (outcome, reason) = progress::sip_for_release(rel, &map);
+        let headers = [("Reason", reason)];
+        let r = if from_pstn || answered {
+            // BYE or CANCEL.
+            self.ua.hangup_with(now, h, None, &headers)
+        } else {
+            let status = match outcome {
+                SipOutcome::Status(s) => s,
+                // RFC 3398 7.2.4.1: normal clearing is a BYE or CANCEL; an INVITE not yet
+                // answered cannot be cancelled by its UAS: 480, the usual answer to a
+                // called party gone before answer.
+                SipOutcome::Clear => 480,
+                // 44 without a circuit to repeat the attempt on.
+                SipOutcome::Untranslatable => 503,
+            };
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.status = Some(status);
+            }
+            let body = body::build(None, Some(rel), trusted);
+            self.ua.respond_with(
+                now,
+                h,
+                status,
+                reason_phrase(status),
+                &headers,
+                body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+            )
+        };
+        if let Err(e) = r {
+            self.events.push_back(GatewayEvent::Refused {
+                call: Some(id.0),
+                what: format!("clearing the SIP leg: {e}"),
+            });
+        }
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.sip_done = true;
+        }
+        self.settle(now, id);
+    }
+
+    /// The signalling relation of `trunk` was lost (MTP-PAUSE): its calls are cleared on the
+    /// SIP side at once with cause 41; the circuits come back idle with the GRS ISUP sends
+    /// when MTP resumes (Q.764 2.9.3.1, [`crate::isup::ResetOnResume`]).
+    pub(super) fn relation_lost(&mut self, now: Instant, trunk: usize) {
+        let ids: Vec<CallId> = self
+            .calls
+            .values()
+            .filter(|c| c.trunk == trunk && c.cic.is_some())
+            .map(|c| c.id)
+            .collect();
+        for id in ids {
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.pstn_done = true;
+                c.cause.get_or_insert(cause::TEMPORARY_FAILURE);
+            }
+            self.clear_sip(now, id, cause::TEMPORARY_FAILURE);
+        }
+    }
+
+    /// Repeats a call from SIP on another circuit (Q.764 2.10.1.4, automatic repeat attempt).
+    fn reattempt(&mut self, now: Instant, id: CallId, iam: Message) {
+        let group = self
+            .calls
+            .get(&id)
+            .and_then(|c| self.trunks.get(c.trunk))
+            .and_then(|t| t.link.trunk_group.clone());
+        let picked = group.and_then(|g| self.select_circuit(&g));
+        let sent = picked.and_then(|(trunk, cic)| {
+            let t = self.trunks.get_mut(trunk)?;
+            t.isup.setup(now, cic, iam.clone()).ok()?;
+            Some((trunk, cic))
+        });
+        match sent {
+            Some((trunk, cic)) => {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.trunk = trunk;
+                    c.cic = Some(cic);
+                    c.pstn_done = false;
+                    c.iam = Some(iam);
+                }
+                self.by_circuit.insert((trunk, cic), id);
+            }
+            None => {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.pstn_done = true;
+                }
+                self.clear_sip(now, id, cause::NO_CIRCUIT);
+            }
+        }
+    }
+
+    /// An ISUP message within the call to a trusted SIP peer, in INFO (RFC 3372 6).
+    fn info_to_sip(&mut self, now: Instant, id: CallId, m: &Message) {
+        let Some(c) = self.calls.get(&id) else {
+            return;
+        };
+        let (Some(h), true, false) = (c.sip, c.trusted, c.sip_done) else {
+            return;
+        };
+        if let Some((ct, b)) = body::build(None, Some(m), true) {
+            if let Err(e) = self
+                .ua
+                .request(now, h, Method::Info, Some((ct.as_str(), b)))
+            {
+                self.events.push_back(GatewayEvent::Refused {
+                    call: Some(id.0),
+                    what: format!("INFO: {e}"),
+                });
+            }
+        }
+    }
+
+    /// T11 expired with no ACM sent: an ACM with called party's status "no indication" (RFC
+    /// 3398 8.2.8); a later 180 becomes a CPG.
+    pub(super) fn t11_expired(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let (false, false, Some(cic)) = (c.acm || c.answered, c.pstn_done, c.cic) else {
+            return;
+        };
+        let trunk = c.trunk;
+        for m in progress::backward_for_provisional(183, false) {
+            if m.message_type != MessageType::Acm {
+                continue;
+            }
+            if let Some(t) = self.trunks.get_mut(trunk) {
+                if t.isup.alert(now, cic, m).is_ok() {
+                    if let Some(c) = self.calls.get_mut(&id) {
+                        c.acm = true;
+                    }
+                }
+            }
+        }
+    }
+
+    // ============================================================ SIP events of a call
+
+    /// A provisional response to our INVITE (RFC 3398 8.2.3): ACM or CPG, or the
+    /// encapsulated one from a trusted peer.
+    pub(super) fn sip_progress(&mut self, now: Instant, h: CallHandle, response: &SipMessage) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let status = response.status().unwrap_or(0);
+        if !c.from_pstn || c.answered || status <= 100 {
+            return;
+        }
+        let (trunk, Some(cic)) = (c.trunk, c.cic) else {
+            return;
+        };
+        let messages =
+            match encapsulated(response, c.trusted, &[MessageType::Acm, MessageType::Cpg]) {
+                Some(m) if m.message_type == MessageType::Acm && !c.acm => vec![m],
+                Some(m) if m.message_type == MessageType::Cpg && c.acm => vec![m],
+                _ => progress::backward_for_provisional(status, c.acm),
+            };
+        if status == 180 {
+            self.events
+                .push_back(GatewayEvent::CallAlerting { call: id.0 });
+        }
+        for m in messages {
+            let Some(t) = self.trunks.get_mut(trunk) else {
+                return;
+            };
+            let r = if m.message_type == MessageType::Acm {
+                t.isup.alert(now, cic, m)
+            } else {
+                t.isup.progress(now, cic, m)
+            };
+            match r {
+                Ok(()) => {
+                    if let Some(c) = self.calls.get_mut(&id) {
+                        c.acm = true;
+                    }
+                }
+                Err(e) => self.events.push_back(GatewayEvent::Refused {
+                    call: Some(id.0),
+                    what: format!("ACM/CPG for {status}: {e}"),
+                }),
+            }
+        }
+    }
+
+    /// A 2xx to our INVITE: ANM, or CON when no ACM was sent (RFC 3398 8.2.4).
+    pub(super) fn sip_answered(&mut self, now: Instant, h: CallHandle, response: &SipMessage) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if !c.from_pstn || c.answered {
+            return;
+        }
+        c.answered = true;
+        c.sdp_answer = body::split(response, c.trusted).ok().and_then(|b| b.sdp);
+        let m = encapsulated(response, c.trusted, &[MessageType::Anm, MessageType::Con])
+            .filter(|m| (m.message_type == MessageType::Anm) == c.acm)
+            .unwrap_or_else(|| progress::answer_message(c.acm));
+        let (trunk, cic) = (c.trunk, c.cic);
+        self.stats.calls_answered += 1;
+        self.events
+            .push_back(GatewayEvent::CallAnswered { call: id.0 });
+        if let (Some(cic), Some(t)) = (cic, self.trunks.get_mut(trunk)) {
+            if let Err(e) = t.isup.answer(now, cic, m) {
+                self.events.push_back(GatewayEvent::Refused {
+                    call: Some(id.0),
+                    what: format!("ANM: {e}"),
+                });
+            }
+        }
+    }
+
+    /// Our INVITE failed: a final error response, or no answer at all (`None`). The next
+    /// target on 503, 408 or a timeout; else REL with the cause of RFC 3398 8.2.6.1.
+    pub(super) fn sip_rejected(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        response: Option<&SipMessage>,
+    ) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let status = response.and_then(SipMessage::status).unwrap_or(408);
+        c.status = Some(status);
+        c.sip_done = true;
+        if !c.from_pstn {
+            return self.settle(now, id);
+        }
+        if matches!(status, 408 | 503) && !c.alternates.is_empty() && !c.pstn_done {
+            // A new SIP call to the next target.
+            c.sip = None;
+            self.by_sip.remove(&h);
+            self.ua.forget(h);
+            if let Some(RouteTarget::Sip { uri }) = c.alternates.front() {
+                self.events.push_back(GatewayEvent::Alternate {
+                    call: id.0,
+                    to: uri.clone(),
+                });
+            }
+            let cause_if_none = if status == 408 {
+                cause::NO_USER_RESPONDING
+            } else {
+                41
+            };
+            return self.try_next_target(now, id, cause_if_none);
+        }
+        let called = c.called.clone();
+        let trusted = c.trusted;
+        let rel = match response {
+            Some(r) => match encapsulated(r, trusted, &[MessageType::Rel]) {
+                Some(rel) => rel,
+                None => {
+                    let map = self.causes_for(&called);
+                    progress::release_message(progress::release_cause_for_response(r, None, &map))
+                }
+            },
+            // RFC 3398 8.1.3: no response to the INVITE: cause 18.
+            None => progress::release_message(cause_indicators(cause::NO_USER_RESPONDING)),
+        };
+        self.release_pstn_with(now, id, rel);
+    }
+
+    /// BYE or CANCEL from the SIP side: REL with the Reason's cause or 16 (RFC 3398 7.2.3,
+    /// 10.1).
+    pub(super) fn sip_ended(&mut self, now: Instant, h: CallHandle, reason: Option<&str>) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.sip_done {
+            return self.settle(now, id);
+        }
+        c.sip_done = true;
+        if !c.answered && c.status.is_none() {
+            c.status = Some(487);
+        }
+        // Location 'user' unless the Reason says otherwise, as interwork::progress does for
+        // BYE and CANCEL.
+        let (value, location) = reason
+            .and_then(progress::reason_q850)
+            .map_or((cause::NORMAL, Location::User), |(v, l)| {
+                (v, l.unwrap_or(Location::User))
+            });
+        let rel =
+            progress::release_message(CauseIndicators::new(location, CauseValue::from_code(value)));
+        self.release_pstn_with(now, id, rel);
+    }
+
+    /// A request within a SIP call: INFO carrying ISUP goes to the circuit (RFC 3372 6);
+    /// re-INVITE and UPDATE get the circuit's SDP again (the media does not move).
+    pub(super) fn sip_request(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        request: SipMessage,
+        key: Key,
+    ) {
+        let id = self.by_sip.get(&h).copied();
+        let call = id.and_then(|id| self.calls.get(&id));
+        let method = request.method().cloned();
+        let (status, body) = match (&method, call) {
+            (Some(Method::Info), Some(c)) => {
+                if let (Some(m), Some(cic)) = (
+                    encapsulated(
+                        &request,
+                        c.trusted,
+                        &[
+                            MessageType::Sus,
+                            MessageType::Res,
+                            MessageType::Inf,
+                            MessageType::Inr,
+                            MessageType::Cpg,
+                            MessageType::Fac,
+                            MessageType::Usr,
+                            MessageType::Apm,
+                            MessageType::Pri,
+                            MessageType::Sgm,
+                        ],
+                    ),
+                    c.cic,
+                ) {
+                    let trunk = c.trunk;
+                    if let Some(t) = self.trunks.get_mut(trunk) {
+                        let r = match m.message_type {
+                            MessageType::Sus => t.isup.suspend(now, cic, m),
+                            MessageType::Res => t.isup.resume(now, cic, m),
+                            MessageType::Cpg => t.isup.progress(now, cic, m),
+                            MessageType::Inf => t.isup.information(now, cic, m),
+                            _ => t.isup.send_call_message(now, cic, m),
+                        };
+                        if let Err(e) = r {
+                            self.events.push_back(GatewayEvent::Refused {
+                                call: id.map(|i| i.0),
+                                what: format!("ISUP from INFO: {e}"),
+                            });
+                        }
+                    }
+                }
+                (200, None)
+            }
+            (Some(Method::Invite | Method::Update), Some(c)) => {
+                let sdp = self.circuit_sdp(c.trunk, c.cic.unwrap_or(0), 2);
+                (
+                    200,
+                    (!sdp.is_empty()).then(|| ("application/sdp".to_string(), sdp)),
+                )
+            }
+            (Some(_), Some(_)) => (501, None),
+            _ => (481, None),
+        };
+        let phrase = reason_phrase(status);
+        let _ = self.ua.respond_request(
+            now,
+            &key,
+            &request,
+            status,
+            phrase,
+            body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+        );
+    }
+
+    // ============================================================ from SIP
+
+    /// INVITE received (RFC 3398 7.2.1.1): routed to a trunk group, an IAM on a free circuit.
+    pub(super) fn incoming_invite(&mut self, now: Instant, h: CallHandle, invite: SipMessage) {
+        let trusted = invite
+            .top_via()
+            .ok()
+            .and_then(|v| {
+                v.received()
+                    .or_else(|| Some(v.sent_by()))
+                    .map(|s| s.rsplit_once(':').map_or(s.clone(), |(a, _)| a.to_string()))
+            })
+            .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
+            .is_some_and(|ip| self.trusted.contains(ip));
+        let reject = |gw: &mut Gateway, status: u16, phrase: &str, headers: &[(&str, String)]| {
+            let _ = gw.ua.respond_with(now, h, status, phrase, headers, None);
+            gw.ua.forget(h);
+        };
+        let parts: SipBody = match body::split(&invite, trusted) {
+            Ok(b) => b,
+            Err(p) => {
+                let status = p.status();
+                let headers: Vec<(&str, String)> = if status == 415 {
+                    vec![("Accept", body::accept().to_string())]
+                } else {
+                    Vec::new()
+                };
+                return reject(self, status, &p.reason_phrase(), &headers);
+            }
+        };
+        let number = match invite.request_uri().map(numbers::uri_number) {
+            Some(Ok(n)) => n,
+            // RFC 3398 7.2.1.1: a Request-URI that is not a telephone number.
+            _ => return reject(self, 404, "Not Found", &[]),
+        };
+        let id = self.new_call_id();
+        self.stats.calls_started += 1;
+        self.events.push_back(GatewayEvent::CallStarted {
+            call: id.0,
+            from_pstn: false,
+            trunk: String::new(),
+            cic: None,
+            called: number.clone(),
+        });
+        let mut call = Call::new(id, false, 0, number.clone(), now);
+        call.sip = Some(h);
+        call.trusted = trusted;
+        call.pstn_done = true; // no circuit yet
+        self.insert(call);
+        let Some(decision) = self.routes.lookup(&number) else {
+            return self.clear_sip(now, id, cause::NO_ROUTE);
+        };
+        let Some(group) = decision.targets.iter().find_map(|t| match t {
+            RouteTarget::Trunk { group } => Some(group.clone()),
+            RouteTarget::Sip { .. } => None,
+        }) else {
+            // Not a proxy: a SIP call routed back to SIP has nowhere to go.
+            return self.clear_sip(now, id, cause::NO_ROUTE);
+        };
+        let base = parts.isup.filter(|m| m.message_type == MessageType::Iam);
+        let defaults = IamDefaults {
+            country_code: self.settings.country_code.clone(),
+            peer_trusted: trusted,
+            ..IamDefaults::default()
+        };
+        let mut iam = match setup::invite_to_iam(&invite, &decision.number, base, &defaults) {
+            Ok(iam) => iam,
+            Err(_) => {
+                // The called number cannot be an ISUP number: address incomplete (28).
+                return self.clear_sip(now, id, 28);
+            }
+        };
+        if let Some(noa) = decision.noa {
+            set_called_noa(&mut iam, &decision.number, noa);
+        }
+        let Some((trunk, cic)) = self.select_circuit(&group) else {
+            return self.clear_sip(now, id, cause::NO_CIRCUIT);
+        };
+        let sent = self
+            .trunks
+            .get_mut(trunk)
+            .map(|t| t.isup.setup(now, cic, iam.clone()));
+        match sent {
+            Some(Ok(())) => {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.trunk = trunk;
+                    c.cic = Some(cic);
+                    c.iam = Some(iam);
+                    c.pstn_done = false;
+                    c.routed_at = Some(now);
+                }
+                self.by_circuit.insert((trunk, cic), id);
+                self.events.push_back(GatewayEvent::CallRouted {
+                    call: id.0,
+                    to: format!("trunk:{group}"),
+                    cic: Some(cic),
+                });
+            }
+            _ => self.clear_sip(now, id, cause::NO_CIRCUIT),
+        }
+    }
+}
+
+/// Writes the route's nature of address into the IAM's called party number.
+fn set_called_noa(iam: &mut Message, number: &str, noa: NatureOfAddressChoice) {
+    use sipt_codecs::isup::NatureOfAddress;
+    let n = match noa {
+        NatureOfAddressChoice::International => NatureOfAddress::InternationalNumber,
+        NatureOfAddressChoice::National => NatureOfAddress::NationalNumber,
+        NatureOfAddressChoice::Subscriber => NatureOfAddress::SubscriberNumber,
+        NatureOfAddressChoice::Unknown => NatureOfAddress::UnknownNumber,
+    };
+    let digits = number.trim_start_matches('+');
+    let Ok(cpn) = numbers::called_party_number(digits, Some(n)) else {
+        return;
+    };
+    if let Some(ps) = iam.parameters_mut() {
+        for p in ps.iter_mut() {
+            if let Parameter::CalledPartyNumber(old) = p {
+                *old = cpn;
+                return;
+            }
+        }
+    }
+}
+
+/// The reason phrase we send with a status (RFC 3261 21).
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        180 => "Ringing",
+        181 => "Call Is Being Forwarded",
+        182 => "Queued",
+        183 => "Session Progress",
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        410 => "Gone",
+        415 => "Unsupported Media Type",
+        480 => "Temporarily Unavailable",
+        481 => "Call/Transaction Does Not Exist",
+        484 => "Address Incomplete",
+        485 => "Ambiguous",
+        486 => "Busy Here",
+        487 => "Request Terminated",
+        488 => "Not Acceptable Here",
+        500 => "Server Internal Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Server Time-out",
+        600 => "Busy Everywhere",
+        603 => "Decline",
+        604 => "Does Not Exist Anywhere",
+        606 => "Not Acceptable",
+        _ => "Unknown",
+    }
+}

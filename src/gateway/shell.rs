@@ -1,0 +1,345 @@
+//! The async shell of the gateway (`sipt-mgc run`): each ISUP linkset's MTP on its transports
+//! ([`MtpShell`]), the SIP transports, and the [`Gateway`] between them. It moves octets and
+//! time only (DESIGN.md); everything it sees and does goes to the log as JSON lines.
+
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::task::Poll;
+
+use serde_json::json;
+use sipt_codecs::isup::CicMessage;
+use sipt_codecs::mtp3::{NetworkIndicator, ServiceIndicator};
+
+use super::{Gateway, GatewayError, GatewayEvent};
+use crate::config::{Config, LinkConfig, Protocol};
+use crate::shell::{isup_indication, transport_config, Clock, MtpShell, MtpShellOptions, Notice};
+use crate::sip::transport::{
+    Target, Transport, TransportConfig, TransportEvent, TransportEvents, TransportHandle,
+    TransportKind,
+};
+use crate::sip::ua::UaConfig;
+use crate::ss7::mtp2::Mtp2Config;
+use crate::ss7::mtp3::{self, Mtp3Event, TransferRequest};
+use crate::ss7::stack::Mtp;
+use crate::time::Instant;
+
+/// Why the gateway could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Gateway(#[from] GatewayError),
+    #[error("[sip]: {0}")]
+    Sip(String),
+    #[error("link {link}: {message}")]
+    Link { link: String, message: String },
+    #[error("writing the log: {0}")]
+    Log(std::io::Error),
+}
+
+/// The gateway on its transports.
+pub struct GatewayShell {
+    clock: Clock,
+    gateway: Gateway,
+    /// One per trunk, in the gateway's trunk order.
+    mtps: Vec<MtpShell>,
+    transport: TransportHandle,
+    events: TransportEvents,
+    log: Option<Box<dyn Write + Send>>,
+    buf: Vec<u8>,
+}
+
+impl std::fmt::Debug for GatewayShell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayShell")
+            .field("gateway", &self.gateway)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayShell {
+    /// Binds the SIP transports of `[sip] listen`, opens every ISUP link of `config` and
+    /// builds the gateway. `log`: where the JSON lines go (none: no log).
+    pub async fn start(
+        clock: Clock,
+        config: &Config,
+        log: Option<Box<dyn Write + Send>>,
+    ) -> Result<GatewayShell, RunError> {
+        let listen: Vec<String> = config
+            .sip
+            .as_ref()
+            .map(|s| s.listen.clone())
+            .unwrap_or_else(|| vec!["udp:127.0.0.1:5060".to_string()]);
+        let tc = TransportConfig::from_listen(&listen).map_err(|e| RunError::Sip(e.to_string()))?;
+        let (transport, events) = Transport::bind(tc)
+            .await
+            .map_err(|e| RunError::Sip(e.to_string()))?;
+        let (kind, addr) = [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls]
+            .into_iter()
+            .find_map(|k| transport.local_addr(k).map(|a| (k, a)))
+            .ok_or_else(|| RunError::Sip("no transport to listen on".into()))?;
+        let ua = UaConfig::new(&addr.ip().to_string(), addr.port(), kind);
+        let mut gateway = Gateway::new(config, ua, seed())?;
+        // Route targets named by host name: located once at start (A/AAAA through the
+        // system resolver; RFC 3263 NAPTR/SRV is the UA shell's, for later).
+        for route in &config.routes {
+            for to in std::iter::once(&route.to) {
+                if let Ok(uri) = crate::sip::message::Uri::parse(&to.replace("{number}", "0")) {
+                    let host = uri.host.trim_start_matches('[').trim_end_matches(']');
+                    if host.parse::<std::net::IpAddr>().is_err() && !host.is_empty() {
+                        let port = uri.port.unwrap_or(5060);
+                        if let Ok(addrs) = tokio::net::lookup_host((host, port)).await {
+                            let t = uri
+                                .transport()
+                                .and_then(|t| TransportKind::from_token(&t))
+                                .unwrap_or(TransportKind::Udp);
+                            gateway.set_location(host, addrs.map(|a| Target::new(t, a)).collect());
+                        }
+                    }
+                }
+            }
+        }
+        let mut mtps = Vec::new();
+        for trunk in gateway.trunks() {
+            mtps.push(spawn_mtp(clock, config, &trunk.link)?);
+        }
+        let mut shell = GatewayShell {
+            clock,
+            gateway,
+            mtps,
+            transport,
+            events,
+            log,
+            buf: Vec::with_capacity(300),
+        };
+        let sip: Vec<String> = listen.clone();
+        shell.log(json!({"event": "started", "sip": sip, "trunks": shell.gateway.trunks().iter().map(|t| json!({"name": t.name(), "cics": t.link.cics.len(), "path": t.link.path})).collect::<Vec<_>>()}));
+        let ptys: Vec<_> = (0..shell.mtps.len())
+            .filter_map(|i| {
+                let p = shell.pty_path(i)?.to_path_buf();
+                Some((shell.gateway.trunks()[i].name().to_string(), p))
+            })
+            .collect();
+        for (name, p) in ptys {
+            shell.log(json!({"event": "pty", "trunk": name, "path": p}));
+        }
+        Ok(shell)
+    }
+
+    pub fn gateway(&mut self) -> &mut Gateway {
+        &mut self.gateway
+    }
+
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// The local address of the SIP transport `kind`.
+    pub fn sip_addr(&self, kind: TransportKind) -> Option<std::net::SocketAddr> {
+        self.transport.local_addr(kind)
+    }
+
+    /// For trunks on a new PTY: the slave path the far end opens.
+    pub fn pty_path(&self, trunk: usize) -> Option<&std::path::Path> {
+        self.mtps.get(trunk).and_then(|m| m.pty_path(0))
+    }
+
+    fn log(&mut self, v: serde_json::Value) {
+        if let Some(w) = self.log.as_mut() {
+            let _ = writeln!(w, "{v}");
+        }
+    }
+
+    /// Waits for the next input (a frame, a SIP message, a timer) or `deadline`, hands it
+    /// to the layers and sends what they have. Returns the gateway's events of this step.
+    pub async fn step(&mut self, deadline: Option<Instant>) -> Vec<GatewayEvent> {
+        let wake = crate::time::earliest(deadline, self.gateway.poll_timeout());
+        let mtps = &mut self.mtps;
+        let clock = self.clock;
+        let any_mtp = async {
+            if mtps.is_empty() {
+                match wake {
+                    Some(t) => tokio::time::sleep_until(clock.to_tokio(t)).await,
+                    None => std::future::pending().await,
+                }
+                return (0, None);
+            }
+            let mut futs: Vec<Pin<Box<dyn Future<Output = Option<Notice>> + Send + '_>>> = mtps
+                .iter_mut()
+                .map(|m| Box::pin(m.step(wake)) as _)
+                .collect();
+            std::future::poll_fn(|cx| {
+                for (i, f) in futs.iter_mut().enumerate() {
+                    if let Poll::Ready(n) = f.as_mut().poll(cx) {
+                        return Poll::Ready((i, n));
+                    }
+                }
+                Poll::Pending
+            })
+            .await
+        };
+        let mut received = None;
+        tokio::select! {
+            (i, notice) = any_mtp => {
+                if let Some(n) = notice {
+                    let v = notice_json(&n);
+                    let name = self.gateway.trunks().get(i).map_or("", |t| t.name()).to_string();
+                    self.log(json!({"event": "link", "trunk": name, "notice": v}));
+                }
+            }
+            e = self.events.recv() => received = e,
+        }
+        let now = self.clock.now();
+        match received {
+            Some(TransportEvent::Received {
+                bytes,
+                source,
+                transport,
+                connection,
+                ..
+            }) => self
+                .gateway
+                .handle_sip(now, &bytes, Target::new(transport, source), connection),
+            Some(TransportEvent::SendFailed { bytes, .. }) => {
+                self.gateway.sip_send_failed(now, &bytes)
+            }
+            _ => {}
+        }
+        self.drain_mtp(now);
+        if self.gateway.poll_timeout().is_some_and(|t| t <= now) {
+            self.gateway.handle_timeout(now);
+        }
+        self.flush(now)
+    }
+
+    /// Hands what MTP delivered to the gateway.
+    fn drain_mtp(&mut self, now: Instant) {
+        for i in 0..self.mtps.len() {
+            while let Some(e) = self.mtps[i].mtp().poll_event() {
+                match &e {
+                    Mtp3Event::Transfer(t) if t.service_indicator == ServiceIndicator::Isup => {
+                        match CicMessage::decode(&t.payload) {
+                            Ok(m) => self.gateway.handle_isup(now, i, m),
+                            Err(_) => {
+                                let _ = self.gateway.handle_isup_octets(now, i, &t.payload);
+                            }
+                        }
+                    }
+                    Mtp3Event::Transfer(_) => {}
+                    other => {
+                        if let Some(ind) = isup_indication(other) {
+                            self.gateway.handle_mtp(now, i, ind);
+                        }
+                        let name = self.gateway.trunks()[i].name().to_string();
+                        let v = format!("{other:?}");
+                        self.log(json!({"event": "mtp", "trunk": name, "mtp": v}));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends what the gateway has for MTP and SIP; logs its events and returns them.
+    fn flush(&mut self, now: Instant) -> Vec<GatewayEvent> {
+        while let Some((trunk, sls, m)) = self.gateway.poll_isup_transmit() {
+            self.buf.clear();
+            if m.encode(&mut self.buf).is_err() {
+                continue;
+            }
+            if let Some(shell) = self.mtps.get_mut(trunk) {
+                let req = TransferRequest::new(ServiceIndicator::Isup, sls, self.buf.clone());
+                let _ = shell.mtp().transfer(now, req);
+            }
+        }
+        for m in &mut self.mtps {
+            m.flush();
+        }
+        while let Some(o) = self.gateway.poll_sip_transmit() {
+            let _ = match o.connection {
+                Some(c) if self.transport.is_open(c) => self.transport.send_on(c, o.bytes),
+                _ => self.transport.send(&o.target, o.bytes),
+            };
+        }
+        let mut events = Vec::new();
+        while let Some(e) = self.gateway.poll_event() {
+            if self.log.is_some() {
+                let v = serde_json::to_value(&e).unwrap_or_default();
+                self.log(v);
+            }
+            events.push(e);
+        }
+        if let Some(w) = self.log.as_mut() {
+            let _ = w.flush();
+        }
+        events
+    }
+}
+
+fn notice_json(n: &Notice) -> serde_json::Value {
+    match n {
+        Notice::Established { link } => json!({"established": link}),
+        Notice::Lost { link, error } => json!({"lost": link, "error": error.to_string()}),
+        Notice::RxError { link, error } => json!({"rx_error": link, "error": format!("{error:?}")}),
+    }
+}
+
+/// MTP2/MTP3 of the linkset whose first link is `first`, on its transports.
+fn spawn_mtp(clock: Clock, config: &Config, first: &LinkConfig) -> Result<MtpShell, RunError> {
+    let bad = |message: String| RunError::Link {
+        link: first.name.clone(),
+        message,
+    };
+    let linkset: Vec<&LinkConfig> = config
+        .linkset_of(first)
+        .into_iter()
+        .filter(|l| l.protocol == Protocol::Isup)
+        .collect();
+    let slcs: Vec<u8> = linkset
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.slc.unwrap_or(u8::try_from(i).unwrap_or(0)))
+        .collect();
+    let opc = first
+        .opc
+        .ok_or_else(|| bad("an ISUP link needs opc".into()))?;
+    let dpc = first
+        .dpc
+        .ok_or_else(|| bad("an ISUP link needs dpc".into()))?;
+    let mut m3 = mtp3::Config::new(opc, dpc, slcs.clone());
+    m3.network_indicator = NetworkIndicator::from_code(first.network_indicator);
+    let mtp = Mtp::new(m3, Mtp2Config::default()).map_err(|e| bad(e.to_string()))?;
+    let transports: Vec<_> = linkset
+        .iter()
+        .zip(&slcs)
+        .map(|(l, &slc)| (slc, transport_config(l)))
+        .collect();
+    MtpShell::spawn(clock, mtp, &transports, MtpShellOptions::default())
+        .map_err(|e| bad(e.to_string()))
+}
+
+/// A seed for the UA's tags and branches: unpredictable enough (RFC 3261 19.3 asks for
+/// global uniqueness and cryptographic randomness of tags; the UA mixes this in).
+fn seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    t ^ (u64::from(std::process::id()) << 32)
+}
+
+/// `sipt-mgc run`: the gateway until interrupted.
+pub async fn run(config: &Config, log: Box<dyn Write + Send>) -> Result<(), RunError> {
+    let clock = Clock::new();
+    let mut shell = GatewayShell::start(clock, config, Some(log)).await?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            _ = shell.step(None) => {}
+            _ = &mut ctrl_c => {
+                shell.log(json!({"event": "interrupted", "calls": shell.gateway.calls()}));
+                return Ok(());
+            }
+        }
+    }
+}
