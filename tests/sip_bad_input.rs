@@ -88,7 +88,9 @@ fn start_uas() -> Uas {
                     UaEvent::Request { request, key, .. } => {
                         let _ = ua.respond_request(now, key, request, 200, "OK", None);
                     }
-                    UaEvent::Ended { call, .. } | UaEvent::Cancelled { call, .. } => ua.forget(*call),
+                    UaEvent::Ended { call, .. } | UaEvent::Cancelled { call, .. } => {
+                        ua.forget(*call)
+                    }
                     _ => {}
                 }
                 log2.lock().expect("log").push(format!("{e:?}"));

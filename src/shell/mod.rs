@@ -94,9 +94,7 @@ async fn sleep_until(clock: &Clock, deadline: Option<Instant>) {
 
 /// The MTP primitive an MTP3 event is for ISUP (Q.704 11.2: MTP-PAUSE, MTP-RESUME,
 /// MTP-STATUS), if it is one.
-pub fn isup_indication(
-    event: &crate::ss7::mtp3::Mtp3Event,
-) -> Option<crate::isup::MtpIndication> {
+pub fn isup_indication(event: &crate::ss7::mtp3::Mtp3Event) -> Option<crate::isup::MtpIndication> {
     use crate::isup::{MtpIndication, MtpStatus, UnavailabilityCause};
     use crate::ss7::mtp3::{Mtp3Event, StatusCause};
     Some(match event {

@@ -20,10 +20,7 @@ use super::{
     Start, Summary,
 };
 use crate::config::LinkConfig;
-use crate::isup::{
-    BlockingKind, Config as IsupConfig, Isup, IsupEvent, ReleaseReason,
-    Side,
-};
+use crate::isup::{BlockingKind, Config as IsupConfig, Isup, IsupEvent, ReleaseReason, Side};
 use crate::shell::{transport_config, MtpShell, MtpShellOptions};
 use crate::ss7::mtp2::Mtp2Config;
 use crate::ss7::mtp3::{self, Mtp3Event, TransferRequest};
