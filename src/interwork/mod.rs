@@ -4,5 +4,6 @@
 pub mod body;
 pub mod causes;
 pub mod numbers;
+pub mod overlap;
 pub mod progress;
 pub mod setup;
