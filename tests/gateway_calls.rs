@@ -4,271 +4,22 @@
 //! cause tables through the whole gateway, ISUP and SIP timers, the relation lost mid-call,
 //! alternates — and after each, nothing left behind: no call, no busy circuit, no transaction.
 
-use std::net::SocketAddr;
-use std::path::Path;
+mod gateway_rig;
+
 use std::time::Duration;
 
+use gateway_rig::*;
 use sipt_codecs::isup::{
-    BackwardCallIndicators, CalledNumberIndicators, CalledPartyNumber, CalledPartysStatus,
-    CallingPartysCategory, CauseIndicators, CauseValue, ForwardCallIndicators, Message,
-    MessageType, NatureOfAddress, NatureOfConnectionIndicators, NumberingPlan, Parameter,
-    TransmissionMedium,
+    BackwardCallIndicators, CalledPartysStatus, CauseIndicators, CauseValue, Message, MessageType,
+    NatureOfAddress, NumberingPlan, Parameter,
 };
 use sipt_codecs::q850::Location;
-use sipt_mgc::config::Config;
-use sipt_mgc::gateway::{Gateway, GatewayEvent};
+use sipt_mgc::gateway::GatewayEvent;
 use sipt_mgc::interwork::causes::{RFC3398_CAUSE_TO_SIP, RFC3398_SIP_TO_CAUSE};
-use sipt_mgc::isup::{CallStatus, Config as IsupConfig, Isup, IsupEvent, MtpIndication};
-use sipt_mgc::sip::message::{Message as SipMessage, NameAddr, Uri};
+use sipt_mgc::isup::{IsupEvent, MtpIndication};
+use sipt_mgc::sip::message::{NameAddr, Uri};
 use sipt_mgc::sip::transport::{Target, TransportKind};
-use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
-use sipt_mgc::time::Instant;
-
-const GW: ([u8; 4], u16) = ([192, 0, 2, 1], 5060);
-const FAR: ([u8; 4], u16) = ([192, 0, 2, 9], 5060);
-
-fn gw_addr() -> SocketAddr {
-    SocketAddr::from(GW)
-}
-fn far_addr() -> SocketAddr {
-    SocketAddr::from(FAR)
-}
-
-const CONFIG: &str = r#"
-[sip]
-listen = ["udp:192.0.2.1:5060"]
-trusted = []
-
-[[link]]
-name = "e1-0"
-protocol = "isup"
-transport = "frames"
-path = "unix:/nonexistent"
-opc = 1
-dpc = 2
-cics = "1-31"
-trunk_group = "pstn"
-
-[[route]]
-prefix = "49"
-to = "sip:{number}@192.0.2.9:5060"
-
-[[route]]
-prefix = "7"
-to = "trunk:pstn"
-"#;
-
-/// The gateway between a far exchange and a far UA.
-struct Rig {
-    now: Instant,
-    gw: Gateway,
-    pstn: Isup,
-    far: UserAgent,
-    pstn_events: Vec<IsupEvent>,
-    far_events: Vec<UaEvent>,
-    gw_events: Vec<GatewayEvent>,
-    /// The far UA does not receive (it has gone away).
-    far_down: bool,
-}
-
-impl Rig {
-    fn new(config: &str) -> Rig {
-        let config = Config::parse(Path::new("gateway.toml"), config).expect("config");
-        let gw = Gateway::new(
-            &config,
-            UaConfig::new("192.0.2.1", 5060, TransportKind::Udp),
-            1,
-        )
-        .expect("gateway");
-        let pstn = Isup::new(IsupConfig::new(2, 1, 1..=31)).expect("far exchange");
-        let far = UserAgent::new(UaConfig::new("192.0.2.9", 5060, TransportKind::Udp), 9);
-        let mut rig = Rig {
-            now: Instant::ZERO,
-            gw,
-            pstn,
-            far,
-            pstn_events: Vec::new(),
-            far_events: Vec::new(),
-            gw_events: Vec::new(),
-            far_down: false,
-        };
-        rig.pstn.handle_mtp(rig.now, MtpIndication::Resume);
-        rig.gw.handle_mtp(rig.now, 0, MtpIndication::Resume);
-        rig.settle();
-        rig
-    }
-
-    /// Delivers everything in flight, instantly, until nothing moves.
-    fn deliver(&mut self) {
-        loop {
-            let mut moved = false;
-            while let Some((_, _, m)) = self.gw.poll_isup_transmit() {
-                moved = true;
-                self.pstn.handle_message(self.now, m);
-            }
-            while let Some((_, m)) = self.pstn.poll_transmit() {
-                moved = true;
-                self.gw.handle_isup(self.now, 0, m);
-            }
-            while let Some(o) = self.gw.poll_sip_transmit() {
-                moved = true;
-                if o.target.addr == far_addr() && !self.far_down {
-                    self.far.handle_received(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, gw_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(o) = self.far.poll_transmit() {
-                moved = true;
-                if o.target.addr == gw_addr() && !self.far_down {
-                    self.gw.handle_sip(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, far_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(e) = self.pstn.poll_event() {
-                moved = true;
-                self.pstn_events.push(e);
-            }
-            while let Some(e) = self.far.poll_event() {
-                moved = true;
-                self.far_events.push(e);
-            }
-            while let Some(e) = self.gw.poll_event() {
-                moved = true;
-                self.gw_events.push(e);
-            }
-            if !moved {
-                return;
-            }
-        }
-    }
-
-    /// Delivers, then lets `d` of simulated time pass, firing every timer on the way.
-    fn run_for(&mut self, d: Duration) {
-        let end = self.now + d;
-        loop {
-            self.deliver();
-            let next = [
-                self.gw.poll_timeout(),
-                self.pstn.poll_timeout(),
-                self.far.poll_timeout(),
-            ]
-            .into_iter()
-            .flatten()
-            .filter(|t| *t <= end)
-            .min();
-            let Some(t) = next else {
-                self.now = end;
-                self.deliver();
-                return;
-            };
-            self.now = self.now.max(t);
-            self.gw.handle_timeout(self.now);
-            if self.pstn.poll_timeout().is_some_and(|x| x <= self.now) {
-                self.pstn.handle_timeout(self.now);
-            }
-            if self.far.poll_timeout().is_some_and(|x| x <= self.now) {
-                self.far.handle_timeout(self.now);
-            }
-        }
-    }
-
-    fn settle(&mut self) {
-        self.run_for(Duration::from_millis(100));
-    }
-
-    /// The far UA's incoming call (the INVITE the gateway sent).
-    fn far_incoming(&mut self) -> (CallHandle, SipMessage) {
-        let i = self
-            .far_events
-            .iter()
-            .position(|e| matches!(e, UaEvent::Incoming { .. }))
-            .unwrap_or_else(|| panic!("no INVITE reached the far UA: {:#?}", self.gw_events));
-        match self.far_events.remove(i) {
-            UaEvent::Incoming { call, invite } => (call, invite),
-            _ => unreachable!(),
-        }
-    }
-
-    fn pstn_saw(&self, f: impl Fn(&IsupEvent) -> bool) -> Option<&IsupEvent> {
-        self.pstn_events.iter().find(|e| f(e))
-    }
-
-    fn ended(&self) -> Vec<&GatewayEvent> {
-        self.gw_events
-            .iter()
-            .filter(|e| matches!(e, GatewayEvent::CallEnded { .. }))
-            .collect()
-    }
-
-    /// Nothing left behind: no call in the gateway, every circuit idle on both sides, no SIP
-    /// call or transaction in the gateway's UA (after the transactions' own timers, J and
-    /// friends, have run out).
-    fn assert_clean(&mut self) {
-        self.run_for(Duration::from_secs(40));
-        assert_eq!(self.gw.calls(), 0, "calls left: {:#?}", self.gw_events);
-        for t in self.gw.trunks() {
-            for cic in t.isup.cics() {
-                let s = t.isup.circuit_status(cic).expect("status");
-                assert_eq!(s.call, CallStatus::Idle, "gateway circuit {cic}: {s:?}");
-            }
-        }
-        for cic in self.pstn.cics() {
-            let s = self.pstn.circuit_status(cic).expect("status");
-            assert_eq!(s.call, CallStatus::Idle, "far circuit {cic}: {s:?}");
-        }
-        assert_eq!(
-            self.gw.ua().calls(),
-            0,
-            "SIP calls left in the gateway's UA"
-        );
-        assert_eq!(self.gw.ua().transactions(), 0, "SIP transactions left");
-    }
-}
-
-fn iam(called: &str) -> Message {
-    let cpn = CalledPartyNumber::from_digits(
-        NatureOfAddress::NationalNumber,
-        CalledNumberIndicators::default().with_numbering_plan(NumberingPlan::IsdnTelephony),
-        called,
-    )
-    .expect("number");
-    Message::iam(
-        NatureOfConnectionIndicators::default(),
-        ForwardCallIndicators::default().with_isdn_user_part_all_the_way(true),
-        CallingPartysCategory::from_code(10),
-        TransmissionMedium::Speech,
-        cpn,
-    )
-}
-
-fn rel(cause: u8) -> Message {
-    Message::rel(CauseIndicators::new(
-        Location::PublicNetworkRemoteUser,
-        CauseValue::from_code(cause),
-    ))
-}
-
-fn released_cause(e: &IsupEvent) -> Option<u8> {
-    match e {
-        IsupEvent::Released { cause: Some(c), .. } => Some(c.octet2.cause_value().code()),
-        _ => None,
-    }
-}
-
-fn response_status(e: &UaEvent) -> Option<u16> {
-    match e {
-        UaEvent::Rejected { response, .. } => response.status(),
-        _ => None,
-    }
-}
+use sipt_mgc::sip::ua::UaEvent;
 
 /// PSTN -> SIP, answered by the far UA, released by the PSTN: ACM (subscriber free) on 180,
 /// ANM on 200, BYE with Reason: Q.850;cause=16 for the REL.
@@ -622,4 +373,158 @@ fn alternate_route_on_503() {
     rig.settle();
     assert_eq!(rig.ended().len(), 1);
     rig.assert_clean();
+}
+
+fn trusted_config() -> String {
+    CONFIG.replace("trusted = []", "trusted = [\"192.0.2.9/32\"]")
+}
+
+fn iam_with_calling(called: &str, calling: &str, restricted: bool) -> Message {
+    use sipt_codecs::isup::{
+        AddressPresentation, CallingNumberIndicators, CallingPartyNumber, Screening,
+    };
+    let presentation = if restricted {
+        AddressPresentation::Restricted
+    } else {
+        AddressPresentation::Allowed
+    };
+    let n = CallingPartyNumber::from_digits(
+        NatureOfAddress::InternationalNumber,
+        CallingNumberIndicators::default()
+            .with_numbering_plan(NumberingPlan::IsdnTelephony)
+            .with_address_presentation_restricted(presentation)
+            .with_screening(Screening::UserProvidedVerifiedPassed),
+        calling,
+    )
+    .expect("calling number");
+    iam(called).with(Parameter::CallingPartyNumber(n))
+}
+
+/// RFC 3398 5.7 / RFC 3323 / RFC 3325: towards an untrusted peer a restricted calling
+/// number is not sent at all (anonymous From, no P-Asserted-Identity, Privacy: id) and no
+/// ISUP body goes; towards a trusted one the INVITE carries P-Asserted-Identity with the
+/// number, Privacy: id, and the IAM in a multipart/mixed body beside the SDP (RFC 3204).
+#[test]
+fn privacy_and_encapsulation_follow_the_trust_domain() {
+    for trusted in [false, true] {
+        let config = if trusted {
+            trusted_config()
+        } else {
+            CONFIG.to_string()
+        };
+        let mut rig = Rig::new(&config);
+        rig.pstn
+            .setup(
+                rig.now,
+                5,
+                iam_with_calling("4930123456", "4940111222", true),
+            )
+            .expect("IAM");
+        rig.settle();
+        let (_, invite) = rig.far_incoming();
+        let text = String::from_utf8_lossy(&invite.to_bytes()).to_string();
+        let from = invite.from().expect("From");
+        assert!(
+            from.uri.host.contains("anonymous.invalid"),
+            "trusted={trusted}: {text}"
+        );
+        assert!(!from.uri.to_string().contains("4940111222"), "{text}");
+        assert_eq!(invite.get("Privacy").map(str::trim), Some("id"), "{text}");
+        let pai = invite.get("P-Asserted-Identity");
+        let ct = invite
+            .get("Content-Type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if trusted {
+            assert!(pai.is_some_and(|p| p.contains("4940111222")), "{text}");
+            assert!(ct.starts_with("multipart/mixed"), "{text}");
+            assert!(
+                text.to_ascii_lowercase().contains("application/isup"),
+                "{text}"
+            );
+            assert!(text.contains("m=audio"), "{text}");
+        } else {
+            assert!(pai.is_none(), "{text}");
+            assert!(ct.starts_with("application/sdp"), "{text}");
+            assert!(
+                !text.to_ascii_lowercase().contains("application/isup"),
+                "{text}"
+            );
+        }
+    }
+}
+
+/// RFC 3204 / RFC 3398 5.2: an INVITE whose only body part is one we cannot use and must
+/// (handling=required) is refused with 415 and an Accept header; nothing reaches ISUP.
+#[test]
+fn a_required_body_we_cannot_use_gets_415() {
+    let mut rig = Rig::new(&trusted_config());
+    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+    rig.far
+        .invite_with(
+            rig.now,
+            from,
+            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
+            vec![Target::new(TransportKind::Udp, gw_addr())],
+            &[(
+                "Content-Disposition",
+                "signal; handling=required".to_string(),
+            )],
+            Some(("application/x-unknown", vec![1, 2, 3])),
+        )
+        .expect("INVITE");
+    rig.settle();
+    let rejected = rig
+        .far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Rejected { response, .. } => Some(response.clone()),
+            _ => None,
+        })
+        .expect("a final response");
+    assert_eq!(rejected.status(), Some(415));
+    assert!(rejected
+        .get("Accept")
+        .is_some_and(|a| a.contains("application/sdp")));
+    assert!(!rig
+        .pstn_events
+        .iter()
+        .any(|e| matches!(e, IsupEvent::Setup { .. })));
+    rig.assert_clean();
+}
+
+/// RFC 3372 bridging: a trusted peer's INVITE carries an IAM; the IAM sent on the circuit is
+/// that IAM (only the called number routed in), with its unknown parameter kept as octets.
+#[test]
+fn an_encapsulated_iam_from_a_trusted_peer_is_the_base() {
+    use sipt_mgc::interwork::body;
+    let mut rig = Rig::new(&trusted_config());
+    // Q.764 2.9.5: an optional parameter unknown to us is passed on.
+    let base =
+        iam_with_calling("7001", "4940111222", false).with(Parameter::unknown(0xfe, &[0xde, 0xad]));
+    let sdp = b"v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+    let (ct, b) = body::build(Some(sdp), Some(&base), true).expect("body");
+    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+    rig.far
+        .invite_with(
+            rig.now,
+            from,
+            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
+            vec![Target::new(TransportKind::Udp, gw_addr())],
+            &[],
+            Some((ct.as_str(), b)),
+        )
+        .expect("INVITE");
+    rig.settle();
+    let got = rig
+        .isup_sent
+        .iter()
+        .find(|m| m.message.message_type == MessageType::Iam)
+        .map(|m| m.message.clone())
+        .expect("IAM");
+    assert_eq!(
+        got.to_bytes().expect("encode"),
+        base.to_bytes().expect("encode"),
+        "the IAM on the circuit is the encapsulated one"
+    );
 }

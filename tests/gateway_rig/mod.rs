@@ -1,0 +1,272 @@
+//! The gateway between a far exchange (a second `Isup`, OPC 2) and a far SIP user agent (a
+//! second `UserAgent` at 192.0.2.9) on an in-memory network with simulated time; shared by
+//! the gateway tests (`mod gateway_rig;`).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use sipt_codecs::isup::{
+    CalledNumberIndicators, CalledPartyNumber, CallingPartysCategory, CauseIndicators, CauseValue,
+    ForwardCallIndicators, Message, NatureOfAddress, NatureOfConnectionIndicators, NumberingPlan,
+    TransmissionMedium,
+};
+use sipt_codecs::q850::Location;
+use sipt_mgc::config::Config;
+use sipt_mgc::gateway::{Gateway, GatewayEvent};
+use sipt_mgc::isup::{CallStatus, Config as IsupConfig, Isup, IsupEvent, MtpIndication};
+use sipt_mgc::sip::message::Message as SipMessage;
+use sipt_mgc::sip::transport::{Target, TransportKind};
+use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
+use sipt_mgc::time::Instant;
+
+pub const GW: ([u8; 4], u16) = ([192, 0, 2, 1], 5060);
+pub const FAR: ([u8; 4], u16) = ([192, 0, 2, 9], 5060);
+
+pub fn gw_addr() -> SocketAddr {
+    SocketAddr::from(GW)
+}
+pub fn far_addr() -> SocketAddr {
+    SocketAddr::from(FAR)
+}
+
+pub const CONFIG: &str = r#"
+[sip]
+listen = ["udp:192.0.2.1:5060"]
+trusted = []
+
+[[link]]
+name = "e1-0"
+protocol = "isup"
+transport = "frames"
+path = "unix:/nonexistent"
+opc = 1
+dpc = 2
+cics = "1-31"
+trunk_group = "pstn"
+
+[[route]]
+prefix = "49"
+to = "sip:{number}@192.0.2.9:5060"
+
+[[route]]
+prefix = "7"
+to = "trunk:pstn"
+"#;
+
+/// The gateway between a far exchange and a far UA.
+pub struct Rig {
+    pub now: Instant,
+    pub gw: Gateway,
+    pub pstn: Isup,
+    pub far: UserAgent,
+    pub pstn_events: Vec<IsupEvent>,
+    pub far_events: Vec<UaEvent>,
+    pub gw_events: Vec<GatewayEvent>,
+    /// The far UA does not receive (it has gone away).
+    pub far_down: bool,
+    /// Every ISUP message the gateway sent, as it went on the wire.
+    pub isup_sent: Vec<sipt_codecs::isup::CicMessage>,
+}
+
+impl Rig {
+    pub fn new(config: &str) -> Rig {
+        let config = Config::parse(Path::new("gateway.toml"), config).expect("config");
+        let gw = Gateway::new(
+            &config,
+            UaConfig::new("192.0.2.1", 5060, TransportKind::Udp),
+            1,
+        )
+        .expect("gateway");
+        let pstn = Isup::new(IsupConfig::new(2, 1, 1..=31)).expect("far exchange");
+        let far = UserAgent::new(UaConfig::new("192.0.2.9", 5060, TransportKind::Udp), 9);
+        let mut rig = Rig {
+            now: Instant::ZERO,
+            gw,
+            pstn,
+            far,
+            pstn_events: Vec::new(),
+            far_events: Vec::new(),
+            gw_events: Vec::new(),
+            far_down: false,
+            isup_sent: Vec::new(),
+        };
+        rig.pstn.handle_mtp(rig.now, MtpIndication::Resume);
+        rig.gw.handle_mtp(rig.now, 0, MtpIndication::Resume);
+        rig.settle();
+        rig
+    }
+
+    /// Delivers everything in flight, instantly, until nothing moves.
+    pub fn deliver(&mut self) {
+        loop {
+            let mut moved = false;
+            while let Some((_, _, m)) = self.gw.poll_isup_transmit() {
+                moved = true;
+                self.isup_sent.push(m.clone());
+                self.pstn.handle_message(self.now, m);
+            }
+            while let Some((_, m)) = self.pstn.poll_transmit() {
+                moved = true;
+                self.gw.handle_isup(self.now, 0, m);
+            }
+            while let Some(o) = self.gw.poll_sip_transmit() {
+                moved = true;
+                if o.target.addr == far_addr() && !self.far_down {
+                    self.far.handle_received(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, gw_addr()),
+                        None,
+                    );
+                }
+            }
+            while let Some(o) = self.far.poll_transmit() {
+                moved = true;
+                if o.target.addr == gw_addr() && !self.far_down {
+                    self.gw.handle_sip(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, far_addr()),
+                        None,
+                    );
+                }
+            }
+            while let Some(e) = self.pstn.poll_event() {
+                moved = true;
+                self.pstn_events.push(e);
+            }
+            while let Some(e) = self.far.poll_event() {
+                moved = true;
+                self.far_events.push(e);
+            }
+            while let Some(e) = self.gw.poll_event() {
+                moved = true;
+                self.gw_events.push(e);
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Delivers, then lets `d` of simulated time pass, firing every timer on the way.
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.deliver();
+            let next = [
+                self.gw.poll_timeout(),
+                self.pstn.poll_timeout(),
+                self.far.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= end)
+            .min();
+            let Some(t) = next else {
+                self.now = end;
+                self.deliver();
+                return;
+            };
+            self.now = self.now.max(t);
+            self.gw.handle_timeout(self.now);
+            if self.pstn.poll_timeout().is_some_and(|x| x <= self.now) {
+                self.pstn.handle_timeout(self.now);
+            }
+            if self.far.poll_timeout().is_some_and(|x| x <= self.now) {
+                self.far.handle_timeout(self.now);
+            }
+        }
+    }
+
+    pub fn settle(&mut self) {
+        self.run_for(Duration::from_millis(100));
+    }
+
+    /// The far UA's incoming call (the INVITE the gateway sent).
+    pub fn far_incoming(&mut self) -> (CallHandle, SipMessage) {
+        let i = self
+            .far_events
+            .iter()
+            .position(|e| matches!(e, UaEvent::Incoming { .. }))
+            .unwrap_or_else(|| panic!("no INVITE reached the far UA: {:#?}", self.gw_events));
+        match self.far_events.remove(i) {
+            UaEvent::Incoming { call, invite } => (call, invite),
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn pstn_saw(&self, f: impl Fn(&IsupEvent) -> bool) -> Option<&IsupEvent> {
+        self.pstn_events.iter().find(|e| f(e))
+    }
+
+    pub fn ended(&self) -> Vec<&GatewayEvent> {
+        self.gw_events
+            .iter()
+            .filter(|e| matches!(e, GatewayEvent::CallEnded { .. }))
+            .collect()
+    }
+
+    /// Nothing left behind: no call in the gateway, every circuit idle on both sides, no SIP
+    /// call or transaction in the gateway's UA (after the transactions' own timers, J and
+    /// friends, have run out).
+    pub fn assert_clean(&mut self) {
+        self.run_for(Duration::from_secs(40));
+        assert_eq!(self.gw.calls(), 0, "calls left: {:#?}", self.gw_events);
+        for t in self.gw.trunks() {
+            for cic in t.isup.cics() {
+                let s = t.isup.circuit_status(cic).expect("status");
+                assert_eq!(s.call, CallStatus::Idle, "gateway circuit {cic}: {s:?}");
+            }
+        }
+        for cic in self.pstn.cics() {
+            let s = self.pstn.circuit_status(cic).expect("status");
+            assert_eq!(s.call, CallStatus::Idle, "far circuit {cic}: {s:?}");
+        }
+        assert_eq!(
+            self.gw.ua().calls(),
+            0,
+            "SIP calls left in the gateway's UA"
+        );
+        assert_eq!(self.gw.ua().transactions(), 0, "SIP transactions left");
+    }
+}
+
+pub fn iam(called: &str) -> Message {
+    let cpn = CalledPartyNumber::from_digits(
+        NatureOfAddress::NationalNumber,
+        CalledNumberIndicators::default().with_numbering_plan(NumberingPlan::IsdnTelephony),
+        called,
+    )
+    .expect("number");
+    Message::iam(
+        NatureOfConnectionIndicators::default(),
+        ForwardCallIndicators::default().with_isdn_user_part_all_the_way(true),
+        CallingPartysCategory::from_code(10),
+        TransmissionMedium::Speech,
+        cpn,
+    )
+}
+
+pub fn rel(cause: u8) -> Message {
+    Message::rel(CauseIndicators::new(
+        Location::PublicNetworkRemoteUser,
+        CauseValue::from_code(cause),
+    ))
+}
+
+pub fn released_cause(e: &IsupEvent) -> Option<u8> {
+    match e {
+        IsupEvent::Released { cause: Some(c), .. } => Some(c.octet2.cause_value().code()),
+        _ => None,
+    }
+}
+
+pub fn response_status(e: &UaEvent) -> Option<u16> {
+    match e {
+        UaEvent::Rejected { response, .. } => response.status(),
+        _ => None,
+    }
+}
