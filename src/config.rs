@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::interwork::causes;
 use crate::route::{self, Codec, NatureOfAddressChoice};
 
 /// A validated configuration.
@@ -30,7 +31,8 @@ pub struct SipConfig {
     pub listen: Vec<String>,
     /// Peers (address/prefix) that may send and receive encapsulated ISUP/QSIG.
     pub trusted: Vec<String>,
-    /// The cause mapping profile the routes' overrides apply to (`causes = "rfc3398"`).
+    /// The cause mapping profile the routes' overrides apply to (`causes = "rfc3398"` or
+    /// `"q1912.5"`).
     pub causes: CauseProfile,
 }
 
@@ -41,6 +43,21 @@ pub enum CauseProfile {
     /// RFC 3398 7.2.4.1 and 8.2.6.1, [`crate::interwork::causes::CauseMap::rfc3398`].
     #[default]
     Rfc3398,
+    /// ITU-T Q.1912.5, [`crate::interwork::causes::CauseMap::q1912_5`]. A configuration file
+    /// may name it once its tables are whole
+    /// ([`crate::interwork::causes::Q1912_5_COMPLETE`]).
+    Q1912_5,
+}
+
+impl CauseProfile {
+    /// The name as `[sip] causes` spells it, which is also the
+    /// [`crate::interwork::causes::CauseMap::profile`] name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CauseProfile::Rfc3398 => "rfc3398",
+            CauseProfile::Q1912_5 => "q1912.5",
+        }
+    }
 }
 
 /// How a new outgoing call picks a circuit of a link (`[[link]] selection`); see
@@ -323,12 +340,27 @@ impl Validator<'_> {
                     None => CauseProfile::Rfc3398,
                     Some(c) => match c.get_ref().as_str() {
                         "rfc3398" => CauseProfile::Rfc3398,
+                        "q1912.5" if causes::Q1912_5_COMPLETE => CauseProfile::Q1912_5,
+                        // "q1912.5" too while its tables are not whole (`Q1912_5_COMPLETE`):
+                        // the file may name only the profiles that are.
                         other => {
+                            let usable: Vec<String> = causes::PROFILES
+                                .iter()
+                                .filter(|&&p| p != "q1912.5" || causes::Q1912_5_COMPLETE)
+                                .map(|p| format!("\"{p}\""))
+                                .collect();
+                            let message = match usable.as_slice() {
+                                [one] => format!("\"{other}\": the only cause profile is {one}"),
+                                all => format!(
+                                    "\"{other}\": the cause profiles are {}",
+                                    all.join(" and ")
+                                ),
+                            };
                             return Err(self.error(
                                 Some(c.span()),
                                 Some("sip.causes".into()),
-                                format!("\"{other}\": the only cause profile is \"rfc3398\""),
-                            ))
+                                message,
+                            ));
                         }
                     },
                 };

@@ -27,7 +27,7 @@ use std::net::IpAddr;
 
 use sipt_codecs::isup::NatureOfAddress;
 
-use crate::config::{Config, LinkConfig, Protocol, Role, SelectionPolicy};
+use crate::config::{CauseProfile, Config, LinkConfig, Protocol, Role, SelectionPolicy};
 use crate::interwork::causes::{CauseMap, IsupOutcome, SipOutcome};
 
 /// Characters a number may hold after an optional leading `+`: the address signals as
@@ -249,8 +249,13 @@ impl RouteTable {
     /// overrides. [`Config::parse`] has checked all of this already; a configuration built
     /// by hand is checked again.
     pub fn from_config(config: &Config) -> Result<RouteTable, RouteError> {
-        // Only one profile exists (`CauseProfile::Rfc3398`).
-        let profile = CauseMap::rfc3398();
+        // `[sip] causes`, RFC 3398 without a `[sip]` table; the routes' overrides go on top.
+        // A configuration built by hand may pick Q.1912.5 while a file may not yet
+        // (`causes::Q1912_5_COMPLETE`).
+        let profile = match config.sip.as_ref().map(|s| s.causes).unwrap_or_default() {
+            CauseProfile::Rfc3398 => CauseMap::rfc3398(),
+            CauseProfile::Q1912_5 => CauseMap::q1912_5(),
+        };
         let mut routes: Vec<Route> = Vec::new();
         for r in &config.routes {
             if !is_number(&r.prefix) {

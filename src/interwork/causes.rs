@@ -1,8 +1,8 @@
 //! Cause mapping between ISUP (Q.850 cause values) and SIP status codes: RFC 3398 7.2.4.1
 //! (a REL received -> the SIP response) and 8.2.6.1 (a SIP response -> the cause of the REL),
 //! as data. The tables below read as the RFC's; [`CauseMap`] holds a profile (the RFC 3398
-//! default) and lets a route or peer override single rows, since carriers disagree on rows
-//! such as 480 and 483.
+//! default, or ITU-T Q.1912.5, see [`CauseMap::profile`]) and lets a route or peer override
+//! single rows, since carriers disagree on rows such as 480 and 483.
 
 use std::collections::BTreeMap;
 
@@ -128,6 +128,35 @@ pub const RFC3398_SIP_TO_CAUSE: &[(u16, IsupOutcome)] = {
     ]
 };
 
+/// The names [`CauseMap::profile`] knows, as `[sip] causes` spells them.
+pub const PROFILES: [&str; 2] = ["rfc3398", "q1912.5"];
+
+/// ITU-T Q.1912.5 (01/2018), I-IWU, receipt of a REL: ISUP cause -> SIP status. Only rows
+/// read from a source are here, each with it (fixtures/causes/q1912-5.md has the full
+/// record): the Recommendation's own tables could not be read, so this holds one row, quoted
+/// from the Recommendation by a third party. Causes not listed keep the RFC 3398 row
+/// ([`CauseMap::q1912_5`]) until the table is transcribed.
+pub const Q1912_5_CAUSE_TO_SIP: &[(u8, SipOutcome)] = {
+    use SipOutcome::*;
+    &[
+        // 47 resource unavailable, unspecified: 503 Service Unavailable. "the defined mapping
+        // on Page 54 of Rec. ITU-T Q.1912.5 (01/2018)", as quoted in
+        // github.com/signalwire/freeswitch issue 732 (same as RFC 3398 7.2.4.1).
+        (47, Status(503)),
+    ]
+};
+
+/// ITU-T Q.1912.5 (01/2018), O-IWU, receipt of a 4xx, 5xx or 6xx: SIP status -> ISUP cause.
+/// No row of this table could be read (fixtures/causes/q1912-5.md); statuses keep the RFC
+/// 3398 rows until it is transcribed.
+pub const Q1912_5_SIP_TO_CAUSE: &[(u16, IsupOutcome)] = &[];
+
+/// Whether [`Q1912_5_CAUSE_TO_SIP`] and [`Q1912_5_SIP_TO_CAUSE`] hold the whole of the
+/// Recommendation's two tables, with its defaults. Until they do, the configuration refuses
+/// `[sip] causes = "q1912.5"` (an operator choosing it would get RFC 3398 under another
+/// name); [`CauseMap::q1912_5`] is still there for code and tests.
+pub const Q1912_5_COMPLETE: bool = false;
+
 /// Warning codes (RFC 3261 20.43) that speak of an unavailable bearer capability, mapped to
 /// cause 65 "bearer capability not implemented" in a 488 or 606 (RFC 3398 8.2.6.1): 304
 /// media type not available, 305 incompatible media format.
@@ -136,6 +165,8 @@ const BEARER_WARNINGS: [u16; 2] = [304, 305];
 /// A cause mapping profile: the two tables, with per-row overrides applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CauseMap {
+    /// The profile it started from, one of [`PROFILES`].
+    name: &'static str,
     to_sip: BTreeMap<u8, SipOutcome>,
     to_isup: BTreeMap<u16, IsupOutcome>,
     /// RFC 3398 7.2.4.1 note (+): a "call rejected" (21) with location 'user' may be given as
@@ -153,10 +184,36 @@ impl CauseMap {
     /// The RFC 3398 tables, the default profile.
     pub fn rfc3398() -> CauseMap {
         CauseMap {
+            name: "rfc3398",
             to_sip: RFC3398_CAUSE_TO_SIP.iter().copied().collect(),
             to_isup: RFC3398_SIP_TO_CAUSE.iter().copied().collect(),
             user_rejection_as_6xx: false,
         }
+    }
+
+    /// The ITU-T Q.1912.5 profile: the rows of [`Q1912_5_CAUSE_TO_SIP`] and
+    /// [`Q1912_5_SIP_TO_CAUSE`] over the RFC 3398 tables, whose rows and defaults stand for
+    /// whatever of the Recommendation is not transcribed yet ([`Q1912_5_COMPLETE`]).
+    pub fn q1912_5() -> CauseMap {
+        let mut map = CauseMap::rfc3398();
+        map.name = "q1912.5";
+        map.to_sip.extend(Q1912_5_CAUSE_TO_SIP.iter().copied());
+        map.to_isup.extend(Q1912_5_SIP_TO_CAUSE.iter().copied());
+        map
+    }
+
+    /// The profile called `name` in `[sip] causes`: "rfc3398" or "q1912.5" ([`PROFILES`]).
+    pub fn profile(name: &str) -> Option<CauseMap> {
+        match name {
+            "rfc3398" => Some(CauseMap::rfc3398()),
+            "q1912.5" => Some(CauseMap::q1912_5()),
+            _ => None,
+        }
+    }
+
+    /// The name of the profile this map started from (overrides keep it).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// Replaces the row for ISUP `cause` (a route's or peer's override).
@@ -231,5 +288,20 @@ mod tests {
         statuses.sort_unstable();
         statuses.dedup();
         assert_eq!(statuses.len(), RFC3398_SIP_TO_CAUSE.len());
+        let mut causes: Vec<u8> = Q1912_5_CAUSE_TO_SIP.iter().map(|r| r.0).collect();
+        causes.sort_unstable();
+        causes.dedup();
+        assert_eq!(causes.len(), Q1912_5_CAUSE_TO_SIP.len());
+        let mut statuses: Vec<u16> = Q1912_5_SIP_TO_CAUSE.iter().map(|r| r.0).collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        assert_eq!(statuses.len(), Q1912_5_SIP_TO_CAUSE.len());
+    }
+
+    #[test]
+    fn every_profile_name_builds_a_map_of_that_name() {
+        for name in PROFILES {
+            assert_eq!(CauseMap::profile(name).map(|m| m.name()), Some(name));
+        }
     }
 }
