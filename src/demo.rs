@@ -734,18 +734,14 @@ fn describe(what: &str, f: &Value) -> String {
             if let Some(c) = f["cause"].as_u64() {
                 parts.push(cause_text(c as u8));
             }
-            let setup = f["setup_us"]
-                .as_u64()
-                .map(|u| format!(", {u} us from set-up in to set-up out"))
-                .unwrap_or_default();
             format!(
-                "{who}: {} {}{setup}, {} ms",
+                "{who}: {}{}, after {} ms",
                 if f["answered"] == json!(true) {
                     "released"
                 } else {
                     "failed"
                 },
-                parts.join(", "),
+                parts.iter().map(|p| format!(", {p}")).collect::<String>(),
                 f["duration_ms"]
             )
         }
@@ -1460,12 +1456,17 @@ async fn round(
             Woke::Endpoint(Some(e)) => r.endpoint_event(&mut ep, *e),
             Woke::Endpoint(None) | Woke::Timer => {}
             Woke::SimLine(sim, line) => r.sim_line(sim, &line),
-            Woke::SimDone(_, _) if *stop.borrow() => {
-                // The simulators stop on Ctrl-C by themselves.
-                interrupted = true;
-                break;
-            }
             Woke::SimDone(sim, res) => {
+                // The simulators stop on Ctrl-C by themselves, maybe before our own
+                // listener has run: give it a moment.
+                let stopping =
+                    tokio::time::timeout(Duration::from_millis(200), stop.wait_for(|&v| v))
+                        .await
+                        .is_ok();
+                if stopping {
+                    interrupted = true;
+                    break;
+                }
                 let name = if sim == Sim::One { "sim 1" } else { "sim 2" };
                 match sim {
                     Sim::One => sim1 = None,
@@ -1681,7 +1682,8 @@ fn summary(out: &mut Out<'_>, totals: &Totals, report: &Report, elapsed: Duratio
     }));
 }
 
-/// Runs the demo, writing progress and the summary to `w`. Must run inside a tokio runtime
+/// Runs the demo, writing progress and the summary to `w`; with `forever`, round after
+/// round (each with new gateways, PTYs and simulators) until Ctrl-C. Must run inside a tokio runtime
 /// (current-thread is enough).
 pub async fn run(opts: &Options, w: &mut dyn Write) -> Result<Report, DemoError> {
     let opts = Options {
@@ -1700,8 +1702,10 @@ pub async fn run(opts: &Options, w: &mut dyn Write) -> Result<Report, DemoError>
     });
     let r = rounds(&opts, &mut out, &mut totals, &mut report, &mut stop).await;
     ctrl_c.abort();
-    r?;
-    summary(&mut out, &totals, &report, began.elapsed());
+    let printed = r?;
+    if !printed {
+        summary(&mut out, &totals, &report, began.elapsed());
+    }
     Ok(report)
 }
 
@@ -1711,7 +1715,7 @@ async fn rounds(
     totals: &mut Totals,
     report: &mut Report,
     stop: &mut watch::Receiver<bool>,
-) -> Result<(), DemoError> {
+) -> Result<bool, DemoError> {
     let began = std::time::Instant::now();
     loop {
         let interrupted = round(opts, out, totals, report, stop).await?;
@@ -1719,18 +1723,18 @@ async fn rounds(
             report.interrupted = !opts.forever;
             break;
         }
-        if !opts.forever {
+        if !opts.forever || *stop.borrow() {
             break;
         }
         summary(out, totals, report, began.elapsed());
         out.line("");
-        // The next round after a pause (Ctrl-C stops).
+        // The next round after a pause (Ctrl-C stops: that summary was the last).
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = stop.wait_for(|&v| v) => break,
+            _ = stop.wait_for(|&v| v) => return Ok(true),
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 #[cfg(test)]
