@@ -1803,6 +1803,90 @@ mod tests {
         Scenario::parse(Path::new("s2.toml"), SIM2_SCENARIO).expect("sim 2");
     }
 
+    fn track(model: Model, expected: Expected) -> Track {
+        let p = plan(1, Pace::for_options(&Options::default()));
+        let plan = p
+            .into_iter()
+            .find(|c| c.model == model && c.expected == expected)
+            .expect("such a call in the plan");
+        Track::new(plan)
+    }
+
+    fn ended(answered: bool, cause: Option<u8>, status: Option<u16>) -> Option<Ended> {
+        Some(Ended {
+            answered,
+            cause,
+            status,
+            setup_us: Some(0),
+        })
+    }
+
+    #[test]
+    fn a_call_is_judged_by_what_each_side_saw() {
+        let ok = json!({"ok": true});
+        // PSTN -> SIP, answered and cleared normally: as expected; cleared with another
+        // cause, or sim 1 unhappy: not.
+        let mut t = track(Model::PstnToSip, Expected::Answer);
+        assert!(!t.complete());
+        t.ended[0] = ended(true, Some(16), None);
+        assert!(!t.complete(), "sim 1's outcome is still missing");
+        t.sim_outcome = Some(ok.clone());
+        assert!(t.complete());
+        assert!(t.verdict().is_empty(), "{:?}", t.verdict());
+        t.ended[0] = ended(true, Some(31), None);
+        assert_eq!(t.verdict().len(), 1);
+        t.ended[0] = ended(true, Some(16), None);
+        t.sim_outcome = Some(json!({"ok": false, "problem": "call[0]: expected Release"}));
+        assert!(t.verdict()[0].contains("expected Release"));
+
+        // Busy: 486 and cause 17, nothing else.
+        let mut t = track(Model::PstnToSip, Expected::Busy);
+        t.sim_outcome = Some(ok.clone());
+        t.ended[0] = ended(false, Some(17), Some(486));
+        assert!(t.verdict().is_empty(), "{:?}", t.verdict());
+        t.ended[0] = ended(false, Some(21), Some(603));
+        assert_eq!(t.verdict().len(), 1);
+
+        // SIP -> PSTN: the endpoint must have been answered.
+        let mut t = track(Model::SipToPstn, Expected::Answer);
+        t.ended[0] = ended(true, Some(16), None);
+        t.endpoint_final = Some(200);
+        assert!(t.complete());
+        assert_eq!(t.verdict().len(), 1, "not answered at the endpoint");
+        t.endpoint_answered = true;
+        assert!(t.verdict().is_empty(), "{:?}", t.verdict());
+        let mut t = track(Model::SipToPstn, Expected::Unrouted);
+        t.ended[0] = ended(false, None, Some(404));
+        t.endpoint_final = Some(404);
+        assert!(t.verdict().is_empty(), "{:?}", t.verdict());
+        t.endpoint_final = Some(503);
+        assert_eq!(t.verdict().len(), 1);
+
+        // Bridging: both gateways, sim 1, and the IAM at sim 2 as sent.
+        let mut t = track(Model::Bridging, Expected::Answer);
+        t.ended[0] = ended(true, Some(16), None);
+        t.sim_outcome = Some(ok);
+        assert!(!t.complete(), "gateway B's end is still missing");
+        t.ended[1] = ended(true, Some(16), None);
+        assert!(t.complete());
+        assert_eq!(t.verdict(), vec!["no IAM reached sim 2".to_string()]);
+        let sent = IamView {
+            called: "4940300001".into(),
+            called_nai: "national".into(),
+            calling: PSTN_CALLING.into(),
+            calling_nai: "national".into(),
+            category: "payphone".into(),
+        };
+        t.iam_sent = Some(sent.clone());
+        t.iam_received = Some(sent.clone());
+        assert!(t.verdict().is_empty(), "{:?}", t.verdict());
+        t.iam_received = Some(IamView {
+            category: "ordinary_calling_subscriber".into(),
+            ..sent
+        });
+        assert!(t.verdict()[0].contains("differs"), "{:?}", t.verdict());
+    }
+
     #[test]
     fn the_iam_view_reads_a_simulator_event() {
         let v = json!({"event": "isup", "message_type": "IAM", "parameters": [
