@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod decode;
+pub mod demo;
 pub mod gateway;
 pub mod interwork;
 pub mod isdn;

@@ -53,6 +53,20 @@ enum Command {
         #[arg(long)]
         config: std::path::PathBuf,
     },
+    /// The embedded default: two gateways, the built-in PSTN simulator on PTYs and a SIP
+    /// endpoint in this process; calls in the three call models with their progress, then a
+    /// summary. Exit status 0 when every call did what was expected.
+    Demo {
+        /// Keep placing calls, a round at a time at a slow pace, until Ctrl-C.
+        #[arg(long)]
+        forever: bool,
+        /// Answered calls per call model (besides the busy and the unrouted call), 1-20.
+        #[arg(long, default_value_t = 3)]
+        calls: usize,
+        /// JSON lines (progress events and the summary) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a configuration file; print what it configures.
     CheckConfig {
         /// The configuration file (TOML, DESIGN.md schema).
@@ -81,6 +95,15 @@ fn main() -> ExitCode {
         Command::CheckConfig { file } => check_config(&file),
         Command::Route { config, number } => run_route(&config, &number),
         Command::Run { config } => run_gateway(&config),
+        Command::Demo {
+            forever,
+            calls,
+            json,
+        } => run_demo(sipt_mgc::demo::Options {
+            calls,
+            forever,
+            json,
+        }),
         Command::Sim {
             config,
             scenario,
@@ -163,6 +186,21 @@ fn run_gateway(config: &std::path::Path) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sipt-mgc run: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_demo(options: sipt_mgc::demo::Options) -> ExitCode {
+    let Some(runtime) = runtime("demo") else {
+        return ExitCode::from(2);
+    };
+    let mut out = std::io::stdout();
+    match runtime.block_on(sipt_mgc::demo::run(&options, &mut out)) {
+        Ok(report) if report.ok() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("sipt-mgc demo: {e}");
             ExitCode::from(2)
         }
     }
