@@ -528,3 +528,64 @@ fn an_encapsulated_iam_from_a_trusted_peer_is_the_base() {
         "the IAM on the circuit is the encapsulated one"
     );
 }
+
+/// RFC 3372 6 / RFC 3398 9.1, 13.1: mid-call ISUP with a trusted peer travels in INFO. The
+/// far exchange suspends (SUS) an answered call from the PSTN: the far UA receives an INFO
+/// whose application/ISUP body is that SUS; the far UA sends RES in an INFO: the far
+/// exchange receives the RES on the circuit.
+#[test]
+fn suspend_and_resume_travel_in_info_to_a_trusted_peer() {
+    use sipt_codecs::isup::SuspendResumeIndicators;
+    use sipt_mgc::interwork::body;
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(&trusted_config());
+    rig.pstn.setup(rig.now, 6, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 200, "OK", None)
+        .expect("200");
+    rig.settle();
+    let sus = Message::suspend_resume(MessageType::Sus, SuspendResumeIndicators::default());
+    rig.pstn.suspend(rig.now, 6, sus.clone()).expect("SUS");
+    rig.settle();
+    let (request, key) = rig
+        .far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Request { request, key, .. } if request.method() == Some(&Method::Info) => {
+                Some((request.clone(), key.clone()))
+            }
+            _ => None,
+        })
+        .expect("an INFO at the far UA");
+    let parts = body::split(&request, true).expect("body");
+    assert_eq!(
+        parts.isup.as_ref().map(|m| m.message_type),
+        Some(MessageType::Sus)
+    );
+    rig.far
+        .respond_request(rig.now, &key, &request, 200, "OK", None)
+        .expect("200 to INFO");
+    let res = Message::suspend_resume(MessageType::Res, SuspendResumeIndicators::default());
+    let (ct, b) = body::build(None, Some(&res), true).expect("body");
+    rig.far
+        .request(rig.now, call, Method::Info, Some((ct.as_str(), b)))
+        .expect("INFO");
+    rig.settle();
+    assert!(
+        rig.pstn_saw(|e| matches!(e, IsupEvent::Resume { cic: 6, .. }))
+            .is_some(),
+        "{:#?}",
+        rig.pstn_events
+    );
+    rig.pstn
+        .release(
+            rig.now,
+            6,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
