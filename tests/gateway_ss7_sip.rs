@@ -255,3 +255,130 @@ fn pstn_busy_reaches_sip_as_486() {
     assert_eq!(ended["status"], 486, "{ended}");
     assert_eq!(ended["cause"], 17, "{ended}");
 }
+
+// ------------------------------------------------------------------------------ faults
+
+/// The ISUP link is lost during an answered call (the libss7 process is killed): the
+/// gateway clears the SIP leg at once with BYE, cause 41 in its Reason (MTP-PAUSE: the
+/// relation is unavailable). libss7 comes back: the gateway resets every circuit with GRS
+/// (Q.764 2.9.3.1), libss7 answers GRA, and a new call goes through.
+#[test]
+fn isup_link_lost_mid_call_clears_sip_and_recovers_with_grs() {
+    if !peers_here() {
+        return;
+    }
+    let uas = uas("gw-uas-linkloss", "uas_basic.xml", 2);
+    let Rig {
+        _dir,
+        mut gateway,
+        ss7,
+    } = start("gw-link-loss", &[Route::sip("49", uas.local_addr())], &[]);
+    let mut ss7 = ss7;
+    ss7.send("call 5 4930123456 4940111222 nai=3 cnai=3");
+    ss7.expect_with("anm", &json!({"cic": 5}), secs(10));
+    drop(ss7); // killed: the frames socket closes under the gateway's MTP2
+    let ended = gateway.call_ended(secs(10));
+    assert_eq!(ended["answered"], true, "{ended}");
+    assert_eq!(ended["cause"], 41, "{ended}");
+
+    let mut ss7 = ss7_switch("libss7-again", &gateway.link, &[]);
+    ss7.send("call 6 4930123456 4940111222 nai=3 cnai=3");
+    ss7.expect_with("acm", &json!({"cic": 6}), secs(10));
+    ss7.expect_with("anm", &json!({"cic": 6}), secs(10));
+    ss7.send("release 6 16");
+    ss7.expect_with("rlc", &json!({"cic": 6}), secs(10));
+    let ended = gateway.call_ended(secs(10));
+    assert_eq!(ended["cause"], 16, "{ended}");
+
+    let out = uas.wait();
+    out.assert_success(2);
+    let byes = out.received("BYE");
+    assert_eq!(byes.len(), 2, "{out}");
+    let reason = byes[0].header("Reason").unwrap_or_default();
+    assert!(
+        reason.contains("cause=41"),
+        "the BYE of the lost call: {reason}\n{out}"
+    );
+}
+
+/// The route's first target answers 503: the gateway tries the alternate (RFC 3398: 503 is
+/// no answer from that server), which rings and answers; libss7 sees ACM and ANM as for any
+/// call, and the 503 never reaches the PSTN.
+#[test]
+fn a_503_from_the_first_target_tries_the_alternate_route() {
+    if !peers_here() {
+        return;
+    }
+    let first = uas("gw-uas-alt-503", "uas_unavailable.xml", 1);
+    let second = uas("gw-uas-alt-ok", "uas_basic.xml", 1);
+    let route = Route::sip("49", first.local_addr()).alternate(second.local_addr());
+    let mut rig = start("gw-alt-503", &[route], &[]);
+    rig.ss7.send("call 5 4930123456 4940111222 nai=3 cnai=3");
+    rig.ss7.expect_with("acm", &json!({"cic": 5}), secs(10));
+    rig.ss7.expect_with("anm", &json!({"cic": 5}), secs(10));
+    let alt = rig
+        .gateway
+        .log
+        .expect_event(|e| e["event"] == "alternate", secs(1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        alt["to"]
+            .as_str()
+            .is_some_and(|t| t.contains(&second.local_addr().to_string())),
+        "{alt}"
+    );
+    rig.ss7.send("release 5 16");
+    rig.ss7.expect_with("rlc", &json!({"cic": 5}), secs(10));
+    first.wait().assert_success(1);
+    second.wait().assert_success(1);
+    assert!(rig.ss7.history().iter().all(|e| e["event"] != "rel"));
+}
+
+/// The route's first target takes the INVITE and never answers (a socket that reads
+/// nothing): at timer B (64·T1 = 32 s, RFC 3261 17.1.1.2) the gateway gives up on it and
+/// tries the alternate. Meanwhile T11 (15 s, RFC 3398 8.2.8) has sent libss7 an ACM with
+/// called party's status "no indication", so libss7's T7 does not expire; the alternate's 180
+/// then becomes a CPG (alerting) and its 200 the ANM.
+#[test]
+fn a_silent_first_target_times_out_to_the_alternate_route() {
+    if !peers_here() {
+        return;
+    }
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("a silent SIP peer");
+    let second = uas("gw-uas-alt-late", "uas_basic.xml", 1);
+    let route = Route::sip("49", silent.local_addr().expect("addr")).alternate(second.local_addr());
+    let mut rig = start("gw-alt-silent", &[route], &[]);
+    let t0 = std::time::Instant::now();
+    rig.ss7.send("call 5 4930123456 4940111222 nai=3 cnai=3");
+    let acm = rig.ss7.expect_with("acm", &json!({"cic": 5}), secs(25));
+    let t11 = t0.elapsed();
+    assert_eq!(acm["called_party_status"], 0, "T11's ACM: {acm}");
+    assert!(
+        t11 >= secs(14) && t11 < secs(20),
+        "the ACM after T11 (15 s), not {t11:?}"
+    );
+    rig.ss7.expect_with("anm", &json!({"cic": 5}), secs(30));
+    let answered = t0.elapsed();
+    assert!(
+        answered >= secs(31),
+        "the alternate only after timer B (32 s), not {answered:?}"
+    );
+    assert!(
+        rig.ss7
+            .history()
+            .iter()
+            .any(|e| e["event"] == "cpg" && e["cic"] == 5),
+        "the alternate's 180 after T11's ACM -> CPG"
+    );
+    let mut buf = [0u8; 4096];
+    silent.set_nonblocking(true).expect("nonblocking");
+    let (n, _) = silent
+        .recv_from(&mut buf)
+        .expect("the INVITE reached the silent target");
+    assert!(buf[..n].starts_with(b"INVITE "));
+    rig.ss7.send("release 5 16");
+    rig.ss7.expect_with("rlc", &json!({"cic": 5}), secs(10));
+    second.wait().assert_success(1);
+    let ended = rig.gateway.call_ended(secs(5));
+    assert_eq!(ended["answered"], true, "{ended}");
+}
