@@ -151,3 +151,59 @@ fn rel_before_answer_crosses_two_gateways_unchanged() {
     let b_end = br.b.call_ended(secs(10));
     assert_eq!(b_end["cause"], 17, "{b_end}");
 }
+
+/// The caller's side releases, in both call states: while east rings (REL cause 18 "no user
+/// responding" -> CANCEL, RFC 3398 8.2.7) and after answer by CON (REL cause 31 -> BYE, 10.2,
+/// the CON itself crossing unchanged in the 200: 8.2.4); east
+/// sees each REL with the octets west sent (the cause, its location and coding standard ride
+/// in the Reason header between trusted gateways), and the releases complete on both links.
+#[test]
+fn forward_rel_crosses_two_gateways_before_and_after_answer() {
+    if peers::require(PeerKind::Ss7).is_none() {
+        return;
+    }
+    let mut br = bridge("bridge-forward");
+    // Ringing, then west gives up.
+    br.west.send("call 3 4930123456 4940111222 nai=3 cnai=3");
+    let iam = br.east.expect("iam", secs(10));
+    let ringing = iam["cic"].as_u64().expect("cic");
+    br.east.send(&format!("acm {ringing}"));
+    br.west.expect_with("acm", &json!({"cic": 3}), secs(10));
+    br.west.send("release 3 18");
+    let rel = br
+        .east
+        .expect_with("rel", &json!({"cic": ringing}), secs(10));
+    assert_eq!(rel["cause"], 18, "{rel}");
+    br.west.expect_with("rlc", &json!({"cic": 3}), secs(10));
+    assert_carried("REL before answer", &mut br.west, &mut br.east, 0x0c);
+    assert_eq!(br.a.call_ended(secs(10))["answered"], false);
+    assert_eq!(br.b.call_ended(secs(10))["cause"], 18);
+
+    // Answered at once (CON, Q.764 2.1.4.1: no ACM first), then west hangs up.
+    br.west.send("call 4 4930123456 4940111222 nai=3 cnai=3");
+    let iam = br.east.expect("iam", secs(10));
+    let answered = iam["cic"].as_u64().expect("cic");
+    br.east.send(&format!("con {answered}"));
+    br.west.expect_with("con", &json!({"cic": 4}), secs(10));
+    assert_carried("CON", &mut br.east, &mut br.west, 0x07);
+    br.west.send("release 4 31");
+    let rel = br
+        .east
+        .expect_with("rel", &json!({"cic": answered}), secs(10));
+    assert_eq!(rel["cause"], 31, "{rel}");
+    br.west.expect_with("rlc", &json!({"cic": 4}), secs(10));
+    let sent = isup_frames(br.west.history(), "tx", 0x0c);
+    let got = isup_frames(br.east.history(), "rx", 0x0c);
+    assert_eq!((sent.len(), got.len()), (2, 2), "{sent:?} {got:?}");
+    assert_eq!(
+        hex(&got[1].message),
+        hex(&sent[1].message),
+        "REL after answer: received (left), sent (right)"
+    );
+    let a_end = br.a.call_ended(secs(10));
+    let b_end = br.b.call_ended(secs(10));
+    for e in [&a_end, &b_end] {
+        assert_eq!(e["answered"], true, "{e}");
+        assert_eq!(e["cause"], 31, "{e}");
+    }
+}
