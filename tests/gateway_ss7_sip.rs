@@ -382,3 +382,42 @@ fn a_silent_first_target_times_out_to_the_alternate_route() {
     let ended = rig.gateway.call_ended(secs(5));
     assert_eq!(ended["answered"], true, "{ended}");
 }
+
+/// sipp calls; libss7 sends ACM (called party's status "no indication": 183, RFC 3398
+/// 7.2.5), then CPG alerting (180, 7.2.6), then ANM (200); sipp hangs up.
+#[test]
+fn sip_call_to_pstn_rings_on_cpg_alerting() {
+    if !peers_here() {
+        return;
+    }
+    let mut rig = start("gw-sip-cpg", &[Route::trunk("7")], &[]);
+    let uac = Sipp::uac(
+        "gw-uac-cpg",
+        sipp::scenario("uac_basic.xml"),
+        rig.gateway.sip,
+    )
+    .service("7123456")
+    .key("calling", "4940111222")
+    .pause(Duration::from_millis(200))
+    .timeout(secs(30))
+    .start();
+    let iam = rig.ss7.expect("iam", secs(10));
+    let cic = iam["cic"].as_u64().expect("cic");
+    rig.ss7.send(&format!("acm {cic}"));
+    rig.ss7.send(&format!("cpg {cic} 1"));
+    rig.gateway
+        .log
+        .expect_event(|e| e["event"] == "call_alerting", secs(5))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rig.ss7.send(&format!("answer {cic}"));
+    let rel = rig.ss7.expect_with("rel", &json!({"cic": cic}), secs(10));
+    assert_eq!(rel["cause"], 16, "{rel}");
+    let out = uac.wait();
+    out.assert_success(1);
+    let provisional: Vec<String> = out
+        .ladder_once()
+        .into_iter()
+        .filter(|r| r.starts_with("< 18"))
+        .collect();
+    assert_eq!(provisional, ["< 183 INVITE", "< 180 INVITE"], "{out}");
+}
