@@ -289,16 +289,32 @@ fn require_kamailio() -> Option<()> {
     }
 }
 
-/// Kamailio in the foreground with a configuration that, for an INVITE with an ISUP body,
-/// logs the `$sipt(...)` values on one line starting "SIPT " and answers 486. Stopped with
-/// SIGTERM on drop (its children end with it), then killed if still there.
+/// Kamailio in the foreground on 127.0.0.1, with the modules pv, sl, textops, xlog and sipt and
+/// the routing `script` (which logs the `$sipt(...)` values on lines starting "SIPT ").
+/// Stopped with SIGTERM on drop (its children end with it), then killed if still there.
 struct Kamailio {
     process: Peer,
     addr: SocketAddr,
 }
 
+/// Answers an INVITE with 486 after logging what the sipt module reads of its IAM.
+const KAMAILIO_UAS: &str = r#"
+request_route {
+    if (is_method("INVITE")) {
+        if (sipt_has_isup_body()) {
+            xlog("L_ALERT", "SIPT called=$sipt(called_party_number) called_nai=$sipt(called_party_number.nai) calling=$sipt(calling_party_number) calling_nai=$sipt(calling_party_number.nai) presentation=$sipt(calling_party_number.presentation) screening=$sipt(calling_party_number.screening) cpc=$sipt(calling_party_category) end\n");
+        } else {
+            xlog("L_ALERT", "SIPT no-isup-body end\n");
+        }
+        sl_send_reply("486", "Busy Here");
+        exit;
+    }
+    exit;
+}
+"#;
+
 impl Kamailio {
-    fn start(dir: &SocketDir) -> Kamailio {
+    fn start(dir: &SocketDir, script: &str) -> Kamailio {
         let port = free_udp_port();
         let cfg = format!(
             r#"#!KAMAILIO
@@ -308,22 +324,12 @@ children=1
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
 mpath="{KAMAILIO_MODULES}/"
+loadmodule "pv.so"
 loadmodule "sl.so"
 loadmodule "textops.so"
 loadmodule "xlog.so"
 loadmodule "sipt.so"
-request_route {{
-    if (is_method("INVITE")) {{
-        if (sipt_has_isup_body()) {{
-            xlog("L_ALERT", "SIPT called=$sipt(called_party_number) called_nai=$sipt(called_party_number.nai) calling=$sipt(calling_party_number) calling_nai=$sipt(calling_party_number.nai) presentation=$sipt(calling_party_number.presentation) screening=$sipt(calling_party_number.screening) cpc=$sipt(calling_party_category) end\n");
-        }} else {{
-            xlog("L_ALERT", "SIPT no-isup-body end\n");
-        }}
-        sl_send_reply("486", "Busy Here");
-        exit;
-    }}
-    exit;
-}}
+{script}
 "#
         );
         let path = dir.write("kamailio.cfg", &cfg);
@@ -348,29 +354,41 @@ request_route {{
         Kamailio { process, addr }
     }
 
-    /// The values of the first "SIPT " line it logs.
-    fn sipt_line(&self, timeout: Duration) -> Vec<(String, String)> {
+    /// The values of the "SIPT " lines it has logged, once there are at least `count`.
+    fn sipt_lines(&self, count: usize, timeout: Duration) -> Vec<Vec<(String, String)>> {
         let deadline = Instant::now() + timeout;
         loop {
             let log = self.process.stderr();
-            if let Some(line) = log
+            let lines: Vec<Vec<(String, String)>> = log
                 .lines()
-                .find(|l| l.contains("SIPT ") && l.contains(" end"))
-            {
-                let rest = line.split_once("SIPT ").map_or("", |(_, r)| r);
-                return rest
-                    .split_whitespace()
-                    .filter_map(|kv| kv.split_once('='))
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect();
+                .filter(|l| l.contains("SIPT ") && l.contains(" end"))
+                .map(|line| {
+                    let rest = line.split_once("SIPT ").map_or("", |(_, r)| r);
+                    rest.split_whitespace()
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect()
+                })
+                .collect();
+            if lines.len() >= count {
+                return lines;
             }
             assert!(
                 Instant::now() < deadline,
-                "kamailio logged no SIPT line:\n{log}"
+                "kamailio logged {} SIPT lines, not {count}:\n{log}",
+                lines.len()
             );
             thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The value of `key` in a "SIPT " line.
+fn value<'a>(line: &'a [(String, String)], key: &str) -> &'a str {
+    line.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {key} in {line:?}"))
 }
 
 impl Drop for Kamailio {
@@ -394,7 +412,7 @@ fn kamailio_sipt_reads_the_iam_in_the_gateways_invite() {
         return;
     }
     let dir = SocketDir::new("readers-kamailio");
-    let kamailio = Kamailio::start(&dir);
+    let kamailio = Kamailio::start(&dir, KAMAILIO_UAS);
     let mut gw = GatewayProcess::start(
         &dir,
         "gateway",
@@ -406,14 +424,9 @@ fn kamailio_sipt_reads_the_iam_in_the_gateways_invite() {
     let rel = ss7.expect_with("rel", &json!({"cic": 5}), secs(10));
     assert_eq!(rel["cause"], 17, "Kamailio's 486 -> REL 17: {rel}");
     gw.call_ended(secs(5));
-    let values = kamailio.sipt_line(secs(5));
-    let get = |k: &str| {
-        values
-            .iter()
-            .find(|(name, _)| name == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("no {k} in {values:?}"))
-    };
+    let lines = kamailio.sipt_lines(1, secs(5));
+    let values = &lines[0];
+    let get = |k: &str| value(values, k);
     assert_eq!(get("called"), "4930123456F", "{values:?}");
     assert_eq!(get("called_nai"), "3", "{values:?}");
     assert_eq!(get("calling"), "4940111222", "{values:?}");
@@ -421,4 +434,72 @@ fn kamailio_sipt_reads_the_iam_in_the_gateways_invite() {
     assert_eq!(get("presentation"), "1", "{values:?}");
     assert_eq!(get("screening"), "3", "{values:?}");
     assert_eq!(get("cpc"), "10", "{values:?}");
+}
+
+/// sipp -> Kamailio (a stateless proxy, trusted by the gateway) -> gateway -> libss7: on the
+/// way back the sipt module reads the gateway's 183 with the ACM (its charge indicator as
+/// libss7 set it, Q.763 3.5) and the 180 with the CPG (event "alerting", Q.763 3.21: 1).
+#[test]
+fn kamailio_sipt_reads_the_acm_and_cpg_in_the_gateways_responses() {
+    if peers::require(PeerKind::Ss7).is_none()
+        || sipp::require().is_none()
+        || require_kamailio().is_none()
+    {
+        return;
+    }
+    let dir = SocketDir::new("readers-kamailio-back");
+    let gw = GatewayProcess::start(&dir, "gateway", &["127.0.0.1/32"], &[Route::trunk("7")]);
+    let mut ss7 = ss7_switch("libss7", &gw.link, &["--trace"]);
+    let script = format!(
+        r#"
+request_route {{
+    $du = "sip:{gateway}";
+    forward();
+    exit;
+}}
+onreply_route {{
+    if (sipt_has_isup_body()) {{
+        xlog("L_ALERT", "SIPT status=$rs charge=$sipt(backward_call_indicator.charge_indicator) event=$sipt(event_info) end\n");
+    }}
+}}
+"#,
+        gateway = gw.sip
+    );
+    let kamailio = Kamailio::start(&dir, &script);
+    let uac = Sipp::uac(
+        "readers-uac-kam",
+        sipp::scenario("uac_basic.xml"),
+        kamailio.addr,
+    )
+    .service("7123456")
+    .key("calling", "4940111222")
+    .pause(Duration::from_millis(200))
+    .timeout(secs(30))
+    .start();
+    let iam = ss7.expect("iam", secs(10));
+    let cic = iam["cic"].as_u64().expect("cic");
+    ss7.send(&format!("acm {cic}"));
+    ss7.send(&format!("cpg {cic} 1"));
+    let lines = kamailio.sipt_lines(2, secs(10));
+    ss7.send(&format!("answer {cic}"));
+    ss7.expect_with("rel", &json!({"cic": cic}), secs(10));
+    uac.wait().assert_success(1);
+    let acm = isup_frames(ss7.history(), "tx", 0x06);
+    let charge = acm
+        .first()
+        .and_then(|a| a.message.get(1))
+        .map(|b| b & 0x03)
+        .expect("libss7's ACM");
+    let by_status = |s: &str| {
+        lines
+            .iter()
+            .find(|l| value(l, "status") == s)
+            .unwrap_or_else(|| panic!("no {s} in {lines:?}"))
+    };
+    assert_eq!(
+        value(by_status("183"), "charge"),
+        charge.to_string(),
+        "{lines:?}"
+    );
+    assert_eq!(value(by_status("180"), "event"), "1", "{lines:?}");
 }
