@@ -126,6 +126,8 @@ fn iam_acm_anm_rel_cross_two_gateways_unchanged() {
     }
     let h = br.west.history().to_vec();
     assert!(event(&h, "hangup_request").is_empty(), "{h:?}");
+    br.a.assert_no_refusals();
+    br.b.assert_no_refusals();
 }
 
 /// East refuses the call with REL cause 17 before any backward message: gateway B answers
@@ -150,6 +152,8 @@ fn rel_before_answer_crosses_two_gateways_unchanged() {
     assert_eq!(a_end["cause"], 17, "{a_end}");
     let b_end = br.b.call_ended(secs(10));
     assert_eq!(b_end["cause"], 17, "{b_end}");
+    br.a.assert_no_refusals();
+    br.b.assert_no_refusals();
 }
 
 /// The caller's side releases, in both call states: while east rings (REL cause 18 "no user
@@ -206,4 +210,6 @@ fn forward_rel_crosses_two_gateways_before_and_after_answer() {
         assert_eq!(e["answered"], true, "{e}");
         assert_eq!(e["cause"], 31, "{e}");
     }
+    br.a.assert_no_refusals();
+    br.b.assert_no_refusals();
 }

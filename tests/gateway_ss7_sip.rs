@@ -222,6 +222,7 @@ fn sip_call_to_pstn_is_answered_and_released_by_sip() {
     assert!(ladder.contains(&"< 200 BYE".to_owned()), "{out}");
     let ended = rig.gateway.call_ended(secs(5));
     assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.assert_no_refusals();
 }
 
 /// sipp calls; libss7 refuses the call with REL cause 17 before answering: sipp sees 486
@@ -292,6 +293,7 @@ fn isup_link_lost_mid_call_clears_sip_and_recovers_with_grs() {
 
     let out = uas.wait();
     out.assert_success(2);
+    gateway.assert_no_refusals();
     let byes = out.received("BYE");
     assert_eq!(byes.len(), 2, "{out}");
     let reason = byes[0].header("Reason").unwrap_or_default();
@@ -332,6 +334,7 @@ fn a_503_from_the_first_target_tries_the_alternate_route() {
     first.wait().assert_success(1);
     second.wait().assert_success(1);
     assert!(rig.ss7.history().iter().all(|e| e["event"] != "rel"));
+    rig.gateway.assert_no_refusals();
 }
 
 /// The route's first target takes the INVITE and never answers (a socket that reads
@@ -381,6 +384,7 @@ fn a_silent_first_target_times_out_to_the_alternate_route() {
     second.wait().assert_success(1);
     let ended = rig.gateway.call_ended(secs(5));
     assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.assert_no_refusals();
 }
 
 /// sipp calls; libss7 sends ACM (called party's status "no indication": 183, RFC 3398

@@ -135,6 +135,18 @@ impl GatewayProcess {
         }
     }
 
+    /// Asserts that the gateway refused none of its own commands to ISUP or the UA and
+    /// discarded no SIP input (`refused`, `sip_discarded` events: bugs or races).
+    pub fn assert_no_refusals(&mut self) {
+        let bad: Vec<&Value> = self
+            .log
+            .history()
+            .iter()
+            .filter(|e| e["event"] == "refused" || e["event"] == "sip_discarded")
+            .collect();
+        assert!(bad.is_empty(), "the gateway refused or discarded: {bad:?}");
+    }
+
     /// The next `call_ended` event of the log.
     pub fn call_ended(&mut self, timeout: Duration) -> Value {
         self.log
