@@ -283,6 +283,18 @@ fn isup_link_lost_mid_call_clears_sip_and_recovers_with_grs() {
     assert_eq!(ended["cause"], 41, "{ended}");
 
     let mut ss7 = ss7_switch("libss7-again", &gateway.link, &[]);
+    // The GRA completed the reset: the circuit of the lost call is idle again.
+    gateway
+        .log
+        .expect_event(
+            |e| {
+                e["event"] == "isup"
+                    && e["isup"]["event"] == "circuit_reset"
+                    && e["isup"]["cic"] == 5
+            },
+            secs(10),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     ss7.send("call 6 4930123456 4940111222 nai=3 cnai=3");
     ss7.expect_with("acm", &json!({"cic": 6}), secs(10));
     ss7.expect_with("anm", &json!({"cic": 6}), secs(10));
