@@ -521,6 +521,13 @@ impl Gateway {
         let called = c.called.clone();
         let map = self.causes_for(&called);
         let (outcome, reason) = progress::sip_for_release(rel, &map);
+        // To a trusted peer (a gateway that makes a REL of it again: SIP bridging, RFC 3372)
+        // the cause's location too, as RFC 8606's parameter, so that the far REL keeps it.
+        let reason = if trusted {
+            progress::reason_header_with_location(&progress::cause_of_release(rel))
+        } else {
+            reason
+        };
         let headers = [("Reason", reason)];
         let r = if from_pstn || answered {
             // BYE or CANCEL.

@@ -4,6 +4,7 @@
 //! Each test crate uses a part of this, so unused items are expected.
 #![allow(dead_code)]
 
+pub mod gateway;
 pub mod peers;
 pub mod relay;
 pub mod sipp;
