@@ -492,6 +492,9 @@ struct Track {
     /// the demo's clock.
     setup_sent: Option<Instant>,
     setup_arrived: Option<Instant>,
+    /// Gateway A's own time from the set-up message in to the other leg's out
+    /// (`GatewayEvent::CallRouted::added_us`).
+    gateway_us: Option<u64>,
     problems: Vec<String>,
     reported: bool,
 }
@@ -510,6 +513,7 @@ impl Track {
             iam_sent_raw: None,
             setup_sent: None,
             setup_arrived: None,
+            gateway_us: None,
             problems: Vec::new(),
             reported: false,
         }
@@ -947,8 +951,18 @@ impl Round<'_, '_> {
                 };
                 self.progress(i, what, json!({ "cic": cic }));
             }
-            GatewayEvent::CallRouted { call, to, cic } => {
+            GatewayEvent::CallRouted {
+                call,
+                to,
+                cic,
+                added_us,
+            } => {
                 if let Some(&i) = self.gw_calls[g].get(&call) {
+                    if !b {
+                        if let Some(t) = self.tracks.get_mut(i) {
+                            t.gateway_us = added_us;
+                        }
+                    }
                     let what = if b { "b_routed" } else { "routed" };
                     self.progress(i, what, json!({ "to": to, "cic": cic }));
                 }
@@ -968,10 +982,10 @@ impl Round<'_, '_> {
                 answered,
                 cause,
                 status,
-                setup_us,
                 duration_ms,
             } => {
                 if let Some(&i) = self.gw_calls[g].get(&call) {
+                    let setup_us = self.tracks.get(i).and_then(|t| t.gateway_us);
                     if let Some(t) = self.tracks.get_mut(i) {
                         t.ended[g] = Some(Ended {
                             answered,

@@ -281,6 +281,7 @@ impl Gateway {
                         call: id.0,
                         to: uri.to_string(),
                         cic: Some(cic),
+                        added_us: None,
                     });
                     return;
                 }
@@ -995,6 +996,7 @@ impl Gateway {
                     call: id.0,
                     to: format!("trunk:{group}"),
                     cic: Some(cic),
+                    added_us: None,
                 });
             }
             _ => self.clear_sip(now, id, cause::NO_CIRCUIT),

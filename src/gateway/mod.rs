@@ -136,6 +136,11 @@ pub enum GatewayEvent {
         call: u64,
         to: String,
         cic: Option<u16>,
+        /// The time the gateway took from the set-up message in (IAM or INVITE, as delivered
+        /// by MTP or the transport) to the other leg's set-up message handed to MTP or the
+        /// transport: measured by the shell on its clock (the core has no clock), `None` in
+        /// the core's own events.
+        added_us: Option<u64>,
     },
     /// The far end alerts (ACM/CPG alerting, or 180).
     CallAlerting {
@@ -156,9 +161,6 @@ pub enum GatewayEvent {
         answered: bool,
         cause: Option<u8>,
         status: Option<u16>,
-        /// From the first message in to the other leg's set-up message out (microseconds of
-        /// the gateway's clock).
-        setup_us: Option<u64>,
         duration_ms: u64,
     },
     /// An ISUP event that is not about a call (maintenance, relation state).
@@ -584,9 +586,6 @@ impl Gateway {
             answered: c.answered,
             cause: c.cause,
             status: c.status,
-            setup_us: c
-                .routed_at
-                .map(|t| t.saturating_duration_since(c.started).as_micros() as u64),
             duration_ms: now.saturating_duration_since(c.started).as_millis() as u64,
         });
     }

@@ -190,6 +190,9 @@ impl GatewayShell {
             e = self.events.recv() => received = e,
         }
         let now = self.clock.now();
+        // From here to the messages handed on (`flush`): the time this input took inside the
+        // gateway, reported with each call it set up (GatewayEvent::CallRouted::added_us).
+        let started = std::time::Instant::now();
         match received {
             Some(TransportEvent::Received {
                 bytes,
@@ -209,7 +212,7 @@ impl GatewayShell {
         if self.gateway.poll_timeout().is_some_and(|t| t <= now) {
             self.gateway.handle_timeout(now);
         }
-        self.flush(now)
+        self.flush(now, started)
     }
 
     /// Hands what MTP delivered to the gateway.
@@ -240,7 +243,7 @@ impl GatewayShell {
     }
 
     /// Sends what the gateway has for MTP and SIP; logs its events and returns them.
-    fn flush(&mut self, now: Instant) -> Vec<GatewayEvent> {
+    fn flush(&mut self, now: Instant, started: std::time::Instant) -> Vec<GatewayEvent> {
         while let Some((trunk, sls, m)) = self.gateway.poll_isup_transmit() {
             self.buf.clear();
             if m.encode(&mut self.buf).is_err() {
@@ -260,8 +263,12 @@ impl GatewayShell {
                 _ => self.transport.send(&o.target, o.bytes),
             };
         }
+        let added = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         let mut events = Vec::new();
-        while let Some(e) = self.gateway.poll_event() {
+        while let Some(mut e) = self.gateway.poll_event() {
+            if let GatewayEvent::CallRouted { added_us, .. } = &mut e {
+                *added_us = Some(added);
+            }
             if self.log.is_some() {
                 let v = serde_json::to_value(&e).unwrap_or_default();
                 self.log(v);
