@@ -133,6 +133,10 @@ pub struct LinkConfig {
     pub trunk_group: Option<String>,
     /// Circuit selection for outgoing calls. Default [`SelectionPolicy::Auto`].
     pub selection: SelectionPolicy,
+    /// How the called number of incoming IAMs meets SIP when it comes in pieces (RFC 3578):
+    /// `"none"` (default: the IAM is complete), `"en-bloc"` (collect IAM and SAM digits,
+    /// then one INVITE) or `"sip"` (a new INVITE with the digits so far for every SAM).
+    pub overlap: crate::interwork::overlap::Overlap,
     /// The media gateway's RTP address and base port: the circuit at index `i` of
     /// `cics`/`channels` has port `base + 2 * i` (RTCP on the next, RFC 3550 11).
     pub media: Option<SocketAddr>,
@@ -224,6 +228,7 @@ struct RawLink {
     channels: Option<Spanned<String>>,
     trunk_group: Option<Spanned<String>>,
     selection: Option<Spanned<String>>,
+    overlap: Option<Spanned<String>>,
     media: Option<Spanned<String>>,
     codec: Option<Spanned<String>>,
 }
@@ -552,9 +557,34 @@ impl Validator<'_> {
             channels: Vec::new(),
             trunk_group: l.trunk_group.map(Spanned::into_inner),
             selection: SelectionPolicy::Auto,
+            overlap: crate::interwork::overlap::Overlap::None,
             media: None,
             codec: Codec::Pcma,
         };
+        if let Some(o) = &l.overlap {
+            out.overlap =
+                crate::interwork::overlap::Overlap::from_name(o.get_ref()).ok_or_else(|| {
+                    bad(
+                        o.span(),
+                        "overlap",
+                        format!(
+                            "\"{}\": expected \"none\", \"en-bloc\" or \"sip\"",
+                            o.get_ref()
+                        ),
+                    )
+                })?;
+        }
+        if out.overlap == crate::interwork::overlap::Overlap::Sip {
+            // RFC 3578 3 needs the UA to send a call's INVITE again with the Request-URI
+            // changed (same Call-ID and From tag): not there yet.
+            if let Some(o) = &l.overlap {
+                return Err(bad(
+                    o.span(),
+                    "overlap",
+                    "\"sip\" (RFC 3578 3) is not implemented yet; \"en-bloc\" is".to_string(),
+                ));
+            }
+        }
         if let Some(sel) = &l.selection {
             out.selection = match sel.get_ref().as_str() {
                 "sequential" => SelectionPolicy::Sequential,

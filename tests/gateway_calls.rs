@@ -589,3 +589,154 @@ fn suspend_and_resume_travel_in_info_to_a_trusted_peer() {
     rig.settle();
     rig.assert_clean();
 }
+
+fn sam(digits: &str) -> Message {
+    use sipt_codecs::isup::{Digits, SubsequentNumber};
+    Message::sam(SubsequentNumber::new(
+        Digits::parse(digits).expect("digits"),
+    ))
+}
+
+fn invites_to_far(rig: &Rig) -> Vec<String> {
+    rig.far_events
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::Incoming { invite, .. } => invite.request_uri().and_then(|u| u.user.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 3578 2 (overlap to en-bloc) with `overlap = "en-bloc"`: the IAM's digits and the SAMs'
+/// are collected; the INVITE goes once ST arrives, with the whole number, and carries it in
+/// the encapsulated IAM too.
+#[test]
+fn overlap_digits_are_collected_until_st() {
+    let config = CONFIG.replace(
+        "trunk_group = \"pstn\"",
+        "trunk_group = \"pstn\"\noverlap = \"en-bloc\"",
+    );
+    let mut rig = Rig::new(&config);
+    rig.pstn.setup(rig.now, 8, iam("4930")).expect("IAM");
+    rig.settle();
+    assert!(
+        invites_to_far(&rig).is_empty(),
+        "INVITE before the number is complete"
+    );
+    rig.pstn
+        .subsequent_address(rig.now, 8, sam("123"))
+        .expect("SAM");
+    rig.settle();
+    assert!(invites_to_far(&rig).is_empty());
+    rig.pstn
+        .subsequent_address(rig.now, 8, sam("4F"))
+        .expect("SAM with ST");
+    rig.settle();
+    assert_eq!(invites_to_far(&rig), vec!["49301234".to_string()]);
+    // The call goes on as any other.
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 486, "Busy Here", None)
+        .expect("486");
+    rig.settle();
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(17));
+    rig.assert_clean();
+}
+
+/// RFC 3578 2.2: without ST, T10 (5 s) after the latest digit ends the collection.
+#[test]
+fn overlap_t10_ends_the_number() {
+    let config = CONFIG.replace(
+        "trunk_group = \"pstn\"",
+        "trunk_group = \"pstn\"\noverlap = \"en-bloc\"",
+    );
+    let mut rig = Rig::new(&config);
+    rig.pstn.setup(rig.now, 8, iam("4930")).expect("IAM");
+    rig.run_for(Duration::from_secs(3));
+    rig.pstn
+        .subsequent_address(rig.now, 8, sam("55"))
+        .expect("SAM");
+    rig.run_for(Duration::from_secs(4));
+    assert!(
+        invites_to_far(&rig).is_empty(),
+        "T10 restarts with each SAM"
+    );
+    rig.run_for(Duration::from_secs(2));
+    assert_eq!(invites_to_far(&rig), vec!["493055".to_string()]);
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 404, "Not Found", None)
+        .expect("404");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// RFC 3578 3.5: a second INVITE of the same call (same Call-ID and From tag, higher CSeq)
+/// with more digits becomes a SAM on the circuit, and the first INVITE is answered 484.
+#[test]
+fn a_longer_invite_of_the_same_call_becomes_a_sam() {
+    let mut rig = Rig::new(CONFIG);
+    let invite = |number: &str, cseq: u32, branch: &str| {
+        format!(
+            "INVITE sip:{number}@192.0.2.1 SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK{branch}\r\n\
+             Max-Forwards: 70\r\n\
+             From: <sip:+4940111222@192.0.2.9>;tag=ov1\r\n\
+             To: <sip:{number}@192.0.2.1>\r\n\
+             Call-ID: overlap-1@192.0.2.9\r\n\
+             CSeq: {cseq} INVITE\r\n\
+             Contact: <sip:caller@192.0.2.9>\r\n\
+             Content-Length: 0\r\n\r\n"
+        )
+    };
+    let far = Target::new(TransportKind::Udp, far_addr());
+    rig.gw.handle_sip(
+        rig.now,
+        invite("700", 1, "a1").as_bytes(),
+        far.clone(),
+        None,
+    );
+    rig.settle();
+    let cic = rig
+        .pstn_events
+        .iter()
+        .find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
+        .expect("IAM");
+    rig.gw
+        .handle_sip(rig.now, invite("70012", 2, "a2").as_bytes(), far, None);
+    rig.settle();
+    let sam_digits = rig.pstn_events.iter().find_map(|e| match e {
+        IsupEvent::SubsequentAddress { cic: c, sam } if *c == cic => {
+            sam.parameters().iter().find_map(|p| match p {
+                Parameter::SubsequentNumber(n) => Some(n.digits.to_string()),
+                _ => None,
+            })
+        }
+        _ => None,
+    });
+    assert_eq!(sam_digits.as_deref(), Some("12"), "{:#?}", rig.pstn_events);
+    let got_484 = rig.sip_sent.iter().any(|b| {
+        let text = String::from_utf8_lossy(b);
+        text.starts_with("SIP/2.0 484") && text.contains("CSeq: 1 INVITE")
+    });
+    assert!(got_484, "no 484 to the first INVITE");
+    assert_eq!(rig.gw.calls(), 1);
+    // The call goes on with the second INVITE: the far exchange's REL ends it.
+    rig.pstn
+        .release(
+            rig.now,
+            cic,
+            CauseIndicators::new(Location::User, CauseValue::from_code(17)),
+        )
+        .expect("REL");
+    rig.settle();
+    let got_486 = rig.sip_sent.iter().any(|b| {
+        let text = String::from_utf8_lossy(b);
+        text.starts_with("SIP/2.0 486") && text.contains("CSeq: 2 INVITE")
+    });
+    assert!(got_486, "no 486 to the second INVITE");
+    rig.assert_clean();
+}

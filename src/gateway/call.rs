@@ -8,10 +8,11 @@ use std::collections::VecDeque;
 use sipt_codecs::isup::{CauseIndicators, CauseValue, Message, MessageType, Parameter};
 use sipt_codecs::q850::Location;
 
-use super::{Gateway, GatewayEvent};
+use super::{Gateway, GatewayEvent, GatewayTimer};
 use crate::interwork::body::{self, SipBody};
 use crate::interwork::causes::{CauseMap, SipOutcome};
 use crate::interwork::numbers;
+use crate::interwork::overlap::{self, DigitCollector, Overlap};
 use crate::interwork::progress;
 use crate::interwork::setup::{self, IamDefaults, SetupContext};
 use crate::isup::{IsupEvent, ReleaseReason};
@@ -73,6 +74,12 @@ pub struct Call {
     pub status: Option<u16>,
     /// The far end's SDP answer (kept for the media gateway control that comes later).
     pub sdp_answer: Option<Vec<u8>>,
+    /// The called number's digits while they are being collected (RFC 3578 2), and when
+    /// T10 is due.
+    pub digits: Option<DigitCollector>,
+    pub t10_due: Option<Instant>,
+    /// A call from SIP: its INVITE's Call-ID and From tag (RFC 3578 3.5).
+    pub invite_key: Option<(String, String)>,
 }
 
 impl Call {
@@ -97,6 +104,9 @@ impl Call {
             cause: None,
             status: None,
             sdp_answer: None,
+            digits: None,
+            t10_due: None,
+            invite_key: None,
         }
     }
 }
@@ -182,7 +192,21 @@ impl Gateway {
             cic: Some(cic),
             called: called.clone(),
         });
-        let mut call = Call::new(id, true, trunk, called, now);
+        let overlap = self
+            .trunks
+            .get(trunk)
+            .map_or(Overlap::None, |t| t.link.overlap);
+        let mut call = Call::new(id, true, trunk, called.clone(), now);
+        if overlap == Overlap::EnBloc {
+            let cpn = match iam.parameter(sipt_codecs::isup::code::CALLED_PARTY_NUMBER) {
+                Some(Parameter::CalledPartyNumber(n)) => Some(n),
+                _ => None,
+            };
+            let digits = DigitCollector::new(&called, cpn);
+            if !digits.is_complete() {
+                call.digits = Some(digits);
+            }
+        }
         call.cic = Some(cic);
         call.iam = Some(iam);
         call.sip_done = true; // no SIP leg yet
@@ -195,8 +219,68 @@ impl Gateway {
             }
             self.clear_sip(now, old, cause::NORMAL);
         }
+        let collecting = call.digits.is_some();
         self.insert(call);
-        if !continuity_check {
+        if collecting {
+            // RFC 3578 2.2: the digits so far may not be the whole number: wait for SAMs
+            // until ST, the most digits a number has, or T10.
+            self.restart_t10(now, id);
+        } else if !continuity_check {
+            self.route_iam(now, id);
+        }
+    }
+
+    fn restart_t10(&mut self, now: Instant, id: CallId) {
+        let due = now + overlap::T10;
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.t10_due = Some(due);
+            self.timers.insert((due, id, GatewayTimer::T10));
+        }
+    }
+
+    /// A SAM on a call from the PSTN (RFC 3578 2): its digits join the called number; the
+    /// call is routed once the number is complete. SAMs after that are ignored (2.2).
+    fn subsequent_address(&mut self, now: Instant, id: CallId, sam: &Message) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(d) = c.digits.as_mut() else {
+            return;
+        };
+        d.add_sam(sam);
+        if d.is_complete() {
+            self.digits_complete(now, id);
+        } else {
+            self.restart_t10(now, id);
+        }
+    }
+
+    /// T10 came due: when it is the call's latest, the number is complete as it is.
+    pub(super) fn t10_expired(&mut self, now: Instant, id: CallId, due: Instant) {
+        if self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.t10_due == Some(due) && c.digits.is_some())
+        {
+            self.digits_complete(now, id);
+        }
+    }
+
+    /// The collected number is the called number: the IAM (as the INVITE's base) gets it,
+    /// and the call is routed.
+    fn digits_complete(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(d) = c.digits.take() else {
+            return;
+        };
+        c.t10_due = None;
+        c.called = d.number().to_string();
+        if let Some(iam) = c.iam.as_mut() {
+            extend_called_number(iam, d.number());
+        }
+        if !c.awaiting_continuity {
             self.route_iam(now, id);
         }
     }
@@ -272,7 +356,7 @@ impl Gateway {
                         if c.routed_at.is_none() {
                             c.routed_at = Some(now);
                             if let Some(t11) = self.settings.t11 {
-                                self.t11.insert((now + t11, id));
+                                self.timers.insert((now + t11, id, GatewayTimer::T11));
                             }
                         }
                     }
@@ -336,10 +420,11 @@ impl Gateway {
                 // RFC 3398 11.3: the INVITE only once the continuity check has passed; on
                 // failure ISUP clears the call (Q.764 2.1.8).
                 c.awaiting_continuity = false;
-                if passed {
+                if passed && c.digits.is_none() {
                     self.route_iam(now, id);
                 }
             }
+            IsupEvent::SubsequentAddress { sam, .. } => self.subsequent_address(now, id, &sam),
             IsupEvent::AddressComplete { acm, .. } => self.pstn_progress(now, id, acm, true),
             IsupEvent::Progress { cpg, .. } => self.pstn_progress(now, id, cpg, false),
             IsupEvent::Answer { anm: m, .. } | IsupEvent::Connect { con: m, .. } => {
@@ -935,6 +1020,17 @@ impl Gateway {
             // RFC 3398 7.2.1.1: a Request-URI that is not a telephone number.
             _ => return reject(self, 404, "Not Found", &[]),
         };
+        let invite_key = match (invite.call_id(), invite.from_tag()) {
+            (Ok(call_id), Ok(Some(tag))) => Some((call_id, tag)),
+            _ => None,
+        };
+        if let Some(old) = invite_key
+            .as_ref()
+            .and_then(|k| self.by_invite.get(k))
+            .copied()
+        {
+            return self.overlap_invite(now, old, h, &number);
+        }
         let id = self.new_call_id();
         self.stats.calls_started += 1;
         self.events.push_back(GatewayEvent::CallStarted {
@@ -948,6 +1044,10 @@ impl Gateway {
         call.sip = Some(h);
         call.trusted = trusted;
         call.pstn_done = true; // no circuit yet
+        if let Some(k) = invite_key {
+            self.by_invite.insert(k.clone(), id);
+            call.invite_key = Some(k);
+        }
         self.insert(call);
         let Some(decision) = self.routes.lookup(&number) else {
             return self.clear_sip(now, id, cause::NO_ROUTE);
@@ -1000,6 +1100,65 @@ impl Gateway {
                 });
             }
             _ => self.clear_sip(now, id, cause::NO_CIRCUIT),
+        }
+    }
+}
+
+impl Gateway {
+    /// RFC 3578 3.5: an INVITE with the Call-ID and From tag of a call from SIP still in
+    /// set-up and a longer number is that call's next digits: a SAM with the new digits, and
+    /// 484 to the earlier INVITE; the call goes on with the new INVITE. Anything else with
+    /// that Call-ID and From tag is refused (the call is past its address phase, or the
+    /// number is not an extension of the one sent).
+    fn overlap_invite(&mut self, now: Instant, id: CallId, h: CallHandle, number: &str) {
+        let refuse = |gw: &mut Gateway, phrase: &str| {
+            let _ = gw.ua.respond_with(now, h, 484, phrase, &[], None);
+            gw.ua.forget(h);
+        };
+        let Some(c) = self.calls.get(&id) else {
+            return refuse(self, "Address Incomplete");
+        };
+        let in_setup = !c.from_pstn && !c.acm && !c.answered && !c.pstn_done;
+        let (Some(cic), Some(old_h), true) = (c.cic, c.sip, in_setup) else {
+            return refuse(self, "Call Past Its Address Phase");
+        };
+        let Some(sam) = overlap::subsequent_address(&c.called, number) else {
+            return refuse(self, "Not More Digits of the Same Number");
+        };
+        let trunk = c.trunk;
+        let sent = self
+            .trunks
+            .get_mut(trunk)
+            .map(|t| t.isup.subsequent_address(now, cic, sam));
+        if !matches!(sent, Some(Ok(()))) {
+            return refuse(self, "Address Incomplete");
+        }
+        let _ = self
+            .ua
+            .respond_with(now, old_h, 484, "Address Incomplete", &[], None);
+        self.by_sip.remove(&old_h);
+        self.ua.forget(old_h);
+        self.by_sip.insert(h, id);
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.sip = Some(h);
+            c.called = number.to_string();
+        }
+    }
+}
+
+/// Writes the whole collected number into the IAM's called party number (its nature of
+/// address and indicators kept), so that the INVITE's encapsulated IAM carries it.
+fn extend_called_number(iam: &mut Message, number: &str) {
+    use sipt_codecs::isup::Digits;
+    let Ok(digits) = Digits::parse(number.trim_start_matches('+')) else {
+        return;
+    };
+    if let Some(ps) = iam.parameters_mut() {
+        for p in ps.iter_mut() {
+            if let Parameter::CalledPartyNumber(n) = p {
+                n.digits = digits;
+                return;
+            }
         }
     }
 }

@@ -106,6 +106,17 @@ impl TrustList {
     }
 }
 
+/// The gateway's own timers (the ISUP and SIP ones are in [`Isup`] and [`UserAgent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GatewayTimer {
+    /// ISUP T11 of a call from the PSTN (RFC 3398 8.2.8, Q.764 2.1.4.6): when no 18x has come
+    /// by then, an ACM goes back so that the far exchange's T7 does not expire.
+    T11,
+    /// T10 of a call whose digits are being collected (RFC 3578 2.2): when no digit has come
+    /// for its time, the number is taken as complete.
+    T10,
+}
+
 /// Settings of the interworking that are not per route.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -205,10 +216,12 @@ pub struct Gateway {
     isup_out: VecDeque<(usize, u8, CicMessage)>,
     events: VecDeque<GatewayEvent>,
     stats: Stats,
-    /// ISUP T11 of calls from the PSTN (RFC 3398 8.2.8, Q.764 2.1.4.6): when no 18x has
-    /// come by then, an ACM goes back so that the far exchange's T7 does not expire. Entries
-    /// of calls that have had their ACM are skipped when they come due.
-    t11: std::collections::BTreeSet<(Instant, CallId)>,
+    /// The gateway's own timers, by deadline: T11 and T10 (see [`GatewayTimer`]). An entry
+    /// whose call has moved on is skipped when it comes due.
+    timers: std::collections::BTreeSet<(Instant, CallId, GatewayTimer)>,
+    /// Calls from SIP still in set-up, by the INVITE's Call-ID and From tag: a later INVITE
+    /// of the same call with more digits is overlap (RFC 3578 3.5).
+    by_invite: HashMap<(String, String), CallId>,
 }
 
 impl Gateway {
@@ -253,7 +266,8 @@ impl Gateway {
             isup_out: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
-            t11: std::collections::BTreeSet::new(),
+            timers: std::collections::BTreeSet::new(),
+            by_invite: HashMap::new(),
         })
     }
 
@@ -369,7 +383,10 @@ impl Gateway {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut t = earliest(self.ua.poll_timeout(), self.t11.first().map(|&(t, _)| t));
+        let mut t = earliest(
+            self.ua.poll_timeout(),
+            self.timers.first().map(|&(t, _, _)| t),
+        );
         for trunk in &self.trunks {
             t = earliest(t, trunk.isup.poll_timeout());
         }
@@ -380,12 +397,15 @@ impl Gateway {
         if self.ua.poll_timeout().is_some_and(|t| t <= now) {
             self.ua.handle_timeout(now);
         }
-        while let Some(&(t, id)) = self.t11.first() {
+        while let Some(&(t, id, timer)) = self.timers.first() {
             if t > now {
                 break;
             }
-            self.t11.pop_first();
-            self.t11_expired(now, id);
+            self.timers.pop_first();
+            match timer {
+                GatewayTimer::T11 => self.t11_expired(now, id),
+                GatewayTimer::T10 => self.t10_expired(now, id, t),
+            }
         }
         for trunk in &mut self.trunks {
             if trunk.isup.poll_timeout().is_some_and(|t| t <= now) {
@@ -571,6 +591,11 @@ impl Gateway {
         if let Some(cic) = c.cic {
             if self.by_circuit.get(&(c.trunk, cic)) == Some(&id) {
                 self.by_circuit.remove(&(c.trunk, cic));
+            }
+        }
+        if let Some(k) = c.invite_key.as_ref() {
+            if self.by_invite.get(k) == Some(&id) {
+                self.by_invite.remove(k);
             }
         }
         if let Some(h) = c.sip {

@@ -68,6 +68,8 @@ pub struct Rig {
     pub far_down: bool,
     /// Every ISUP message the gateway sent, as it went on the wire.
     pub isup_sent: Vec<sipt_codecs::isup::CicMessage>,
+    /// Every SIP message the gateway sent to the far UA's address.
+    pub sip_sent: Vec<Vec<u8>>,
 }
 
 impl Rig {
@@ -91,6 +93,7 @@ impl Rig {
             gw_events: Vec::new(),
             far_down: false,
             isup_sent: Vec::new(),
+            sip_sent: Vec::new(),
         };
         rig.pstn.handle_mtp(rig.now, MtpIndication::Resume);
         rig.gw.handle_mtp(rig.now, 0, MtpIndication::Resume);
@@ -113,6 +116,9 @@ impl Rig {
             }
             while let Some(o) = self.gw.poll_sip_transmit() {
                 moved = true;
+                if o.target.addr == far_addr() {
+                    self.sip_sent.push(o.bytes.clone());
+                }
                 if o.target.addr == far_addr() && !self.far_down {
                     self.far.handle_received(
                         self.now,
