@@ -136,8 +136,7 @@ impl Gateway {
     fn causes_for(&self, called: &str) -> CauseMap {
         self.routes
             .lookup(called)
-            .map(|d| d.causes)
-            .unwrap_or_else(CauseMap::rfc3398)
+            .map_or_else(|| self.default_causes.clone(), |d| d.causes)
     }
 
     /// The SDP of the circuit's media endpoint (an offer or an answer: one audio stream of the
@@ -587,8 +586,12 @@ impl Gateway {
         self.clear_sip_with(now, id, &rel);
     }
 
-    /// Clears the SIP leg for a release on the ISUP side with `cause`.
+    /// Clears the SIP leg for a release on the ISUP side with `cause` (or, for a call from
+    /// SIP that never got a circuit, the cause the gateway gives it itself).
     fn clear_sip(&mut self, now: Instant, id: CallId, cause: u8) {
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.cause.get_or_insert(cause);
+        }
         let rel = progress::release_message(cause_indicators(cause));
         self.clear_sip_with(now, id, &rel);
     }
@@ -1052,13 +1055,18 @@ impl Gateway {
         let Some(decision) = self.routes.lookup(&number) else {
             return self.clear_sip(now, id, cause::NO_ROUTE);
         };
-        let Some(group) = decision.targets.iter().find_map(|t| match t {
-            RouteTarget::Trunk { group } => Some(group.clone()),
-            RouteTarget::Sip { .. } => None,
-        }) else {
+        let groups: Vec<String> = decision
+            .targets
+            .iter()
+            .filter_map(|t| match t {
+                RouteTarget::Trunk { group } => Some(group.clone()),
+                RouteTarget::Sip { .. } => None,
+            })
+            .collect();
+        if groups.is_empty() {
             // Not a proxy: a SIP call routed back to SIP has nowhere to go.
             return self.clear_sip(now, id, cause::NO_ROUTE);
-        };
+        }
         let base = parts.isup.filter(|m| m.message_type == MessageType::Iam);
         let defaults = IamDefaults {
             country_code: self.settings.country_code.clone(),
@@ -1075,7 +1083,11 @@ impl Gateway {
         if let Some(noa) = decision.noa {
             set_called_noa(&mut iam, &decision.number, noa);
         }
-        let Some((trunk, cic)) = self.select_circuit(&group) else {
+        // The route's trunk groups in order: the first with a free circuit takes the call.
+        let Some((group, (trunk, cic))) = groups
+            .into_iter()
+            .find_map(|g| self.select_circuit(&g).map(|c| (g, c)))
+        else {
             return self.clear_sip(now, id, cause::NO_CIRCUIT);
         };
         let sent = self

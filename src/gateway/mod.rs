@@ -205,6 +205,8 @@ pub struct Gateway {
     trunks: Vec<Trunk>,
     ua: UserAgent,
     routes: RouteTable,
+    /// The `[sip] causes` profile, for calls no route matches.
+    default_causes: crate::interwork::causes::CauseMap,
     trusted: TrustList,
     settings: Settings,
     /// Where requests for a host name go (resolved by the shell before start).
@@ -252,10 +254,14 @@ impl Gateway {
             country_code: None,
             diversion_header: false,
         };
+        let profile = config.sip.as_ref().map(|s| s.causes).unwrap_or_default();
+        let default_causes = crate::interwork::causes::CauseMap::profile(profile.name())
+            .unwrap_or_else(crate::interwork::causes::CauseMap::rfc3398);
         Ok(Gateway {
             trunks,
             ua: UserAgent::new(ua, seed),
             routes,
+            default_causes,
             trusted,
             settings,
             locations: HashMap::new(),
