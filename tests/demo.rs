@@ -95,8 +95,13 @@ fn the_demo_runs_every_call_model_and_exits_0() {
         assert!(ms > 0.0 && ms < 1000.0, "{model}: set-up {ms} ms: {m}");
     }
     // Causes on both gateways: 12 normal clearings (3 + 3 answered calls at A, 3 bridged at
-    // A and at B) and one user busy (486 -> 17, RFC 3398 8.2.6.1); 404 for no route.
-    assert_eq!(summary["causes"], json!({"16": 12, "17": 1}), "{summary}");
+    // A and at B), one user busy (486 -> 17, RFC 3398 8.2.6.1), and the unrouted call's
+    // "no route to destination" (3), answered 404 (RFC 3398 7.2.4.1).
+    assert_eq!(
+        summary["causes"],
+        json!({"3": 1, "16": 12, "17": 1}),
+        "{summary}"
+    );
     assert_eq!(
         summary["statuses"],
         json!({"404": 1, "486": 1}),
