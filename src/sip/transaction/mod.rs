@@ -50,6 +50,11 @@ pub trait TxMessage: Clone {
     fn branch(&self) -> Option<Cow<'_, str>>;
     /// The sent-by of the top Via (host and port as written), for server matching (17.2.3).
     fn sent_by(&self) -> Option<String>;
+    /// [`TxMessage::branch`] and [`TxMessage::sent_by`] at once, for types that can read both
+    /// from one parse of the top Via.
+    fn branch_and_sent_by(&self) -> Option<(String, Option<String>)> {
+        Some((self.branch()?.into_owned(), self.sent_by()))
+    }
     /// The ACK for a non-2xx final `response` to this INVITE `request` (RFC 3261 17.1.1.3):
     /// Request-URI, Call-ID, From, CSeq number and the top Via of the request, To of the
     /// response, CSeq method ACK, the request's Route headers. `None` if it cannot be built
@@ -151,7 +156,7 @@ impl Key {
     /// matched this way; RFC 2543 matching (17.2.3, second part) is not supported and such
     /// requests get no key.
     pub fn for_request<M: TxMessage>(request: &M) -> Option<Key> {
-        let branch = request.branch()?;
+        let (branch, sent_by) = request.branch_and_sent_by()?;
         if !branch.starts_with(MAGIC_COOKIE) {
             return None;
         }
@@ -160,9 +165,9 @@ impl Key {
             m => m.to_string(),
         };
         Some(Key {
-            branch: branch.to_string(),
+            branch,
             method,
-            sent_by: request.sent_by(),
+            sent_by,
             server: true,
         })
     }
@@ -369,7 +374,20 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// to its INVITE server transaction, a new request starts one (and reaches the TU), and
     /// an ACK matching none is handed out as [`Event::StrayRequest`].
     pub fn handle_request(&mut self, now: Instant, request: M, reliable: bool) {
-        let Some(key) = Key::for_request(&request) else {
+        let key = Key::for_request(&request);
+        self.handle_request_with_key(now, request, key, reliable);
+    }
+
+    /// [`TransactionLayer::handle_request`] for a caller that has computed
+    /// `Key::for_request(&request)` already: `key` must be that.
+    pub fn handle_request_with_key(
+        &mut self,
+        now: Instant,
+        request: M,
+        key: Option<Key>,
+        reliable: bool,
+    ) {
+        let Some(key) = key else {
             self.events.push_back(Event::StrayRequest(request));
             return;
         };
