@@ -169,15 +169,16 @@ struct Call {
     /// Our local tag (UAS: the To tag of our responses).
     local_tag: String,
     /// A 2xx we retransmit until its ACK (13.3.1.4): response, next send, interval, end.
-    pending_2xx: Option<(Message, Instant, Duration, Instant)>,
-    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx.
-    ack: Option<Message>,
+    pending_2xx: Option<Box<(Message, Instant, Duration, Instant)>>,
+    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx: kept encoded, as it
+    /// is only ever sent again.
+    ack: Option<Vec<u8>>,
     ended: bool,
     /// RFC 3262, UAS side: our reliable provisional responses (when the INVITE supports or
     /// requires 100rel).
-    uas_reliable: Option<UasReliable<Message>>,
+    uas_reliable: Option<Box<UasReliable<Message>>>,
     /// A 2xx held until the PRACK of a reliable 1xx with SDP (RFC 3262 3).
-    held_final: Option<Message>,
+    held_final: Option<Box<Message>>,
     /// The early dialogs of our INVITE, one per remote tag (a forked INVITE has several,
     /// RFC 3261 12.1.2), each with its RFC 3262 RSeq order (RFC 3262 4).
     early: Vec<(Dialog, UacReliable)>,
@@ -206,7 +207,8 @@ struct Call {
 /// itself, so that the answer is always exact.
 #[derive(Debug, Default)]
 struct CallTable {
-    calls: HashMap<CallHandle, Call>,
+    /// Boxed: a call is large and the map has room for more than it holds.
+    calls: HashMap<CallHandle, Box<Call>>,
     by_tag: HashMap<String, CallHandle>,
     by_invite: HashMap<Key, CallHandle>,
     /// Each call's deadline as filed in `queue`.
@@ -222,11 +224,11 @@ impl CallTable {
     }
 
     fn get(&self, h: &CallHandle) -> Option<&Call> {
-        self.calls.get(h)
+        self.calls.get(h).map(|c| &**c)
     }
 
     fn get_mut(&mut self, h: &CallHandle) -> Option<&mut Call> {
-        let c = self.calls.get_mut(h)?;
+        let c = &mut **self.calls.get_mut(h)?;
         if self.touched.last() != Some(h) {
             self.touched.push(*h);
         }
@@ -238,7 +240,7 @@ impl CallTable {
         if call.role == Role::Uas {
             self.by_invite.insert(call.invite_key.clone(), h);
         }
-        self.calls.insert(h, call);
+        self.calls.insert(h, Box::new(call));
         self.touched.push(h);
     }
 
@@ -270,7 +272,7 @@ impl CallTable {
     /// Files again the deadlines of the calls touched since the last time.
     fn refile(&mut self) {
         for h in std::mem::take(&mut self.touched) {
-            let next = self.calls.get(&h).and_then(Call::deadline);
+            let next = self.calls.get(&h).and_then(|c| c.deadline());
             let old = self.scheduled.get(&h).copied();
             if old == next {
                 continue;
@@ -297,7 +299,7 @@ impl CallTable {
         let touched = self
             .touched
             .iter()
-            .filter_map(|h| self.calls.get(h).and_then(Call::deadline))
+            .filter_map(|h| self.calls.get(h).and_then(|c| c.deadline()))
             .min();
         earliest(filed, touched)
     }
@@ -317,11 +319,11 @@ impl Call {
     fn deadline(&self) -> Option<Instant> {
         let ok_2xx = self
             .pending_2xx
-            .as_ref()
+            .as_deref()
             .map(|(_, t, _, end)| (*t).min(*end));
         let reliable = self
             .uas_reliable
-            .as_ref()
+            .as_deref()
             .and_then(UasReliable::poll_timeout);
         let session = if self.ended {
             None
@@ -775,6 +777,7 @@ impl UserAgent {
         let key = self
             .layer
             .send_request(now, invite.clone(), self.reliable())?;
+        let invite = compact(invite);
         let call = self.new_handle();
         self.routes.insert(
             key.clone(),
@@ -856,7 +859,7 @@ impl UserAgent {
             return false;
         };
         let target = target.unwrap_or_else(|| c.next_hop.clone());
-        c.invite = invite;
+        c.invite = compact(invite);
         c.invite_key = key.clone();
         c.next_hop = target.clone();
         self.routes.insert(
@@ -967,7 +970,7 @@ impl UserAgent {
             if (200..300).contains(&status)
                 && rel.final_permission(status) == FinalPermission::WaitForPrack
             {
-                c.held_final = Some(r);
+                c.held_final = Some(Box::new(r));
                 return Ok(());
             }
             rel.final_sent();
@@ -990,7 +993,12 @@ impl UserAgent {
             if (200..300).contains(&status) {
                 // 13.3.1.4: the TU retransmits the 2xx until the ACK.
                 let t1 = self.config.timers.t1;
-                c.pending_2xx = Some((r.clone(), now + t1, t1, now + self.config.timers.t1x64()));
+                c.pending_2xx = Some(Box::new((
+                    r.clone(),
+                    now + t1,
+                    t1,
+                    now + self.config.timers.t1x64(),
+                )));
             } else if status >= 300 {
                 c.ended = true;
             }
@@ -1332,7 +1340,7 @@ impl UserAgent {
             .filter(|h| {
                 self.calls.get(h).is_some_and(|c| {
                     c.uas_reliable
-                        .as_ref()
+                        .as_deref()
                         .and_then(UasReliable::poll_timeout)
                         .is_some_and(|t| t <= now)
                 })
@@ -1349,7 +1357,7 @@ impl UserAgent {
             .filter(|h| {
                 self.calls.get(h).is_some_and(|c| {
                     c.pending_2xx
-                        .as_ref()
+                        .as_deref()
                         .is_some_and(|(_, t, _, end)| *t <= now || *end <= now)
                 })
             })
@@ -1358,7 +1366,7 @@ impl UserAgent {
             let Some(c) = self.calls.get_mut(&h) else {
                 continue;
             };
-            let Some((r, t, interval, end)) = c.pending_2xx.take() else {
+            let Some((r, t, interval, end)) = c.pending_2xx.take().map(|b| *b) else {
                 continue;
             };
             if end <= now {
@@ -1381,9 +1389,9 @@ impl UserAgent {
                     bytes: r.to_bytes(),
                 });
                 let next = (interval * 2).min(self.config.timers.t2);
-                c.pending_2xx = Some((r, now + next, next, end));
+                c.pending_2xx = Some(Box::new((r, now + next, next, end)));
             } else {
-                c.pending_2xx = Some((r, t, interval, end));
+                c.pending_2xx = Some(Box::new((r, t, interval, end)));
             }
         }
         self.pump(now);
@@ -1628,17 +1636,24 @@ impl UserAgent {
                         .any(|t| t.eq_ignore_ascii_case("100rel"))
                 });
                 let uas_reliable = (wants_100rel && self.config.use_100rel).then(|| {
+                    // Boxed: most calls held have none, and a held call should be small.
                     let cseq = m.cseq().map(|c| c.seq).unwrap_or(1);
                     let first = u32::try_from(self.seed.wrapping_add(self.counter) % 0x7fff_0000)
                         .unwrap_or(1)
                         .max(1);
-                    UasReliable::new(cseq, first, self.config.timers.t1)
+                    Box::new(UasReliable::new(cseq, first, self.config.timers.t1))
                 });
                 self.calls.insert(
                     call,
                     Call {
                         role: Role::Uas,
-                        invite: m.clone(),
+                        // Without its body: the user has it in the event, and the
+                        // responses we make from it copy headers only (8.2.6.2).
+                        invite: compact(Message {
+                            start: m.start.clone(),
+                            headers: m.headers.clone(),
+                            body: Vec::new(),
+                        }),
                         invite_key: key,
                         next_hop,
                         connection,
@@ -1700,7 +1715,7 @@ impl UserAgent {
         }
         let held = match c.uas_reliable.as_ref() {
             Some(rel) if rel.final_permission(200) == FinalPermission::Allowed => {
-                c.held_final.take()
+                c.held_final.take().map(|b| *b)
             }
             _ => None,
         };
@@ -1857,7 +1872,7 @@ impl UserAgent {
                                 .as_ref()
                                 .map_or(c.next_hop.clone(), |d| dialog_target(d, &c.next_hop)),
                             connection: c.connection,
-                            bytes: ack.to_bytes(),
+                            bytes: ack.clone(),
                         });
                     }
                 }
@@ -2008,13 +2023,25 @@ impl UserAgent {
                     if let (Some(d), Some(via)) = (c.dialog.as_mut(), via) {
                         d.local_invite_pending = false;
                         let seq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
-                        let ack = d.ack(seq, via);
+                        let ack = d.ack(seq, via).to_bytes();
                         self.out.push_back(Outgoing {
                             target: dialog_target(d, &c.next_hop),
                             connection: c.connection,
-                            bytes: ack.to_bytes(),
+                            bytes: ack.clone(),
                         });
                         c.ack = Some(ack);
+                    }
+                    // The early dialog of the branch now confirmed is never looked at again
+                    // (1xx after a 2xx stay in the transaction, RFC 6026 7.2; a 2xx of this
+                    // dialog matches `c.dialog`): not kept for the length of the call.
+                    // Nor is the INVITE's body: it served only to send the INVITE again
+                    // (22.2, 8.1.3.4, RFC 4028 7.3, RFC 3263 4.3), which is done only before
+                    // a dialog exists.
+                    if let Some(d) = c.dialog.as_ref() {
+                        if d.state == DialogState::Confirmed {
+                            c.early.retain(|(e, _)| e.id != d.id);
+                            c.invite.body = Vec::new();
+                        }
                     }
                     // RFC 4028 7.2: the 2xx decides the session timer.
                     let se = m
@@ -2213,6 +2240,14 @@ impl UserAgent {
         }
         let _ = now;
     }
+}
+
+/// A message to keep for the length of a call, without the spare capacity its building
+/// left (a header list grown by doubling has up to half its room empty).
+fn compact(mut m: Message) -> Message {
+    m.headers.shrink_to_fit();
+    m.body.shrink_to_fit();
+    m
 }
 
 /// Where a request within the dialog goes: the first route, or the remote target, when it

@@ -252,7 +252,8 @@ pub enum TxError {
 #[derive(Debug)]
 pub struct TransactionLayer<M> {
     timers: Timers,
-    transactions: HashMap<Key, Transaction<M>>,
+    /// Boxed: a transaction is large, and the map keeps the room of its busiest moment.
+    transactions: HashMap<Key, Box<Transaction<M>>>,
     /// Each transaction's next deadline as filed in `queue`.
     scheduled: HashMap<Key, (Instant, u64)>,
     /// Every transaction's next deadline, earliest first, so that timers cost O(log n) and
@@ -279,10 +280,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// Files the next deadline of transaction `key` (or forgets it when it has none or is
     /// gone).
     fn reschedule(&mut self, key: &Key) {
-        let next = self
-            .transactions
-            .get(key)
-            .and_then(Transaction::poll_timeout);
+        let next = self.transactions.get(key).and_then(|t| t.poll_timeout());
         match (self.scheduled.get(key).copied(), next) {
             (Some((at, _)), Some(n)) if at == n => {}
             (old, next) => {
@@ -348,7 +346,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                 &mut out,
             ))
         };
-        self.transactions.insert(key.clone(), t);
+        self.transactions.insert(key.clone(), Box::new(t));
         self.drain(&key, &mut out);
         self.scratch = out;
         Ok(key)
@@ -361,7 +359,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key) {
+        match self.transactions.get_mut(&key).map(|t| &mut **t) {
             Some(Transaction::ClientInvite(t)) => t.handle_response(now, response, &mut out),
             Some(Transaction::ClientNonInvite(t)) => t.handle_response(now, response, &mut out),
             _ => self.events.push_back(Event::StrayResponse(response)),
@@ -392,7 +390,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key) {
+        match self.transactions.get_mut(&key).map(|t| &mut **t) {
             Some(Transaction::ServerInvite(t)) => t.handle_request(now, request, &mut out),
             Some(Transaction::ServerNonInvite(t)) => t.handle_request(now, request, &mut out),
             Some(_) => {}
@@ -416,7 +414,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                         &mut out,
                     ))
                 };
-                self.transactions.insert(key.clone(), t);
+                self.transactions.insert(key.clone(), Box::new(t));
             }
         }
         self.drain(&key, &mut out);
@@ -429,7 +427,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return Err(TxError::NotAResponse);
         }
         let mut out = std::mem::take(&mut self.scratch);
-        let r = match self.transactions.get_mut(key) {
+        let r = match self.transactions.get_mut(key).map(|t| &mut **t) {
             Some(Transaction::ServerInvite(t)) => {
                 t.send_response(now, response, &mut out);
                 Ok(())
@@ -460,7 +458,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// The state of the server INVITE transaction `key`, to decide on a CANCEL (RFC 3261 9.2:
     /// a CANCEL has effect only while no final response was sent).
     pub fn server_invite_state(&self, key: &Key) -> Option<ServerState> {
-        match self.transactions.get(key) {
+        match self.transactions.get(key).map(|t| &**t) {
             Some(Transaction::ServerInvite(t)) => Some(t.state()),
             _ => None,
         }
@@ -468,7 +466,7 @@ impl<M: TxMessage> TransactionLayer<M> {
 
     /// The state of the client transaction `key`.
     pub fn client_state(&self, key: &Key) -> Option<ClientState> {
-        match self.transactions.get(key) {
+        match self.transactions.get(key).map(|t| &**t) {
             Some(Transaction::ClientInvite(t)) => Some(t.state()),
             Some(Transaction::ClientNonInvite(t)) => Some(t.state()),
             _ => None,
