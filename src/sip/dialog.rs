@@ -17,6 +17,35 @@ pub struct DialogId {
     pub remote_tag: String,
 }
 
+/// The dialog identifiers a message carries, seen from our side (RFC 3261 12): in a request
+/// from the far end the To tag is ours and the From tag theirs; in a response to our request
+/// the other way round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogIds {
+    pub call_id: String,
+    pub local_tag: Option<String>,
+    pub remote_tag: Option<String>,
+}
+
+impl DialogIds {
+    /// `None` when Call-ID, From or To does not parse.
+    pub fn of(m: &Message) -> Option<DialogIds> {
+        let call_id = m.call_id().ok()?;
+        let (Ok(from), Ok(to)) = (m.from_tag(), m.to_tag()) else {
+            return None;
+        };
+        let (local_tag, remote_tag) = match m.start {
+            StartLine::Request { .. } => (to, from),
+            StartLine::Response { .. } => (from, to),
+        };
+        Some(DialogIds {
+            call_id,
+            local_tag,
+            remote_tag,
+        })
+    }
+}
+
 /// RFC 3261 12: early (from a provisional response) or confirmed (from a 2xx).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogState {
@@ -324,23 +353,14 @@ impl Dialog {
     /// Whether `m` (a request or response) belongs to this dialog: Call-ID and both tags
     /// (RFC 3261 12).
     pub fn matches(&self, m: &Message) -> bool {
-        let Ok(call_id) = m.call_id() else {
-            return false;
-        };
-        if call_id != self.id.call_id {
-            return false;
-        }
-        let (Ok(from), Ok(to)) = (m.from_tag(), m.to_tag()) else {
-            return false;
-        };
-        let (local, remote) = match m.start {
-            // A request from the far end: From is theirs, To is ours.
-            StartLine::Request { .. } => (to, from),
-            // A response to our request: From is ours, To is theirs.
-            StartLine::Response { .. } => (from, to),
-        };
-        local.as_deref() == Some(self.id.local_tag.as_str())
-            && remote.as_deref() == Some(self.id.remote_tag.as_str())
+        DialogIds::of(m).is_some_and(|ids| self.matches_ids(&ids))
+    }
+
+    /// Whether the identifiers of a message (see [`DialogIds::of`]) are this dialog's.
+    pub fn matches_ids(&self, ids: &DialogIds) -> bool {
+        ids.call_id == self.id.call_id
+            && ids.local_tag.as_deref() == Some(self.id.local_tag.as_str())
+            && ids.remote_tag.as_deref() == Some(self.id.remote_tag.as_str())
     }
 
     /// How long to wait before retrying a re-INVITE answered with 491 (RFC 3261 14.1): the

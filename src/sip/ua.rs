@@ -19,7 +19,7 @@ use crate::sip::auth::{
     AuthAttempt, CredentialStore, DigestClient, DigestServer, RegisterResponse, Registration,
     RegistrationEvent, RequestParts, Verdict,
 };
-use crate::sip::dialog::{Dialog, DialogState};
+use crate::sip::dialog::{Dialog, DialogIds, DialogState};
 use crate::sip::message::headers::{parse_rseq, parse_tokens, RAck as RAckHeader};
 use crate::sip::message::headers::{Refresher, SessionExpires};
 use crate::sip::message::{Message, Method, NameAddr, StartLine, Uri, Via};
@@ -169,15 +169,16 @@ struct Call {
     /// Our local tag (UAS: the To tag of our responses).
     local_tag: String,
     /// A 2xx we retransmit until its ACK (13.3.1.4): response, next send, interval, end.
-    pending_2xx: Option<(Message, Instant, Duration, Instant)>,
-    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx.
-    ack: Option<Message>,
+    pending_2xx: Option<Box<(Message, Instant, Duration, Instant)>>,
+    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx: kept encoded, as it
+    /// is only ever sent again.
+    ack: Option<Vec<u8>>,
     ended: bool,
     /// RFC 3262, UAS side: our reliable provisional responses (when the INVITE supports or
     /// requires 100rel).
-    uas_reliable: Option<UasReliable<Message>>,
+    uas_reliable: Option<Box<UasReliable<Message>>>,
     /// A 2xx held until the PRACK of a reliable 1xx with SDP (RFC 3262 3).
-    held_final: Option<Message>,
+    held_final: Option<Box<Message>>,
     /// The early dialogs of our INVITE, one per remote tag (a forked INVITE has several,
     /// RFC 3261 12.1.2), each with its RFC 3262 RSeq order (RFC 3262 4).
     early: Vec<(Dialog, UacReliable)>,
@@ -191,6 +192,146 @@ struct Call {
     session: Option<SessionTimer>,
     /// RFC 3263 4.3: the targets still to try for our INVITE.
     alternates: VecDeque<Target>,
+}
+
+/// The calls of a UA with the indexes that spare a scan of every call per message and per
+/// timer (tens of thousands are held at once in a gateway):
+/// - by local tag: a message within a dialog (RFC 3261 12.2.2) carries our tag (To of a
+///   request, From of a response), and every call has its own (19.3);
+/// - by the key of the INVITE server transaction, for CANCEL (9.2);
+/// - the earliest deadline of each call's own timers (the 2xx retransmission and its end,
+///   13.3.1.4; RFC 3262 reliable provisionals; the RFC 4028 session timer), earliest first.
+///
+/// Every `get_mut` notes the call as touched; its deadline is filed again by
+/// [`CallTable::refile`], and until then [`CallTable::next_deadline`] reads it from the call
+/// itself, so that the answer is always exact.
+#[derive(Debug, Default)]
+struct CallTable {
+    /// Boxed: a call is large and the map has room for more than it holds.
+    calls: HashMap<CallHandle, Box<Call>>,
+    by_tag: HashMap<String, CallHandle>,
+    by_invite: HashMap<Key, CallHandle>,
+    /// Each call's deadline as filed in `queue`.
+    scheduled: HashMap<CallHandle, Instant>,
+    queue: std::collections::BTreeSet<(Instant, CallHandle)>,
+    /// Calls possibly changed since their deadline was filed.
+    touched: Vec<CallHandle>,
+}
+
+impl CallTable {
+    fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    fn get(&self, h: &CallHandle) -> Option<&Call> {
+        self.calls.get(h).map(|c| &**c)
+    }
+
+    fn get_mut(&mut self, h: &CallHandle) -> Option<&mut Call> {
+        let c = &mut **self.calls.get_mut(h)?;
+        if self.touched.last() != Some(h) {
+            self.touched.push(*h);
+        }
+        Some(c)
+    }
+
+    fn insert(&mut self, h: CallHandle, call: Call) {
+        self.by_tag.insert(call.local_tag.clone(), h);
+        if call.role == Role::Uas {
+            self.by_invite.insert(call.invite_key.clone(), h);
+        }
+        self.calls.insert(h, Box::new(call));
+        self.touched.push(h);
+    }
+
+    fn remove(&mut self, h: &CallHandle) {
+        let Some(c) = self.calls.remove(h) else {
+            return;
+        };
+        if self.by_tag.get(&c.local_tag) == Some(h) {
+            self.by_tag.remove(&c.local_tag);
+        }
+        if self.by_invite.get(&c.invite_key) == Some(h) {
+            self.by_invite.remove(&c.invite_key);
+        }
+        if let Some(at) = self.scheduled.remove(h) {
+            self.queue.remove(&(at, *h));
+        }
+    }
+
+    /// The call whose local tag is `tag`.
+    fn by_local_tag(&self, tag: &str) -> Option<CallHandle> {
+        self.by_tag.get(tag).copied()
+    }
+
+    /// The incoming call whose INVITE server transaction is `key`.
+    fn by_invite_key(&self, key: &Key) -> Option<CallHandle> {
+        self.by_invite.get(key).copied()
+    }
+
+    /// Files again the deadlines of the calls touched since the last time.
+    fn refile(&mut self) {
+        for h in std::mem::take(&mut self.touched) {
+            let next = self.calls.get(&h).and_then(|c| c.deadline());
+            let old = self.scheduled.get(&h).copied();
+            if old == next {
+                continue;
+            }
+            if let Some(at) = old {
+                self.queue.remove(&(at, h));
+                self.scheduled.remove(&h);
+            }
+            if let Some(at) = next {
+                self.queue.insert((at, h));
+                self.scheduled.insert(h, at);
+            }
+        }
+    }
+
+    /// The earliest deadline of any call: the filed ones (but those of touched calls, whose
+    /// filing may be stale) and those of the touched calls read afresh.
+    fn next_deadline(&self) -> Option<Instant> {
+        let filed = self
+            .queue
+            .iter()
+            .find(|(_, h)| !self.touched.contains(h))
+            .map(|(t, _)| *t);
+        let touched = self
+            .touched
+            .iter()
+            .filter_map(|h| self.calls.get(h).and_then(|c| c.deadline()))
+            .min();
+        earliest(filed, touched)
+    }
+
+    /// The calls with a deadline at or before `now` (after [`CallTable::refile`]).
+    fn due(&self, now: Instant) -> Vec<CallHandle> {
+        self.queue
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|(_, h)| *h)
+            .collect()
+    }
+}
+
+impl Call {
+    /// The earliest of this call's own timers.
+    fn deadline(&self) -> Option<Instant> {
+        let ok_2xx = self
+            .pending_2xx
+            .as_deref()
+            .map(|(_, t, _, end)| (*t).min(*end));
+        let reliable = self
+            .uas_reliable
+            .as_deref()
+            .and_then(UasReliable::poll_timeout);
+        let session = if self.ended {
+            None
+        } else {
+            self.session.as_ref().map(SessionTimer::deadline)
+        };
+        earliest(earliest(ok_2xx, reliable), session)
+    }
 }
 
 /// Where a transaction's messages go.
@@ -237,7 +378,7 @@ impl std::fmt::Debug for Registrar {
 pub struct UserAgent {
     config: UaConfig,
     layer: TransactionLayer<Message>,
-    calls: HashMap<CallHandle, Call>,
+    calls: CallTable,
     routes: HashMap<Key, Route>,
     next_call: u64,
     counter: u64,
@@ -276,7 +417,7 @@ impl UserAgent {
         UserAgent {
             layer: TransactionLayer::new(config.timers),
             config,
-            calls: HashMap::new(),
+            calls: CallTable::default(),
             routes: HashMap::new(),
             next_call: 0,
             counter: 0,
@@ -308,9 +449,13 @@ impl UserAgent {
 
     /// RFC 4028 10: refreshes (UPDATE, RFC 3311: no new offer needed) when we are the
     /// refresher, BYE when the far end let the session lapse.
-    fn drive_session_timers(&mut self, now: Instant) {
+    /// `due`: the calls with a deadline at `now` or before.
+    fn drive_session_timers(&mut self, now: Instant, due: &[CallHandle]) {
         let mut actions = Vec::new();
-        for (h, c) in &mut self.calls {
+        for h in due {
+            let Some(c) = self.calls.get_mut(h) else {
+                continue;
+            };
             if c.ended {
                 continue;
             }
@@ -632,6 +777,7 @@ impl UserAgent {
         let key = self
             .layer
             .send_request(now, invite.clone(), self.reliable())?;
+        let invite = compact(invite);
         let call = self.new_handle();
         self.routes.insert(
             key.clone(),
@@ -713,7 +859,7 @@ impl UserAgent {
             return false;
         };
         let target = target.unwrap_or_else(|| c.next_hop.clone());
-        c.invite = invite;
+        c.invite = compact(invite);
         c.invite_key = key.clone();
         c.next_hop = target.clone();
         self.routes.insert(
@@ -824,7 +970,7 @@ impl UserAgent {
             if (200..300).contains(&status)
                 && rel.final_permission(status) == FinalPermission::WaitForPrack
             {
-                c.held_final = Some(r);
+                c.held_final = Some(Box::new(r));
                 return Ok(());
             }
             rel.final_sent();
@@ -847,7 +993,12 @@ impl UserAgent {
             if (200..300).contains(&status) {
                 // 13.3.1.4: the TU retransmits the 2xx until the ACK.
                 let t1 = self.config.timers.t1;
-                c.pending_2xx = Some((r.clone(), now + t1, t1, now + self.config.timers.t1x64()));
+                c.pending_2xx = Some(Box::new((
+                    r.clone(),
+                    now + t1,
+                    t1,
+                    now + self.config.timers.t1x64(),
+                )));
             } else if status >= 300 {
                 c.ended = true;
             }
@@ -1107,17 +1258,22 @@ impl UserAgent {
             });
             return;
         }
-        if let Some(key) = Key::for_request(&m) {
-            if m.method() != Some(&Method::Ack) {
-                self.routes.entry(key).or_insert(Route {
-                    target: source.clone(),
-                    connection,
-                    call: None,
-                });
+        let key = Key::for_request(&m);
+        if let Some(key) = &key {
+            if m.method() != Some(&Method::Ack) && !self.routes.contains_key(key) {
+                self.routes.insert(
+                    key.clone(),
+                    Route {
+                        target: source.clone(),
+                        connection,
+                        call: None,
+                    },
+                );
             }
         }
         let reliable = source.transport != TransportKind::Udp;
-        self.layer.handle_request(now, m, reliable);
+        // The key computed once, here, for both (one parse of the top Via).
+        self.layer.handle_request_with_key(now, m, key, reliable);
     }
 
     /// The transport could not deliver `bytes` (a refused or broken connection, RFC 3261
@@ -1147,27 +1303,11 @@ impl UserAgent {
     // ------------------------------------------------------------------- timers
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let calls = self
-            .calls
-            .values()
-            .filter_map(|c| c.pending_2xx.as_ref().map(|(_, t, _, end)| (*t).min(*end)))
-            .min();
-        let reliable = self
-            .calls
-            .values()
-            .filter_map(|c| c.uas_reliable.as_ref().and_then(UasReliable::poll_timeout))
-            .min();
+        let calls = self.calls.next_deadline();
         let registration = self
             .registrar
             .as_ref()
             .and_then(|r| r.registration.poll_timeout());
-        let sessions = self
-            .calls
-            .values()
-            .filter(|c| !c.ended)
-            .filter_map(|c| c.session.as_ref().map(SessionTimer::deadline))
-            .min();
-        let calls = earliest(calls, sessions);
         let keepalive = self
             .peers
             .iter()
@@ -1175,10 +1315,7 @@ impl UserAgent {
             .map(|k| k.next)
             .min();
         earliest(
-            earliest(
-                earliest(earliest(self.layer.poll_timeout(), calls), reliable),
-                registration,
-            ),
+            earliest(earliest(self.layer.poll_timeout(), calls), registration),
             keepalive,
         )
     }
@@ -1192,17 +1329,22 @@ impl UserAgent {
         }
         self.drive_registration(now);
         self.drive_keepalives(now);
-        self.drive_session_timers(now);
-        let reliable_due: Vec<CallHandle> = self
-            .calls
+        // Only the calls with a deadline due are looked at (a timer of a call does not come
+        // due by the work of another's).
+        self.calls.refile();
+        let candidates = self.calls.due(now);
+        self.drive_session_timers(now, &candidates);
+        let reliable_due: Vec<CallHandle> = candidates
             .iter()
-            .filter(|(_, c)| {
-                c.uas_reliable
-                    .as_ref()
-                    .and_then(UasReliable::poll_timeout)
-                    .is_some_and(|t| t <= now)
+            .copied()
+            .filter(|h| {
+                self.calls.get(h).is_some_and(|c| {
+                    c.uas_reliable
+                        .as_deref()
+                        .and_then(UasReliable::poll_timeout)
+                        .is_some_and(|t| t <= now)
+                })
             })
-            .map(|(h, _)| *h)
             .collect();
         for h in reliable_due {
             if let Some(rel) = self.calls.get_mut(&h).and_then(|c| c.uas_reliable.as_mut()) {
@@ -1210,21 +1352,21 @@ impl UserAgent {
             }
             self.drain_reliable(now, h);
         }
-        let due: Vec<CallHandle> = self
-            .calls
-            .iter()
-            .filter(|(_, c)| {
-                c.pending_2xx
-                    .as_ref()
-                    .is_some_and(|(_, t, _, end)| *t <= now || *end <= now)
+        let due: Vec<CallHandle> = candidates
+            .into_iter()
+            .filter(|h| {
+                self.calls.get(h).is_some_and(|c| {
+                    c.pending_2xx
+                        .as_deref()
+                        .is_some_and(|(_, t, _, end)| *t <= now || *end <= now)
+                })
             })
-            .map(|(h, _)| *h)
             .collect();
         for h in due {
             let Some(c) = self.calls.get_mut(&h) else {
                 continue;
             };
-            let Some((r, t, interval, end)) = c.pending_2xx.take() else {
+            let Some((r, t, interval, end)) = c.pending_2xx.take().map(|b| *b) else {
                 continue;
             };
             if end <= now {
@@ -1247,9 +1389,9 @@ impl UserAgent {
                     bytes: r.to_bytes(),
                 });
                 let next = (interval * 2).min(self.config.timers.t2);
-                c.pending_2xx = Some((r, now + next, next, end));
+                c.pending_2xx = Some(Box::new((r, now + next, next, end)));
             } else {
-                c.pending_2xx = Some((r, t, interval, end));
+                c.pending_2xx = Some(Box::new((r, t, interval, end)));
             }
         }
         self.pump(now);
@@ -1270,11 +1412,17 @@ impl UserAgent {
         if self.calls.get(&call).is_some_and(|c| c.ended) {
             self.calls.remove(&call);
         }
+        self.calls.refile();
     }
 
     // ------------------------------------------------------------------- the TU
 
     fn pump(&mut self, now: Instant) {
+        self.pump_events(now);
+        self.calls.refile();
+    }
+
+    fn pump_events(&mut self, now: Instant) {
         while let Some(e) = self.layer.poll_event() {
             match e {
                 Event::Transaction(key, Output::Transmit(m)) => {
@@ -1342,11 +1490,17 @@ impl UserAgent {
         }
     }
 
+    /// The call whose dialog `m` belongs to (RFC 3261 12.2.2): found by our tag, then
+    /// matched on Call-ID and both tags.
     fn find_call(&self, m: &Message) -> Option<CallHandle> {
+        let ids = DialogIds::of(m)?;
+        let h = self.calls.by_local_tag(ids.local_tag.as_deref()?)?;
         self.calls
-            .iter()
-            .find(|(_, c)| c.dialog.as_ref().is_some_and(|d| d.matches(m)))
-            .map(|(h, _)| *h)
+            .get(&h)?
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.matches_ids(&ids))
+            .then_some(h)
     }
 
     fn send_response(
@@ -1482,17 +1636,24 @@ impl UserAgent {
                         .any(|t| t.eq_ignore_ascii_case("100rel"))
                 });
                 let uas_reliable = (wants_100rel && self.config.use_100rel).then(|| {
+                    // Boxed: most calls held have none, and a held call should be small.
                     let cseq = m.cseq().map(|c| c.seq).unwrap_or(1);
                     let first = u32::try_from(self.seed.wrapping_add(self.counter) % 0x7fff_0000)
                         .unwrap_or(1)
                         .max(1);
-                    UasReliable::new(cseq, first, self.config.timers.t1)
+                    Box::new(UasReliable::new(cseq, first, self.config.timers.t1))
                 });
                 self.calls.insert(
                     call,
                     Call {
                         role: Role::Uas,
-                        invite: m.clone(),
+                        // Without its body: the user has it in the event, and the
+                        // responses we make from it copy headers only (8.2.6.2).
+                        invite: compact(Message {
+                            start: m.start.clone(),
+                            headers: m.headers.clone(),
+                            body: Vec::new(),
+                        }),
                         invite_key: key,
                         next_hop,
                         connection,
@@ -1554,7 +1715,7 @@ impl UserAgent {
         }
         let held = match c.uas_reliable.as_ref() {
             Some(rel) if rel.final_permission(200) == FinalPermission::Allowed => {
-                c.held_final.take()
+                c.held_final.take().map(|b| *b)
             }
             _ => None,
         };
@@ -1652,11 +1813,11 @@ impl UserAgent {
         let Some(invite_key) = Key::cancelled_by(&m) else {
             return;
         };
-        let call = self
-            .calls
-            .iter()
-            .find(|(_, c)| c.invite_key == invite_key && c.role == Role::Uas)
-            .map(|(h, _)| *h);
+        let call = self.calls.by_invite_key(&invite_key).filter(|h| {
+            self.calls
+                .get(h)
+                .is_some_and(|c| c.invite_key == invite_key && c.role == Role::Uas)
+        });
         let pending = self.layer.server_invite_state(&invite_key) == Some(ServerState::Proceeding);
         match call {
             Some(call) if pending => {
@@ -1711,7 +1872,7 @@ impl UserAgent {
                                 .as_ref()
                                 .map_or(c.next_hop.clone(), |d| dialog_target(d, &c.next_hop)),
                             connection: c.connection,
-                            bytes: ack.to_bytes(),
+                            bytes: ack.clone(),
                         });
                     }
                 }
@@ -1862,13 +2023,25 @@ impl UserAgent {
                     if let (Some(d), Some(via)) = (c.dialog.as_mut(), via) {
                         d.local_invite_pending = false;
                         let seq = c.invite.cseq().map(|s| s.seq).unwrap_or(1);
-                        let ack = d.ack(seq, via);
+                        let ack = d.ack(seq, via).to_bytes();
                         self.out.push_back(Outgoing {
                             target: dialog_target(d, &c.next_hop),
                             connection: c.connection,
-                            bytes: ack.to_bytes(),
+                            bytes: ack.clone(),
                         });
                         c.ack = Some(ack);
+                    }
+                    // The early dialog of the branch now confirmed is never looked at again
+                    // (1xx after a 2xx stay in the transaction, RFC 6026 7.2; a 2xx of this
+                    // dialog matches `c.dialog`): not kept for the length of the call.
+                    // Nor is the INVITE's body: it served only to send the INVITE again
+                    // (22.2, 8.1.3.4, RFC 4028 7.3, RFC 3263 4.3), which is done only before
+                    // a dialog exists.
+                    if let Some(d) = c.dialog.as_ref() {
+                        if d.state == DialogState::Confirmed {
+                            c.early.retain(|(e, _)| e.id != d.id);
+                            c.invite.body = Vec::new();
+                        }
                     }
                     // RFC 4028 7.2: the 2xx decides the session timer.
                     let se = m
@@ -2067,6 +2240,14 @@ impl UserAgent {
         }
         let _ = now;
     }
+}
+
+/// A message to keep for the length of a call, without the spare capacity its building
+/// left (a header list grown by doubling has up to half its room empty).
+fn compact(mut m: Message) -> Message {
+    m.headers.shrink_to_fit();
+    m.body.shrink_to_fit();
+    m
 }
 
 /// Where a request within the dialog goes: the first route, or the remote target, when it

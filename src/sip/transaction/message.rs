@@ -3,7 +3,15 @@
 use std::borrow::Cow;
 
 use super::TxMessage;
-use crate::sip::message::Message;
+use crate::sip::message::{Message, Via};
+
+/// The sent-by of a Via as the transaction key holds it (RFC 3261 17.2.3).
+fn sent_by_of(via: &Via) -> String {
+    match via.port {
+        Some(p) => format!("{}:{p}", via.host),
+        None => via.host.to_ascii_lowercase(),
+    }
+}
 
 impl TxMessage for Message {
     fn method(&self) -> Cow<'_, str> {
@@ -30,11 +38,14 @@ impl TxMessage for Message {
     }
 
     fn sent_by(&self) -> Option<String> {
+        self.top_via().ok().map(|via| sent_by_of(&via))
+    }
+
+    fn branch_and_sent_by(&self) -> Option<(String, Option<String>)> {
+        // One parse of the top Via for both.
         let via = self.top_via().ok()?;
-        Some(match via.port {
-            Some(p) => format!("{}:{p}", via.host),
-            None => via.host.to_ascii_lowercase(),
-        })
+        let branch = via.params.get("branch").flatten()?.to_string();
+        Some((branch, Some(sent_by_of(&via))))
     }
 
     fn ack_for(request: &Self, response: &Self) -> Option<Self> {

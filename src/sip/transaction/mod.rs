@@ -50,6 +50,11 @@ pub trait TxMessage: Clone {
     fn branch(&self) -> Option<Cow<'_, str>>;
     /// The sent-by of the top Via (host and port as written), for server matching (17.2.3).
     fn sent_by(&self) -> Option<String>;
+    /// [`TxMessage::branch`] and [`TxMessage::sent_by`] at once, for types that can read both
+    /// from one parse of the top Via.
+    fn branch_and_sent_by(&self) -> Option<(String, Option<String>)> {
+        Some((self.branch()?.into_owned(), self.sent_by()))
+    }
     /// The ACK for a non-2xx final `response` to this INVITE `request` (RFC 3261 17.1.1.3):
     /// Request-URI, Call-ID, From, CSeq number and the top Via of the request, To of the
     /// response, CSeq method ACK, the request's Route headers. `None` if it cannot be built
@@ -151,7 +156,7 @@ impl Key {
     /// matched this way; RFC 2543 matching (17.2.3, second part) is not supported and such
     /// requests get no key.
     pub fn for_request<M: TxMessage>(request: &M) -> Option<Key> {
-        let branch = request.branch()?;
+        let (branch, sent_by) = request.branch_and_sent_by()?;
         if !branch.starts_with(MAGIC_COOKIE) {
             return None;
         }
@@ -160,9 +165,9 @@ impl Key {
             m => m.to_string(),
         };
         Some(Key {
-            branch: branch.to_string(),
+            branch,
             method,
-            sent_by: request.sent_by(),
+            sent_by,
             server: true,
         })
     }
@@ -247,7 +252,8 @@ pub enum TxError {
 #[derive(Debug)]
 pub struct TransactionLayer<M> {
     timers: Timers,
-    transactions: HashMap<Key, Transaction<M>>,
+    /// Boxed: a transaction is large, and the map keeps the room of its busiest moment.
+    transactions: HashMap<Key, Box<Transaction<M>>>,
     /// Each transaction's next deadline as filed in `queue`.
     scheduled: HashMap<Key, (Instant, u64)>,
     /// Every transaction's next deadline, earliest first, so that timers cost O(log n) and
@@ -274,10 +280,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// Files the next deadline of transaction `key` (or forgets it when it has none or is
     /// gone).
     fn reschedule(&mut self, key: &Key) {
-        let next = self
-            .transactions
-            .get(key)
-            .and_then(Transaction::poll_timeout);
+        let next = self.transactions.get(key).and_then(|t| t.poll_timeout());
         match (self.scheduled.get(key).copied(), next) {
             (Some((at, _)), Some(n)) if at == n => {}
             (old, next) => {
@@ -343,7 +346,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                 &mut out,
             ))
         };
-        self.transactions.insert(key.clone(), t);
+        self.transactions.insert(key.clone(), Box::new(t));
         self.drain(&key, &mut out);
         self.scratch = out;
         Ok(key)
@@ -356,7 +359,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key) {
+        match self.transactions.get_mut(&key).map(|t| &mut **t) {
             Some(Transaction::ClientInvite(t)) => t.handle_response(now, response, &mut out),
             Some(Transaction::ClientNonInvite(t)) => t.handle_response(now, response, &mut out),
             _ => self.events.push_back(Event::StrayResponse(response)),
@@ -369,12 +372,25 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// to its INVITE server transaction, a new request starts one (and reaches the TU), and
     /// an ACK matching none is handed out as [`Event::StrayRequest`].
     pub fn handle_request(&mut self, now: Instant, request: M, reliable: bool) {
-        let Some(key) = Key::for_request(&request) else {
+        let key = Key::for_request(&request);
+        self.handle_request_with_key(now, request, key, reliable);
+    }
+
+    /// [`TransactionLayer::handle_request`] for a caller that has computed
+    /// `Key::for_request(&request)` already: `key` must be that.
+    pub fn handle_request_with_key(
+        &mut self,
+        now: Instant,
+        request: M,
+        key: Option<Key>,
+        reliable: bool,
+    ) {
+        let Some(key) = key else {
             self.events.push_back(Event::StrayRequest(request));
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key) {
+        match self.transactions.get_mut(&key).map(|t| &mut **t) {
             Some(Transaction::ServerInvite(t)) => t.handle_request(now, request, &mut out),
             Some(Transaction::ServerNonInvite(t)) => t.handle_request(now, request, &mut out),
             Some(_) => {}
@@ -398,7 +414,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                         &mut out,
                     ))
                 };
-                self.transactions.insert(key.clone(), t);
+                self.transactions.insert(key.clone(), Box::new(t));
             }
         }
         self.drain(&key, &mut out);
@@ -411,7 +427,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return Err(TxError::NotAResponse);
         }
         let mut out = std::mem::take(&mut self.scratch);
-        let r = match self.transactions.get_mut(key) {
+        let r = match self.transactions.get_mut(key).map(|t| &mut **t) {
             Some(Transaction::ServerInvite(t)) => {
                 t.send_response(now, response, &mut out);
                 Ok(())
@@ -442,7 +458,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// The state of the server INVITE transaction `key`, to decide on a CANCEL (RFC 3261 9.2:
     /// a CANCEL has effect only while no final response was sent).
     pub fn server_invite_state(&self, key: &Key) -> Option<ServerState> {
-        match self.transactions.get(key) {
+        match self.transactions.get(key).map(|t| &**t) {
             Some(Transaction::ServerInvite(t)) => Some(t.state()),
             _ => None,
         }
@@ -450,7 +466,7 @@ impl<M: TxMessage> TransactionLayer<M> {
 
     /// The state of the client transaction `key`.
     pub fn client_state(&self, key: &Key) -> Option<ClientState> {
-        match self.transactions.get(key) {
+        match self.transactions.get(key).map(|t| &**t) {
             Some(Transaction::ClientInvite(t)) => Some(t.state()),
             Some(Transaction::ClientNonInvite(t)) => Some(t.state()),
             _ => None,
