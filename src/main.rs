@@ -181,7 +181,8 @@ fn run_gateway(config: &std::path::Path) -> ExitCode {
     let Some(runtime) = runtime("run") else {
         return ExitCode::from(2);
     };
-    let out = Box::new(std::io::LineWriter::new(std::io::stdout()));
+    // Buffered: the shell flushes the log once per step, not once per line.
+    let out = Box::new(std::io::BufWriter::new(std::io::stdout()));
     match runtime.block_on(sipt_mgc::gateway::shell::run(&config, out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

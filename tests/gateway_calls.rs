@@ -740,3 +740,39 @@ fn a_longer_invite_of_the_same_call_becomes_a_sam() {
     assert!(got_486, "no 486 to the second INVITE");
     rig.assert_clean();
 }
+
+/// A reliable 180 without SDP and the 200 sent back to back (RFC 3262 3: the UAS need not
+/// wait for the PRACK of a provisional response without an offer): the PRACK arrives after
+/// the 200 and must still be answered 2xx, the dialog goes on, and the PSTN's REL ends it
+/// with a BYE; nothing is left behind.
+#[test]
+fn reliable_180_then_200_at_once() {
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 7, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 180, "Ringing", None)
+        .expect("180");
+    let sdp = b"v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n".to_vec();
+    rig.far
+        .respond(rig.now, call, 200, "OK", Some(("application/sdp", sdp)))
+        .expect("200");
+    rig.settle();
+    rig.pstn
+        .release(
+            rig.now,
+            7,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    assert!(
+        rig.far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Ended { remote: true, .. })),
+        "no BYE: {:#?}",
+        rig.far_events
+    );
+    rig.assert_clean();
+}

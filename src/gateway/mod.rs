@@ -425,7 +425,13 @@ impl Gateway {
 
     /// The next ISUP message for MTP-TRANSFER: (trunk, SLS, message).
     pub fn poll_isup_transmit(&mut self) -> Option<(usize, u8, CicMessage)> {
-        self.isup_out.pop_front()
+        let m = self.isup_out.pop_front();
+        if m.is_none() && self.isup_out.capacity() > 1024 {
+            // The group resets of a start with thousands of circuits need a long queue once;
+            // its room is not kept for ever.
+            self.isup_out.shrink_to(64);
+        }
+        m
     }
 
     pub fn poll_sip_transmit(&mut self) -> Option<Outgoing> {

@@ -75,6 +75,11 @@ pub struct UasReliable<M> {
     outstanding: Option<(Pending<M>, Instant, Duration, Instant)>,
     /// Responses waiting for the outstanding one to be acknowledged.
     queue: VecDeque<Pending<M>>,
+    /// The RSeqs of responses still unacknowledged when the final response went: no longer
+    /// retransmitted, but a PRACK for one still gets 2xx (RFC 3262 3: "If the PRACK does
+    /// match an unacknowledged reliable provisional response, it MUST be responded to with a
+    /// 2xx"), e.g. a 180 without an offer followed at once by the 200.
+    unacknowledged_at_final: Vec<u32>,
     out: VecDeque<UasOutput<M>>,
 }
 
@@ -88,6 +93,7 @@ impl<M: Clone> UasReliable<M> {
             next_rseq: first_rseq.clamp(1, (1 << 31) - 1),
             outstanding: None,
             queue: VecDeque::new(),
+            unacknowledged_at_final: Vec::new(),
             out: VecDeque::new(),
         }
     }
@@ -132,7 +138,14 @@ impl<M: Clone> UasReliable<M> {
             p.rseq == rack.rseq && rack.cseq == self.cseq && rack.method == "INVITE"
         });
         if !matches {
-            return Err(PrackError::NoMatch);
+            let late = self
+                .unacknowledged_at_final
+                .iter()
+                .position(|&r| r == rack.rseq && rack.cseq == self.cseq && rack.method == "INVITE");
+            return match late {
+                Some(i) => Ok(self.unacknowledged_at_final.swap_remove(i)),
+                None => Err(PrackError::NoMatch),
+            };
         }
         let rseq = rack.rseq;
         self.outstanding = None;
@@ -156,8 +169,12 @@ impl<M: Clone> UasReliable<M> {
     /// The final response went: retransmissions stop (RFC 3262 3: a reliable provisional
     /// response is not retransmitted once a final response is sent).
     pub fn final_sent(&mut self) {
-        self.outstanding = None;
-        self.queue.clear();
+        if let Some((p, ..)) = self.outstanding.take() {
+            self.unacknowledged_at_final.push(p.rseq);
+        }
+        for p in self.queue.drain(..) {
+            self.unacknowledged_at_final.push(p.rseq);
+        }
     }
 
     /// Whether every reliable provisional response sent has been acknowledged.

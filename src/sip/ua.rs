@@ -1171,6 +1171,21 @@ impl UserAgent {
             .is_some_and(|d| d.state == DialogState::Confirmed);
         match (c.role, confirmed) {
             (_, true) => self.request_with(now, call, Method::Bye, None, headers),
+            (Role::Uac, false) if c.ended || c.ack.is_some() => {
+                // The INVITE was answered and the dialog has ended since (RFC 5057 5.1: a 481
+                // to a request within it): nothing is left to cancel or to say goodbye to.
+                if let Some(c) = self.calls.get_mut(&call) {
+                    if !c.ended {
+                        c.ended = true;
+                        self.events.push_back(UaEvent::Ended {
+                            call,
+                            remote: false,
+                            reason: None,
+                        });
+                    }
+                }
+                Ok(())
+            }
             (Role::Uac, false) => {
                 let mut cancel = c.invite.cancel()?;
                 for (name, value) in headers {
