@@ -776,3 +776,85 @@ fn reliable_180_then_200_at_once() {
     );
     rig.assert_clean();
 }
+
+/// RFC 3398 10.1 / 10.2 with a trusted peer: the REL of an answered call travels inside the
+/// BYE, both ways, whole (its diagnostics too, which no Reason header can carry).
+#[test]
+fn the_rel_of_an_answered_call_travels_in_the_bye() {
+    use sipt_mgc::interwork::body;
+    let rel_with_diagnostics = |v: u8| {
+        let mut c =
+            CauseIndicators::new(Location::PublicNetworkRemoteUser, CauseValue::from_code(v));
+        c.diagnostics = sipt_codecs::isup::Octets::from_slice(&[0x81, 0x02]);
+        Message::rel(c)
+    };
+    // PSTN -> SIP: the far exchange's REL arrives in the BYE.
+    let mut rig = Rig::new(&trusted_config());
+    rig.pstn.setup(rig.now, 3, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 200, "OK", None)
+        .expect("200");
+    rig.settle();
+    let rel = rel_with_diagnostics(31);
+    rig.pstn
+        .release_message(rig.now, 3, rel.clone())
+        .expect("REL");
+    rig.settle();
+    let bye = rig
+        .far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Ended { bye: Some(b), .. } => Some(b.clone()),
+            _ => None,
+        })
+        .expect("a BYE");
+    let carried = body::split(&bye, true)
+        .expect("body")
+        .isup
+        .expect("an ISUP part");
+    assert_eq!(carried.to_bytes().ok(), rel.to_bytes().ok());
+    rig.assert_clean();
+
+    // SIP -> PSTN: the far UA's BYE carries a REL; the far exchange receives exactly it.
+    let mut rig = Rig::new(&trusted_config());
+    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+    let call = rig
+        .far
+        .invite(
+            rig.now,
+            from,
+            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
+            Target::new(TransportKind::Udp, gw_addr()),
+            None,
+        )
+        .expect("INVITE");
+    rig.settle();
+    let cic = rig
+        .pstn_events
+        .iter()
+        .find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
+        .expect("IAM");
+    rig.pstn
+        .answer(rig.now, cic, Message::bare(MessageType::Anm))
+        .expect("CON");
+    rig.settle();
+    let rel = rel_with_diagnostics(41);
+    let (ct, b) = body::build(None, Some(&rel), true).expect("body");
+    rig.far
+        .hangup_with(rig.now, call, None, &[], Some((ct.as_str(), b)))
+        .expect("BYE");
+    rig.settle();
+    let sent = rig
+        .isup_sent
+        .iter()
+        .find(|m| m.message.message_type == MessageType::Rel)
+        .map(|m| m.message.clone())
+        .expect("REL on the circuit");
+    assert_eq!(sent.to_bytes().ok(), rel.to_bytes().ok());
+    rig.assert_clean();
+}

@@ -619,8 +619,16 @@ impl Gateway {
         };
         let headers = [("Reason", reason)];
         let r = if from_pstn || answered {
-            // BYE or CANCEL.
-            self.ua.hangup_with(now, h, None, &headers)
+            // BYE or CANCEL; to a trusted peer the BYE carries the REL (RFC 3398 10.2; a
+            // CANCEL carries no body).
+            let body = body::build(None, Some(rel), trusted);
+            self.ua.hangup_with(
+                now,
+                h,
+                None,
+                &headers,
+                body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+            )
         } else {
             let status = match outcome {
                 SipOutcome::Status(s) => s,
@@ -889,7 +897,13 @@ impl Gateway {
 
     /// BYE or CANCEL from the SIP side: REL with the Reason's cause or 16 (RFC 3398 7.2.3,
     /// 10.1).
-    pub(super) fn sip_ended(&mut self, now: Instant, h: CallHandle, reason: Option<&str>) {
+    pub(super) fn sip_ended(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        reason: Option<&str>,
+        bye: Option<&SipMessage>,
+    ) {
         let Some(&id) = self.by_sip.get(&h) else {
             return;
         };
@@ -910,8 +924,16 @@ impl Gateway {
             .map_or((cause::NORMAL, Location::User), |(v, l)| {
                 (v, l.unwrap_or(Location::User))
             });
-        let rel =
-            progress::release_message(CauseIndicators::new(location, CauseValue::from_code(value)));
+        // RFC 3398 10.1: a trusted peer's BYE may carry the REL itself: that is the REL.
+        let trusted = c.trusted;
+        let rel = bye
+            .and_then(|b| encapsulated(b, trusted, &[MessageType::Rel]))
+            .unwrap_or_else(|| {
+                progress::release_message(CauseIndicators::new(
+                    location,
+                    CauseValue::from_code(value),
+                ))
+            });
         self.release_pstn_with(now, id, rel);
     }
 

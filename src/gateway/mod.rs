@@ -500,9 +500,12 @@ impl Gateway {
             UaEvent::Answered { call, response } => self.sip_answered(now, call, &response),
             UaEvent::Rejected { call, response } => self.sip_rejected(now, call, Some(&response)),
             UaEvent::TimedOut { call } => self.sip_rejected(now, call, None),
-            UaEvent::Cancelled { call, reason } | UaEvent::Ended { call, reason, .. } => {
-                self.sip_ended(now, call, reason.as_deref())
+            UaEvent::Cancelled { call, reason } => {
+                self.sip_ended(now, call, reason.as_deref(), None)
             }
+            UaEvent::Ended {
+                call, reason, bye, ..
+            } => self.sip_ended(now, call, reason.as_deref(), bye.as_deref()),
             UaEvent::Confirmed { .. } => {}
             UaEvent::Request { call, request, key } => self.sip_request(now, call, request, key),
             UaEvent::RequestResponse { .. } => {}

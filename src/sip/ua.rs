@@ -111,6 +111,8 @@ pub enum UaEvent {
         call: CallHandle,
         remote: bool,
         reason: Option<String>,
+        /// The far end's BYE, when it sent one (its body: an encapsulated REL, RFC 3398 10.1).
+        bye: Option<Box<Message>>,
     },
     /// A message that could not be used, for the log.
     Discarded { reason: String },
@@ -487,6 +489,7 @@ impl UserAgent {
                         call,
                         remote: false,
                         reason: None,
+                        bye: None,
                     });
                 }
             }
@@ -1038,6 +1041,7 @@ impl UserAgent {
                             call,
                             remote: false,
                             reason: None,
+                            bye: None,
                         });
                     }
                 }
@@ -1151,7 +1155,7 @@ impl UserAgent {
     /// Hangs up: BYE for an established call (15.1.1), CANCEL for our INVITE still pending
     /// (9.1), or 486... for an incoming call not yet answered (here: 480).
     pub fn hangup(&mut self, now: Instant, call: CallHandle) -> Result<(), UaError> {
-        self.hangup_with(now, call, None, &[])
+        self.hangup_with(now, call, None, &[], None)
     }
 
     /// [`UserAgent::hangup`] with headers of the caller's (a Reason, RFC 3326) on the BYE or
@@ -1163,6 +1167,7 @@ impl UserAgent {
         call: CallHandle,
         response: Option<(u16, &str)>,
         headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
     ) -> Result<(), UaError> {
         let c = self.calls.get(&call).ok_or(UaError::NoSuchCall)?;
         let confirmed = c
@@ -1170,7 +1175,7 @@ impl UserAgent {
             .as_ref()
             .is_some_and(|d| d.state == DialogState::Confirmed);
         match (c.role, confirmed) {
-            (_, true) => self.request_with(now, call, Method::Bye, None, headers),
+            (_, true) => self.request_with(now, call, Method::Bye, body, headers),
             (Role::Uac, false) if c.ended || c.ack.is_some() => {
                 // The INVITE was answered and the dialog has ended since (RFC 5057 5.1: a 481
                 // to a request within it): nothing is left to cancel or to say goodbye to.
@@ -1181,6 +1186,7 @@ impl UserAgent {
                             call,
                             remote: false,
                             reason: None,
+                            bye: None,
                         });
                     }
                 }
@@ -1206,7 +1212,7 @@ impl UserAgent {
             }
             (Role::Uas, false) => {
                 let (status, phrase) = response.unwrap_or((480, "Temporarily Unavailable"));
-                self.respond_with(now, call, status, phrase, headers, None)
+                self.respond_with(now, call, status, phrase, headers, body)
             }
         }
     }
@@ -1393,6 +1399,7 @@ impl UserAgent {
                     call: h,
                     remote: false,
                     reason: None,
+                    bye: None,
                 });
                 continue;
             }
@@ -1501,6 +1508,7 @@ impl UserAgent {
                 call,
                 remote: false,
                 reason: None,
+                bye: None,
             });
         }
     }
@@ -1587,6 +1595,7 @@ impl UserAgent {
                     call,
                     remote: true,
                     reason,
+                    bye: Some(Box::new(m)),
                 });
                 return;
             }
@@ -2245,6 +2254,7 @@ impl UserAgent {
                             call,
                             remote: false,
                             reason: None,
+                            bye: None,
                         });
                     }
                 }
