@@ -73,6 +73,9 @@ impl TransportConfig {
     }
 }
 
+/// The receive buffer asked for on each UDP socket, in octets.
+const UDP_RECEIVE_BUFFER: usize = 4 << 20;
+
 /// A connection, numbered from 1 in the order they are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnectionId(pub u64);
@@ -330,6 +333,13 @@ impl Transport {
             match listen.transport {
                 TransportKind::Udp => {
                     let socket = UdpSocket::bind(listen.addr).await.map_err(bind_err)?;
+                    // A burst of datagrams while the task is busy must wait in the kernel,
+                    // not be dropped there: the default receive buffer (about 200 KiB on
+                    // Linux) holds a few hundred SIP messages, some tens of milliseconds at
+                    // 1000 calls/s. The kernel caps the request at net.core.rmem_max; a
+                    // refusal is not an error (the default stays).
+                    let _ =
+                        socket2::SockRef::from(&socket).set_recv_buffer_size(UDP_RECEIVE_BUFFER);
                     let addr = socket.local_addr().map_err(bind_err)?;
                     local.push(ListenAddr {
                         transport: listen.transport,
