@@ -9,19 +9,17 @@ use std::task::Poll;
 
 use serde_json::json;
 use sipt_codecs::isup::CicMessage;
-use sipt_codecs::mtp3::{NetworkIndicator, ServiceIndicator};
+use sipt_codecs::mtp3::ServiceIndicator;
 
 use super::{Gateway, GatewayError, GatewayEvent};
 use crate::config::{Config, LinkConfig, Protocol};
-use crate::shell::{isup_indication, transport_config, Clock, MtpShell, MtpShellOptions, Notice};
+use crate::shell::{isup_indication, isup_relation, Clock, MtpShell, MtpShellOptions, Notice};
 use crate::sip::transport::{
     Target, Transport, TransportConfig, TransportEvent, TransportEvents, TransportHandle,
     TransportKind,
 };
 use crate::sip::ua::UaConfig;
-use crate::ss7::mtp2::Mtp2Config;
-use crate::ss7::mtp3::{self, Mtp3Event, TransferRequest};
-use crate::ss7::stack::Mtp;
+use crate::ss7::mtp3::{Mtp3Event, TransferRequest};
 use crate::time::Instant;
 
 /// Why the gateway could not start or had to stop.
@@ -301,25 +299,8 @@ fn spawn_mtp(clock: Clock, config: &Config, first: &LinkConfig) -> Result<MtpShe
         .into_iter()
         .filter(|l| l.protocol == Protocol::Isup)
         .collect();
-    let slcs: Vec<u8> = linkset
-        .iter()
-        .enumerate()
-        .map(|(i, l)| l.slc.unwrap_or(u8::try_from(i).unwrap_or(0)))
-        .collect();
-    let opc = first
-        .opc
-        .ok_or_else(|| bad("an ISUP link needs opc".into()))?;
-    let dpc = first
-        .dpc
-        .ok_or_else(|| bad("an ISUP link needs dpc".into()))?;
-    let mut m3 = mtp3::Config::new(opc, dpc, slcs.clone());
-    m3.network_indicator = NetworkIndicator::from_code(first.network_indicator);
-    let mtp = Mtp::new(m3, Mtp2Config::default()).map_err(|e| bad(e.to_string()))?;
-    let transports: Vec<_> = linkset
-        .iter()
-        .zip(&slcs)
-        .map(|(l, &slc)| (slc, transport_config(l)))
-        .collect();
+    let relation = isup_relation(&linkset).map_err(bad)?;
+    let (mtp, transports) = (relation.mtp, relation.transports);
     MtpShell::spawn(clock, mtp, &transports, MtpShellOptions::default())
         .map_err(|e| bad(e.to_string()))
 }

@@ -115,3 +115,56 @@ pub fn isup_indication(event: &crate::ss7::mtp3::Mtp3Event) -> Option<crate::isu
         _ => return None,
     })
 }
+
+/// An ISUP signalling relation as a linkset of `[[link]]`s configures it: the first link
+/// gives the point codes and the CICs, every link its SLC (default: its position) and
+/// transport.
+#[derive(Debug)]
+pub struct IsupRelation {
+    pub opc: u32,
+    pub dpc: u32,
+    pub cics: Vec<u16>,
+    /// The SLC of each link of the linkset, in order.
+    pub slcs: Vec<u8>,
+    /// MTP2/MTP3 for the linkset, not yet started.
+    pub mtp: crate::ss7::stack::Mtp,
+    /// Each link's SLC and transport, for [`MtpShell::spawn`].
+    pub transports: Vec<(u8, sipt_hardware::TransportConfig)>,
+}
+
+/// The relation of `linkset` (its first link first); the error names what is missing.
+pub fn isup_relation(linkset: &[&LinkConfig]) -> Result<IsupRelation, String> {
+    let first = linkset.first().ok_or("no link")?;
+    let opc = first.opc.ok_or("an ISUP link needs opc")?;
+    let dpc = first.dpc.ok_or("an ISUP link needs dpc")?;
+    let cics: Vec<u16> = first
+        .cics
+        .iter()
+        .filter_map(|&c| u16::try_from(c).ok())
+        .collect();
+    if cics.is_empty() {
+        return Err("an ISUP link needs cics".into());
+    }
+    let slcs: Vec<u8> = linkset
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.slc.unwrap_or(u8::try_from(i).unwrap_or(0)))
+        .collect();
+    let mut m3 = crate::ss7::mtp3::Config::new(opc, dpc, slcs.clone());
+    m3.network_indicator = sipt_codecs::mtp3::NetworkIndicator::from_code(first.network_indicator);
+    let mtp = crate::ss7::stack::Mtp::new(m3, crate::ss7::mtp2::Mtp2Config::default())
+        .map_err(|e| e.to_string())?;
+    let transports = linkset
+        .iter()
+        .zip(&slcs)
+        .map(|(l, &slc)| (slc, transport_config(l)))
+        .collect();
+    Ok(IsupRelation {
+        opc,
+        dpc,
+        cics,
+        slcs,
+        mtp,
+        transports,
+    })
+}

@@ -11,7 +11,7 @@ use sipt_codecs::isup::{
     EventIndicator, ForwardCallIndicators, Message, MessageType, NatureOfAddress,
     NatureOfConnectionIndicators, NumberingPlan, Parameter, Screening, TransmissionMedium,
 };
-use sipt_codecs::mtp3::{NetworkIndicator, ServiceIndicator};
+use sipt_codecs::mtp3::ServiceIndicator;
 use sipt_codecs::q850::Location;
 
 use super::scenario::{AnswerMode, Call, Do, Expect, GroupKind, Presentation, Scenario};
@@ -21,10 +21,8 @@ use super::{
 };
 use crate::config::LinkConfig;
 use crate::isup::{BlockingKind, Config as IsupConfig, Isup, IsupEvent, ReleaseReason, Side};
-use crate::shell::{transport_config, MtpShell, MtpShellOptions};
-use crate::ss7::mtp2::Mtp2Config;
-use crate::ss7::mtp3::{self, Mtp3Event, TransferRequest};
-use crate::ss7::stack::Mtp;
+use crate::shell::{isup_relation, MtpShell, MtpShellOptions};
+use crate::ss7::mtp3::{Mtp3Event, TransferRequest};
 use crate::time::{earliest, Instant};
 
 /// How long a call waits for a free circuit before it fails.
@@ -148,34 +146,12 @@ pub(super) async fn run(
         link: first.name.clone(),
         message,
     };
-    let opc = first
-        .opc
-        .ok_or_else(|| bad("an ISUP link needs opc".into()))?;
-    let dpc = first
-        .dpc
-        .ok_or_else(|| bad("an ISUP link needs dpc".into()))?;
-    let slcs: Vec<u8> = linkset
-        .iter()
-        .enumerate()
-        .map(|(i, l)| l.slc.unwrap_or(u8::try_from(i).unwrap_or(0)))
-        .collect();
-    let mut m3 = mtp3::Config::new(opc, dpc, slcs.clone());
-    m3.network_indicator = NetworkIndicator::from_code(first.network_indicator);
-    let mtp = Mtp::new(m3, Mtp2Config::default()).map_err(|e| bad(e.to_string()))?;
-    let cics: Vec<u16> = first
-        .cics
-        .iter()
-        .filter_map(|&c| u16::try_from(c).ok())
-        .collect();
-    if cics.is_empty() {
-        return Err(bad("an ISUP link needs cics".into()));
-    }
-    let isup = Isup::new(IsupConfig::new(opc, dpc, cics)).map_err(|e| bad(e.to_string()))?;
-    let transports: Vec<_> = linkset
-        .iter()
-        .zip(&slcs)
-        .map(|(l, &slc)| (slc, transport_config(l)))
-        .collect();
+    let links: Vec<&LinkConfig> = linkset.iter().collect();
+    let relation = isup_relation(&links).map_err(bad)?;
+    let (opc, dpc, slcs) = (relation.opc, relation.dpc, relation.slcs);
+    let isup =
+        Isup::new(IsupConfig::new(opc, dpc, relation.cics)).map_err(|e| bad(e.to_string()))?;
+    let (mtp, transports) = (relation.mtp, relation.transports);
     let options = MtpShellOptions {
         trace_management: true,
         ..MtpShellOptions::default()
