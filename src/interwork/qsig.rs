@@ -46,6 +46,7 @@ use sipt_codecs::qsig::{
 
 use super::causes::{IsupOutcome, SipOutcome};
 use super::numbers::{uri_number, InterworkError, MAX_DIGITS};
+use super::overlap::MAX_DIGITS as E164_MAX_DIGITS;
 use super::progress::{cause_text, message_reason};
 use super::setup::{
     anonymous_name_addr, is_anonymous, number_uri, InviteHeaders, Party, Redirection, SetupContext,
@@ -1207,7 +1208,8 @@ pub struct QsigDigits {
     /// Routing form so far.
     number: String,
     /// Sending complete received (8.2.2: "the presence of a Sending complete information
-    /// element"), or the number reached [`MAX_DIGITS`] ("numbering plan information").
+    /// element"), or the number reached the 15 digits of E.164 6.1 ("numbering plan
+    /// information").
     complete: bool,
 }
 
@@ -1227,7 +1229,7 @@ impl QsigDigits {
     }
 
     fn check_length(&mut self) {
-        if self.number.trim_start_matches('+').len() >= MAX_DIGITS {
+        if self.number.trim_start_matches('+').len() >= E164_MAX_DIGITS {
             self.complete = true;
         }
     }
