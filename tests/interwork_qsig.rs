@@ -1063,6 +1063,7 @@ fn provisional_responses_to_qsig() {
         (183, none, true, ("progress", Some(NotEndToEndIsdn))),
         (183, pi1, false, ("none", None)),
         (183, alerted, false, ("none", None)),
+        (150, none, false, ("progress", Some(NotEndToEndIsdn))),
         (199, none, false, ("none", None)),
         (200, none, false, ("none", None)),
     ] {
@@ -1509,5 +1510,41 @@ fn an_invite_with_more_digits_is_information() {
             OverlapInvite::Ambiguous,
             "{new}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// No panics on any input
+
+mod no_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_decodable_message_maps(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut input = vec![0x08, 0x02, 0x00, 0x01, 0x05];
+            input.extend(bytes);
+            if let Ok(m) = Message::decode(&input) {
+                for trusted in [false, true] {
+                    let _ = setup_to_invite(&m, &ctx(trusted));
+                    let _ = connect_to_200(&m, &ctx(trusted));
+                }
+                let _ = called_text(&m);
+                let _ = opens_media(&m);
+                let mut d = QsigDigits::from_setup(&m);
+                let _ = d.add_information(&m);
+            }
+        }
+
+        #[test]
+        fn any_text_is_a_number_or_an_error(a in ".{0,40}", b in ".{0,40}") {
+            let n = QsigNumbering { country_code: Some("49".into()), ..QsigNumbering::default() };
+            if let Ok(x) = number_from_text(&a, &n) {
+                prop_assert!(!x.digits.is_empty());
+            }
+            let _ = party_number_from_text(&b, &n);
+            let _ = overlap_invite(&a, &b, &intl("1"));
+        }
     }
 }

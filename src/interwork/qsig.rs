@@ -810,7 +810,8 @@ fn progress(description: ProgressDescription) -> ProgressIndicator {
 /// RFC 4497 8.2.1.2 and 8.2.1.3: the QSIG message for a SIP provisional response on a call
 /// from QSIG. 100: nothing. 180 before any ALERTING: ALERTING, with progress description 8
 /// only when `inband` (the gateway plays ring-back or knows in-band information is sent).
-/// 181/182/183 (and any other 18x, RFC 3261 8.1.3.2 reads an unknown 1xx as 183) before any
+/// 181/182/183 (and any other 1xx but 199, RFC 3261 8.1.3.2 reads an unknown 1xx as 183;
+/// 199 Early Dialog Terminated, RFC 6228, ends one early dialog, not the call) before any
 /// ALERTING and any progress description 1: PROGRESS with progress description 1. Otherwise
 /// nothing ("In all other scenarios, the gateway SHALL NOT map the SIP 18x").
 pub fn backward_for_provisional(
@@ -818,7 +819,7 @@ pub fn backward_for_provisional(
     sent: BackwardSent,
     inband: bool,
 ) -> Option<QsigBackward> {
-    if sent.alerting || !(180..=199).contains(&status) || status == 199 {
+    if sent.alerting || !(101..=198).contains(&status) {
         return None;
     }
     if status == 180 {
