@@ -6,4 +6,5 @@ pub mod causes;
 pub mod numbers;
 pub mod overlap;
 pub mod progress;
+pub mod qsig;
 pub mod setup;
