@@ -943,8 +943,8 @@ impl Gateway {
         if !c.from_pstn || c.answered {
             return;
         }
-        if c.sip_overlap.is_some() && !self.overlap_answered(now, id, h) {
-            return;
+        if c.sip_overlap.is_some() {
+            self.overlap_answered(now, id, h);
         }
         let Some(c) = self.calls.get_mut(&id) else {
             return;
@@ -1516,14 +1516,14 @@ impl Gateway {
     /// A 2xx to one of the INVITEs of an overlap call: that one is the call's SIP leg; every
     /// other pending INVITE is cancelled (RFC 3578 3.4, as a proxy does, RFC 3261 16.7 step
     /// 10, with the Reason of RFC 3326); their late 2xx are ACKed and ended with BYE as
-    /// orphans. True when `h` is the answer; false when the call was answered already (then
-    /// `h` is ended here).
-    fn overlap_answered(&mut self, now: Instant, id: CallId, h: CallHandle) -> bool {
+    /// orphans. (A 2xx to another after that is an orphan's too: the call has no INVITE of
+    /// its own pending any more.)
+    fn overlap_answered(&mut self, now: Instant, id: CallId, h: CallHandle) {
         let Some(c) = self.calls.get_mut(&id) else {
-            return false;
+            return;
         };
         let Some(mut o) = c.sip_overlap.take() else {
-            return true;
+            return;
         };
         c.t10_due = None;
         let latest = c.sip.replace(h);
@@ -1548,7 +1548,6 @@ impl Gateway {
                 self.ua.forget(l);
             }
         }
-        true
     }
 }
 
