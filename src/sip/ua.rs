@@ -809,7 +809,8 @@ impl UserAgent {
     /// and a CSeq higher than any this UA has used for the Call-ID (in the INVITEs of every
     /// sibling still held and the requests of their early dialogs, RFC 3578 3.2). It is a
     /// call of its own: its responses, dialog, CANCEL and BYE are its own; the earlier
-    /// INVITEs are not cancelled (3.4). `of` must be a call we placed, not yet answered.
+    /// INVITEs are not cancelled (3.4). `of` must be a call we placed and is not answered
+    /// (no confirmed dialog), else `WrongState`; it may have failed already.
     pub fn invite_sibling(
         &mut self,
         now: Instant,
@@ -820,7 +821,11 @@ impl UserAgent {
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<CallHandle, UaError> {
         let c = self.calls.get(&of).ok_or(UaError::NoSuchCall)?;
-        if c.role != Role::Uac || targets.is_empty() {
+        let answered = c
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.state == DialogState::Confirmed);
+        if c.role != Role::Uac || answered || targets.is_empty() {
             return Err(UaError::WrongState);
         }
         let from = c.invite.from()?;
