@@ -574,17 +574,6 @@ impl Validator<'_> {
                     )
                 })?;
         }
-        if out.overlap == crate::interwork::overlap::Overlap::Sip {
-            // RFC 3578 3 needs the UA to send a call's INVITE again with the Request-URI
-            // changed (same Call-ID and From tag): not there yet.
-            if let Some(o) = &l.overlap {
-                return Err(bad(
-                    o.span(),
-                    "overlap",
-                    "\"sip\" (RFC 3578 3) is not implemented yet; \"en-bloc\" is".to_string(),
-                ));
-            }
-        }
         if let Some(sel) = &l.selection {
             out.selection = match sel.get_ref().as_str() {
                 "sequential" => SelectionPolicy::Sequential,

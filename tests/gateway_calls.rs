@@ -858,3 +858,333 @@ fn the_rel_of_an_answered_call_travels_in_the_bye() {
     assert_eq!(sent.to_bytes().ok(), rel.to_bytes().ok());
     rig.assert_clean();
 }
+
+// ---------------------------------------------------------------- RFC 3578 3: overlap into SIP
+
+fn sip_overlap_config() -> String {
+    CONFIG.replace(
+        "trunk_group = \"pstn\"",
+        "trunk_group = \"pstn\"\noverlap = \"sip\"",
+    )
+}
+
+/// Every INVITE that reached the far UA, in order: (far handle, INVITE).
+fn far_invites(
+    rig: &mut Rig,
+) -> Vec<(
+    sipt_mgc::sip::ua::CallHandle,
+    sipt_mgc::sip::message::Message,
+)> {
+    let mut v = Vec::new();
+    rig.far_events.retain(|e| match e {
+        UaEvent::Incoming { call, invite } => {
+            v.push((*call, invite.clone()));
+            false
+        }
+        _ => true,
+    });
+    v
+}
+
+fn isup_sent_of(rig: &Rig, t: MessageType) -> usize {
+    rig.isup_sent
+        .iter()
+        .filter(|m| m.message.message_type == t)
+        .count()
+}
+
+/// RFC 3578 3.2 with `overlap = "sip"`: an INVITE on the IAM and one more for each SAM, with
+/// all the digits so far, the same Call-ID and From (tag included), no To tag and a rising
+/// CSeq; the 484s to the first two release nothing (3.2); the third is answered: ANM; the
+/// far exchange's REL ends it with a BYE.
+#[test]
+fn overlap_sip_an_invite_per_sam_and_484s_release_nothing() {
+    let mut rig = Rig::new(&sip_overlap_config());
+    rig.pstn.setup(rig.now, 9, iam("4930")).expect("IAM");
+    rig.settle();
+    // The first is refused before the next digits come: the next INVITE is made all the same.
+    let mut invites = far_invites(&mut rig);
+    assert_eq!(invites.len(), 1);
+    rig.far
+        .respond(rig.now, invites[0].0, 484, "Address Incomplete", None)
+        .expect("484");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 9, sam("12"))
+        .expect("SAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 9, sam("3F"))
+        .expect("SAM with ST");
+    rig.settle();
+    invites.extend(far_invites(&mut rig));
+    let numbers: Vec<String> = invites
+        .iter()
+        .filter_map(|(_, i)| i.request_uri().and_then(|u| u.user.clone()))
+        .collect();
+    assert_eq!(numbers, vec!["4930", "493012", "4930123"]);
+    let call_ids: Vec<String> = invites
+        .iter()
+        .map(|(_, i)| i.call_id().expect("Call-ID"))
+        .collect();
+    assert!(call_ids.iter().all(|c| *c == call_ids[0]), "{call_ids:?}");
+    let from_tags: Vec<Option<String>> = invites
+        .iter()
+        .map(|(_, i)| i.from_tag().expect("From"))
+        .collect();
+    assert!(from_tags[0].is_some());
+    assert!(
+        from_tags.iter().all(|t| *t == from_tags[0]),
+        "{from_tags:?}"
+    );
+    let froms: Vec<String> = invites
+        .iter()
+        .map(|(_, i)| i.get("From").unwrap_or_default().to_string())
+        .collect();
+    assert!(froms.iter().all(|f| *f == froms[0]), "{froms:?}");
+    for (_, i) in &invites {
+        assert_eq!(i.to_tag().expect("To"), None, "a To tag: {i:?}");
+        assert!(i.get("Route").is_none());
+    }
+    let cseqs: Vec<u32> = invites
+        .iter()
+        .map(|(_, i)| i.cseq().expect("CSeq").seq)
+        .collect();
+    assert!(cseqs.windows(2).all(|w| w[0] < w[1]), "{cseqs:?}");
+    // The To of each carries its digits (3.2).
+    for ((_, i), n) in invites.iter().zip(&numbers) {
+        assert!(i.get("To").is_some_and(|t| t.contains(n.as_str())), "{i:?}");
+    }
+    rig.far
+        .respond(rig.now, invites[1].0, 484, "Address Incomplete", None)
+        .expect("484");
+    rig.settle();
+    assert_eq!(isup_sent_of(&rig, MessageType::Rel), 0, "REL on a 484");
+    assert_eq!(isup_sent_of(&rig, MessageType::Acm), 0);
+    // Not even once T10 has run out: the third INVITE is still pending.
+    rig.run_for(Duration::from_secs(6));
+    assert_eq!(
+        isup_sent_of(&rig, MessageType::Rel),
+        0,
+        "REL while an INVITE is pending"
+    );
+    rig.far
+        .respond(rig.now, invites[2].0, 200, "OK", None)
+        .expect("200");
+    rig.settle();
+    // No ACM went before: CON (RFC 3398 8.2.4).
+    assert!(
+        rig.pstn_saw(|e| matches!(e, IsupEvent::Connect { cic: 9, .. }))
+            .is_some(),
+        "no CON: {:#?}",
+        rig.pstn_events
+    );
+    rig.pstn
+        .release(
+            rig.now,
+            9,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    let byes = rig
+        .far_events
+        .iter()
+        .filter(|e| matches!(e, UaEvent::Ended { call, remote: true, .. } if *call == invites[2].0))
+        .count();
+    assert_eq!(byes, 1, "BYE to the answered INVITE: {:#?}", rig.far_events);
+    rig.assert_clean();
+}
+
+/// RFC 3578 3.2: every INVITE rejected (484 to the shorter, 404 to the longer) before T10:
+/// nothing yet; T10 expires: REL with the cause of the best response, as a forking proxy
+/// picks it (RFC 3261 16.7: the 404, cause 1 by RFC 3398 8.2.6.1).
+#[test]
+fn overlap_sip_t10_then_rel_with_the_best_responses_cause() {
+    let mut rig = Rig::new(&sip_overlap_config());
+    rig.pstn.setup(rig.now, 4, iam("4930")).expect("IAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 4, sam("55"))
+        .expect("SAM");
+    rig.settle();
+    let invites = far_invites(&mut rig);
+    assert_eq!(invites.len(), 2);
+    // The longer one is refused first: the order does not matter.
+    rig.far
+        .respond(rig.now, invites[1].0, 404, "Not Found", None)
+        .expect("404");
+    rig.far
+        .respond(rig.now, invites[0].0, 484, "Address Incomplete", None)
+        .expect("484");
+    rig.run_for(Duration::from_secs(4));
+    assert_eq!(isup_sent_of(&rig, MessageType::Rel), 0, "REL before T10");
+    rig.run_for(Duration::from_secs(2));
+    let causes: Vec<u8> = rig.pstn_events.iter().filter_map(released_cause).collect();
+    assert_eq!(causes, vec![1], "{:#?}", rig.pstn_events);
+    rig.assert_clean();
+
+    // RFC 3578 3.2's example: 486 to the first, 484 to the one with a digit typed by
+    // mistake; the last answer comes after T10: REL at once, with 486's cause (17).
+    let mut rig = Rig::new(&sip_overlap_config());
+    rig.pstn.setup(rig.now, 4, iam("4930123")).expect("IAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 4, sam("9"))
+        .expect("SAM");
+    rig.settle();
+    let invites = far_invites(&mut rig);
+    assert_eq!(invites.len(), 2);
+    rig.far
+        .respond(rig.now, invites[0].0, 486, "Busy Here", None)
+        .expect("486");
+    rig.run_for(Duration::from_secs(6));
+    assert_eq!(
+        isup_sent_of(&rig, MessageType::Rel),
+        0,
+        "REL with an INVITE pending"
+    );
+    rig.far
+        .respond(rig.now, invites[1].0, 484, "Address Incomplete", None)
+        .expect("484");
+    rig.settle();
+    let causes: Vec<u8> = rig.pstn_events.iter().filter_map(released_cause).collect();
+    assert_eq!(causes, vec![17], "{:#?}", rig.pstn_events);
+    rig.assert_clean();
+}
+
+/// RFC 3578 3.3 and 3.4: a 180 to an earlier INVITE while a longer one is pending says
+/// nothing to the PSTN, the latest's does (ACM); a 2xx to an earlier INVITE answers the call
+/// and the others are CANCELed; a 2xx that crossed the CANCEL is ACKed and ended with BYE.
+#[test]
+fn overlap_sip_a_2xx_to_an_earlier_invite_cancels_the_others() {
+    let mut rig = Rig::new(&sip_overlap_config());
+    rig.pstn.setup(rig.now, 5, iam("4930")).expect("IAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 5, sam("1"))
+        .expect("SAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 5, sam("2"))
+        .expect("SAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 5, sam("3"))
+        .expect("SAM");
+    rig.settle();
+    let invites = far_invites(&mut rig);
+    assert_eq!(invites.len(), 4);
+    rig.far
+        .respond(rig.now, invites[0].0, 180, "Ringing", None)
+        .expect("180");
+    rig.settle();
+    assert_eq!(
+        isup_sent_of(&rig, MessageType::Acm),
+        0,
+        "ACM for a shorter INVITE"
+    );
+    rig.far
+        .respond(rig.now, invites[3].0, 180, "Ringing", None)
+        .expect("180");
+    rig.settle();
+    assert_eq!(
+        isup_sent_of(&rig, MessageType::Acm),
+        1,
+        "no ACM for the latest's 180"
+    );
+    // The second INVITE is answered, and the third too, at the same moment (the 2xx
+    // crosses the CANCEL); the far UA hangs the second up at once: its BYE reaches the
+    // gateway while the other INVITEs, all with the same From tag, are still there — it
+    // must find the one with the dialog.
+    rig.far
+        .respond(rig.now, invites[1].0, 200, "OK", None)
+        .expect("200");
+    rig.far
+        .respond(rig.now, invites[2].0, 200, "OK", None)
+        .expect("200");
+    rig.far.hangup(rig.now, invites[1].0).expect("BYE");
+    rig.settle();
+    assert_eq!(
+        isup_sent_of(&rig, MessageType::Anm),
+        1,
+        "{:#?}",
+        rig.isup_sent
+    );
+    let cancelled: Vec<_> = rig
+        .far_events
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::Cancelled { call, .. } => Some(*call),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        cancelled.contains(&invites[0].0),
+        "first not cancelled: {:#?}",
+        rig.far_events
+    );
+    assert!(
+        cancelled.contains(&invites[3].0),
+        "last not cancelled: {:#?}",
+        rig.far_events
+    );
+    let cancels = rig
+        .sip_sent
+        .iter()
+        .filter(|b| b.starts_with(b"CANCEL "))
+        .count();
+    assert_eq!(cancels, 3, "a CANCEL to each of the others");
+    // The crossing 2xx: ACKed, then BYE.
+    let ended_third = rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Ended { call, remote: true, .. } if *call == invites[2].0));
+    assert!(
+        ended_third,
+        "the late 2xx was not ended with BYE: {:#?}",
+        rig.far_events
+    );
+    // The far UA's BYE released the call.
+    let ended_second = rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Ended { call, remote: false, .. } if *call == invites[1].0));
+    assert!(
+        ended_second,
+        "the BYE was not answered: {:#?}",
+        rig.far_events
+    );
+    let causes: Vec<u8> = rig.pstn_events.iter().filter_map(released_cause).collect();
+    assert_eq!(causes, vec![16], "{:#?}", rig.pstn_events);
+    rig.assert_clean();
+}
+
+/// The far exchange gives up while the INVITEs are pending: every one is CANCELed.
+#[test]
+fn overlap_sip_rel_from_the_pstn_cancels_every_invite() {
+    let mut rig = Rig::new(&sip_overlap_config());
+    rig.pstn.setup(rig.now, 6, iam("4930")).expect("IAM");
+    rig.settle();
+    rig.pstn
+        .subsequent_address(rig.now, 6, sam("77"))
+        .expect("SAM");
+    rig.settle();
+    let invites = far_invites(&mut rig);
+    assert_eq!(invites.len(), 2);
+    rig.pstn
+        .release(
+            rig.now,
+            6,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    let cancelled = rig
+        .far_events
+        .iter()
+        .filter(|e| matches!(e, UaEvent::Cancelled { .. }))
+        .count();
+    assert_eq!(cancelled, 2, "{:#?}", rig.far_events);
+    rig.assert_clean();
+}

@@ -40,6 +40,9 @@ enum Op {
     Resume,
     /// Time passes.
     Wait(u32),
+    /// The far exchange sends a SAM with these digits on its n-th busy circuit (overlap,
+    /// RFC 3578).
+    PstnSam(usize, &'static str),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -62,6 +65,15 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Pause),
         Just(Op::Resume),
         (0u32..40_000).prop_map(Op::Wait),
+    ]
+}
+
+/// [`op`] and SAMs, for a link with overlap signalling.
+fn op_overlap() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => op(),
+        1 => (0usize..4, prop::sample::select(vec!["1", "23", "4F", "F", "5"]))
+            .prop_map(|(c, d)| Op::PstnSam(c, d)),
     ]
 }
 
@@ -133,6 +145,23 @@ fn apply(rig: &mut Rig, op: &Op, sip_calls: &mut Vec<CallHandle>) {
             rig.gw.handle_mtp(now, 0, MtpIndication::Resume);
         }
         Op::Wait(ms) => rig.run_for(Duration::from_millis(u64::from(ms))),
+        Op::PstnSam(n, digits) => {
+            use sipt_codecs::isup::{Digits, SubsequentNumber};
+            let busy: Vec<u16> = rig
+                .pstn
+                .cics()
+                .filter(|&c| {
+                    rig.pstn
+                        .circuit_status(c)
+                        .is_some_and(|s| s.call != CallStatus::Idle)
+                })
+                .collect();
+            if let (Some(&cic), Ok(d)) = (busy.get(n % busy.len().max(1)), Digits::parse(digits)) {
+                let _ =
+                    rig.pstn
+                        .subsequent_address(now, cic, Message::sam(SubsequentNumber::new(d)));
+            }
+        }
     }
     rig.deliver();
 }
@@ -193,5 +222,28 @@ proptest! {
         let ended = rig.ended().len();
         prop_assert_eq!(started, ended);
         let _ = IsupEvent::RelationPaused;
+    }
+
+    /// The same with overlap carried into SIP (RFC 3578 3, `overlap = "sip"`): an INVITE per
+    /// IAM and SAM, all of one call, answered, rejected and cancelled in any order.
+    #[test]
+    fn nothing_is_left_behind_with_overlap_sip(ops in prop::collection::vec(op_overlap(), 1..40)) {
+        let config = CONFIG.replace(
+            "trunk_group = \"pstn\"",
+            "trunk_group = \"pstn\"\noverlap = \"sip\"",
+        );
+        let mut rig = Rig::new(&config);
+        let mut sip_calls = Vec::new();
+        for op in &ops {
+            apply(&mut rig, op, &mut sip_calls);
+        }
+        wind_down(&mut rig, &sip_calls);
+        rig.assert_clean();
+        let started = rig
+            .gw_events
+            .iter()
+            .filter(|e| matches!(e, sipt_mgc::gateway::GatewayEvent::CallStarted { .. }))
+            .count();
+        prop_assert_eq!(started, rig.ended().len());
     }
 }

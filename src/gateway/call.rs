@@ -22,6 +22,9 @@ use crate::sip::transaction::Key;
 use crate::sip::ua::CallHandle;
 use crate::time::Instant;
 
+/// A SIP body: content type and octets.
+type Body = (String, Vec<u8>);
+
 /// A call's number in the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CallId(pub u64);
@@ -80,6 +83,49 @@ pub struct Call {
     pub t10_due: Option<Instant>,
     /// A call from SIP: its INVITE's Call-ID and From tag (RFC 3578 3.5).
     pub invite_key: Option<(String, String)>,
+    /// A call from the PSTN on a link with `overlap = "sip"` whose number may still grow:
+    /// its INVITEs (RFC 3578 3). `None` once one of them is answered.
+    pub sip_overlap: Option<Box<SipOverlap>>,
+}
+
+/// The INVITEs of a call from the PSTN with overlap carried into SIP (RFC 3578 3.2): one per
+/// IAM/SAM, each with the digits so far, all with the same Call-ID and From tag. The call's
+/// `sip` is the latest; the UA keeps it until the call is over (the next one is made from
+/// it, [`crate::sip::ua::UserAgent::invite_sibling`]).
+#[derive(Debug)]
+pub struct SipOverlap {
+    /// The digits so far.
+    pub digits: DigitCollector,
+    /// More SAMs may come: T10 has not expired, the number is not complete (ST, 15 digits).
+    pub collecting: bool,
+    /// The INVITEs still without a final response, with the number of digits each carried.
+    pub pending: Vec<(CallHandle, usize)>,
+    /// The best final response so far (RFC 3578 3.2, [`overlap::final_response_rank`]): its
+    /// status, the INVITE's digits, the response (`None`: no response, timer B).
+    pub best: Option<(u16, usize, Option<SipMessage>)>,
+}
+
+impl SipOverlap {
+    fn digits_of(&self, h: CallHandle) -> Option<usize> {
+        self.pending.iter().find(|(p, _)| *p == h).map(|(_, d)| *d)
+    }
+
+    /// Notes a final response (or none) to the INVITE `h`: it is no longer pending.
+    fn completed(&mut self, h: CallHandle, status: u16, response: Option<&SipMessage>) {
+        let digits = self.digits_of(h).unwrap_or(0);
+        self.pending.retain(|(p, _)| *p != h);
+        let better = self.best.as_ref().is_none_or(|(s, d, _)| {
+            overlap::final_response_rank(status, digits) < overlap::final_response_rank(*s, *d)
+        });
+        if better {
+            self.best = Some((status, digits, response.cloned()));
+        }
+    }
+
+    /// No more digits can come and every INVITE has failed: time for the REL (3.2).
+    fn failed(&self) -> bool {
+        !self.collecting && self.pending.is_empty()
+    }
 }
 
 impl Call {
@@ -107,6 +153,7 @@ impl Call {
             digits: None,
             t10_due: None,
             invite_key: None,
+            sip_overlap: None,
         }
     }
 }
@@ -205,6 +252,21 @@ impl Gateway {
             if !digits.is_complete() {
                 call.digits = Some(digits);
             }
+        } else if overlap == Overlap::Sip {
+            let cpn = match iam.parameter(sipt_codecs::isup::code::CALLED_PARTY_NUMBER) {
+                Some(Parameter::CalledPartyNumber(n)) => Some(n),
+                _ => None,
+            };
+            let digits = DigitCollector::new(&called, cpn);
+            // RFC 3578 3.2: a complete number (ST, 15 digits) is an ordinary call.
+            if !digits.is_complete() {
+                call.sip_overlap = Some(Box::new(SipOverlap {
+                    digits,
+                    collecting: true,
+                    pending: Vec::new(),
+                    best: None,
+                }));
+            }
         }
         call.cic = Some(cic);
         call.iam = Some(iam);
@@ -219,8 +281,16 @@ impl Gateway {
             self.clear_sip(now, old, cause::NORMAL);
         }
         let collecting = call.digits.is_some();
+        let sip_overlap = call.sip_overlap.is_some();
         self.insert(call);
-        if collecting {
+        if sip_overlap {
+            // RFC 3578 3.2: the INVITE at once (after the continuity check, RFC 3398 11.3),
+            // and T10 for the SAMs.
+            self.restart_t10(now, id);
+            if !continuity_check {
+                self.route_iam(now, id);
+            }
+        } else if collecting {
             // RFC 3578 2.2: the digits so far may not be the whole number: wait for SAMs
             // until ST, the most digits a number has, or T10.
             self.restart_t10(now, id);
@@ -243,6 +313,9 @@ impl Gateway {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
+        if c.sip_overlap.is_some() {
+            return self.overlap_sam(now, id, sam);
+        }
         let Some(d) = c.digits.as_mut() else {
             return;
         };
@@ -256,6 +329,13 @@ impl Gateway {
 
     /// T10 came due: when it is the call's latest, the number is complete as it is.
     pub(super) fn t10_expired(&mut self, now: Instant, id: CallId, due: Instant) {
+        if self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.t10_due == Some(due) && c.sip_overlap.is_some())
+        {
+            return self.overlap_t10_expired(now, id);
+        }
         if self
             .calls
             .get(&id)
@@ -289,6 +369,9 @@ impl Gateway {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
+        if c.sip_overlap.is_some() {
+            return self.overlap_invite_next(now, id);
+        }
         match self.routes.lookup(&c.called) {
             Some(d) => {
                 c.alternates = d.targets.into();
@@ -296,6 +379,32 @@ impl Gateway {
             }
             None => self.release_pstn(now, id, cause::NO_ROUTE),
         }
+    }
+
+    /// The headers of the INVITE for the call's IAM (RFC 3398 8.2.1.1) and its body: the
+    /// circuit's SDP offer and, to a trusted peer, the IAM (RFC 3204).
+    fn invite_parts(
+        &self,
+        id: CallId,
+        trunk: usize,
+        cic: u16,
+        trusted: bool,
+    ) -> Option<(setup::InviteHeaders, Option<Body>)> {
+        let iam = self.calls.get(&id).and_then(|c| c.iam.as_ref())?;
+        let ctx = SetupContext {
+            host: &self.settings.host,
+            trusted,
+            country_code: self.settings.country_code.as_deref(),
+            diversion_header: self.settings.diversion_header,
+        };
+        let headers = setup::iam_to_invite(iam, &ctx);
+        let sdp = self.circuit_sdp(trunk, cic, 1);
+        let body = body::build(
+            (!sdp.is_empty()).then_some(sdp.as_slice()),
+            Some(iam),
+            trusted,
+        );
+        Some((headers, body))
     }
 
     /// Sends the INVITE to the next target of the call; releases the circuit with
@@ -322,22 +431,9 @@ impl Gateway {
                 continue;
             };
             let trusted = self.trusted(first);
-            let Some(iam) = self.calls.get(&id).and_then(|c| c.iam.clone()) else {
+            let Some((headers, body)) = self.invite_parts(id, trunk, cic, trusted) else {
                 return;
             };
-            let ctx = SetupContext {
-                host: &self.settings.host,
-                trusted,
-                country_code: self.settings.country_code.as_deref(),
-                diversion_header: self.settings.diversion_header,
-            };
-            let headers = setup::iam_to_invite(&iam, &ctx);
-            let sdp = self.circuit_sdp(trunk, cic, 1);
-            let body = body::build(
-                (!sdp.is_empty()).then_some(sdp.as_slice()),
-                Some(&iam),
-                trusted,
-            );
             let r = self.ua.invite_with(
                 now,
                 headers.from,
@@ -606,6 +702,19 @@ impl Gateway {
         let (Some(h), false) = (c.sip, c.sip_done) else {
             return self.settle(now, id);
         };
+        // RFC 3578 3.4: the earlier INVITEs of an overlap call still pending are cancelled
+        // too (their events then come as orphans: forgotten, a late 2xx ended with BYE).
+        let siblings: Vec<CallHandle> = c
+            .sip_overlap
+            .as_ref()
+            .map(|o| {
+                o.pending
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .filter(|p| *p != h)
+                    .collect()
+            })
+            .unwrap_or_default();
         let (from_pstn, answered, trusted) = (c.from_pstn, c.answered, c.trusted);
         let called = c.called.clone();
         let map = self.causes_for(&called);
@@ -618,6 +727,10 @@ impl Gateway {
             reason
         };
         let headers = [("Reason", reason)];
+        for p in siblings {
+            self.by_sip.remove(&p);
+            let _ = self.ua.hangup_with(now, p, None, &headers, None);
+        }
         let r = if from_pstn || answered {
             // BYE or CANCEL; to a trusted peer the BYE carries the REL (RFC 3398 10.2; a
             // CANCEL carries no body).
@@ -775,6 +888,14 @@ impl Gateway {
         if !c.from_pstn || c.answered || status <= 100 {
             return;
         }
+        if let Some(o) = c.sip_overlap.as_ref() {
+            // RFC 3578 3.3: the responses to the INVITE with the most digits have priority:
+            // only the furthest INVITE still pending speaks to the PSTN.
+            let furthest = o.pending.iter().map(|(_, d)| *d).max();
+            if o.digits_of(h).is_none() || o.digits_of(h) < furthest {
+                return;
+            }
+        }
         let (trunk, Some(cic)) = (c.trunk, c.cic) else {
             return;
         };
@@ -822,6 +943,12 @@ impl Gateway {
         if !c.from_pstn || c.answered {
             return;
         }
+        if c.sip_overlap.is_some() {
+            self.overlap_answered(now, id, h);
+        }
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
         c.answered = true;
         c.sdp_answer = body::split(response, c.trusted).ok().and_then(|b| b.sdp);
         let m = encapsulated(response, c.trusted, &[MessageType::Anm, MessageType::Con])
@@ -856,6 +983,9 @@ impl Gateway {
             return;
         };
         let status = response.and_then(SipMessage::status).unwrap_or(408);
+        if c.sip_overlap.is_some() {
+            return self.overlap_rejected(now, id, h, status, response);
+        }
         c.status = Some(status);
         c.sip_done = true;
         if !c.from_pstn {
@@ -1176,6 +1306,247 @@ impl Gateway {
         if let Some(c) = self.calls.get_mut(&id) {
             c.sip = Some(h);
             c.called = number.to_string();
+        }
+    }
+}
+
+// ============================================================ RFC 3578 3: overlap into SIP
+
+impl Gateway {
+    /// A SAM on a call with overlap carried into SIP (RFC 3578 3.2): T10 again and a new
+    /// INVITE with all the digits so far; the earlier INVITEs are not cancelled (3.4). SAMs
+    /// after T10 has expired, after the number is complete or after a 2xx are ignored.
+    fn overlap_sam(&mut self, now: Instant, id: CallId, sam: &Message) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(o) = c.sip_overlap.as_mut().filter(|o| o.collecting) else {
+            return;
+        };
+        let added = o.digits.add_sam(sam);
+        let complete = o.digits.is_complete();
+        if added {
+            c.called = o.digits.number().to_string();
+            if let Some(iam) = c.iam.as_mut() {
+                // RFC 3578 3.2: "the IAM and all the SAMs received so far" to a trusted peer:
+                // here the IAM with the whole number so far.
+                extend_called_number(iam, &c.called);
+            }
+        }
+        let awaiting_continuity = c.awaiting_continuity;
+        if complete {
+            // No more digits: T10 is not needed any more.
+            o.collecting = false;
+            c.t10_due = None;
+        } else {
+            self.restart_t10(now, id);
+        }
+        if added && !awaiting_continuity {
+            self.overlap_invite_next(now, id);
+        }
+        self.overlap_maybe_failed(now, id);
+    }
+
+    /// T10 expired on a call with overlap carried into SIP: no more digits (RFC 3578 3.2);
+    /// REL if every INVITE has already failed.
+    fn overlap_t10_expired(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        c.t10_due = None;
+        if let Some(o) = c.sip_overlap.as_mut() {
+            o.collecting = false;
+        }
+        self.overlap_maybe_failed(now, id);
+    }
+
+    /// The INVITE for the digits so far (RFC 3578 3.2): the first one as any INVITE, the
+    /// next ones as siblings of the latest (same Call-ID and From, higher CSeq, no To tag).
+    /// To the first SIP target of the route for the number so far; no route yet: wait for
+    /// more digits.
+    fn overlap_invite_next(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get(&id) else {
+            return;
+        };
+        if c.pstn_done || c.answered {
+            return;
+        }
+        let (trunk, cic, latest) = (c.trunk, c.cic.unwrap_or(0), c.sip);
+        let digits = c.called.trim_start_matches('+').len();
+        let located = self.routes.lookup(&c.called).and_then(|d| {
+            d.targets.into_iter().find_map(|t| {
+                let RouteTarget::Sip { uri } = t else {
+                    return None;
+                };
+                let uri = Uri::parse(&uri).ok()?;
+                let targets = self.locate(&uri);
+                (!targets.is_empty()).then_some((uri, targets))
+            })
+        });
+        let Some((uri, targets)) = located else {
+            return;
+        };
+        let trusted = targets.first().is_some_and(|t| self.trusted(t));
+        let Some((headers, body)) = self.invite_parts(id, trunk, cic, trusted) else {
+            return;
+        };
+        let body = body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone()));
+        let r = match latest {
+            Some(of) => {
+                self.ua
+                    .invite_sibling(now, of, uri.clone(), targets, &headers.headers, body)
+            }
+            None => self.ua.invite_with(
+                now,
+                headers.from,
+                uri.clone(),
+                targets,
+                &headers.headers,
+                body,
+            ),
+        };
+        let h = match r {
+            Ok(h) => h,
+            Err(e) => {
+                self.events.push_back(GatewayEvent::Refused {
+                    call: Some(id.0),
+                    what: format!("INVITE to {uri}: {e}"),
+                });
+                return;
+            }
+        };
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(o) = c.sip_overlap.as_mut() else {
+            return;
+        };
+        o.pending.push((h, digits));
+        // The previous latest is kept by the UA only while its INVITE is pending.
+        let done = latest.filter(|l| o.digits_of(*l).is_none());
+        c.sip = Some(h);
+        c.sip_done = false;
+        c.trusted = trusted;
+        let first = c.routed_at.is_none();
+        if first {
+            c.routed_at = Some(now);
+            if let Some(t11) = self.settings.t11 {
+                self.timers.insert((now + t11, id, GatewayTimer::T11));
+            }
+        }
+        if let Some(old) = done {
+            self.by_sip.remove(&old);
+            self.ua.forget(old);
+        }
+        self.by_sip.insert(h, id);
+        if first {
+            self.events.push_back(GatewayEvent::CallRouted {
+                call: id.0,
+                to: uri.to_string(),
+                cic: Some(cic),
+                added_us: None,
+            });
+        }
+    }
+
+    /// RFC 3578 3.2: once no more SAMs can come and every INVITE has failed, the REL, with
+    /// the cause of the best response (RFC 3398 8.2.6.1 through the route's cause map); no
+    /// INVITE at all (no route for any of the numbers): cause 3.
+    fn overlap_maybe_failed(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.answered || c.pstn_done {
+            return;
+        }
+        let Some(o) = c.sip_overlap.as_ref().filter(|o| o.failed()) else {
+            return;
+        };
+        let best = o.best.clone();
+        c.sip_done = true;
+        let rel = match best {
+            None => progress::release_message(cause_indicators(cause::NO_ROUTE)),
+            Some((status, _, response)) => {
+                c.status = Some(status);
+                let trusted = c.trusted;
+                let called = c.called.clone();
+                match response {
+                    Some(r) => match encapsulated(&r, trusted, &[MessageType::Rel]) {
+                        Some(rel) => rel,
+                        None => {
+                            let map = self.causes_for(&called);
+                            progress::release_message(progress::release_cause_for_response(
+                                &r, None, &map,
+                            ))
+                        }
+                    },
+                    // RFC 3398 8.1.3: no response to the INVITE: cause 18.
+                    None => progress::release_message(cause_indicators(cause::NO_USER_RESPONDING)),
+                }
+            }
+        };
+        self.release_pstn_with(now, id, rel);
+    }
+
+    /// A final error response (or none) to one of the INVITEs of an overlap call: no REL
+    /// while more digits may come or another INVITE is pending (RFC 3578 3.2).
+    fn overlap_rejected(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        h: CallHandle,
+        status: u16,
+        response: Option<&SipMessage>,
+    ) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(o) = c.sip_overlap.as_mut() else {
+            return;
+        };
+        o.completed(h, status, response);
+        if c.sip != Some(h) {
+            // An earlier INVITE: done with. The latest stays with the UA for the next one.
+            self.by_sip.remove(&h);
+            self.ua.forget(h);
+        }
+        self.overlap_maybe_failed(now, id);
+    }
+
+    /// A 2xx to one of the INVITEs of an overlap call: that one is the call's SIP leg; every
+    /// other pending INVITE is cancelled (RFC 3578 3.4, as a proxy does, RFC 3261 16.7 step
+    /// 10, with the Reason of RFC 3326); their late 2xx are ACKed and ended with BYE as
+    /// orphans. (A 2xx to another after that is an orphan's too: the call has no INVITE of
+    /// its own pending any more.)
+    fn overlap_answered(&mut self, now: Instant, id: CallId, h: CallHandle) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(mut o) = c.sip_overlap.take() else {
+            return;
+        };
+        c.t10_due = None;
+        let latest = c.sip.replace(h);
+        let others: Vec<CallHandle> = o
+            .pending
+            .drain(..)
+            .map(|(p, _)| p)
+            .filter(|p| *p != h)
+            .collect();
+        let reason = [(
+            "Reason",
+            "SIP;cause=200;text=\"Call completed elsewhere\"".to_string(),
+        )];
+        for p in others {
+            self.by_sip.remove(&p);
+            let _ = self.ua.hangup_with(now, p, None, &reason, None);
+        }
+        if let Some(l) = latest.filter(|l| *l != h) {
+            // The latest was no longer pending (rejected, kept for siblings): forgotten.
+            if self.by_sip.get(&l) == Some(&id) {
+                self.by_sip.remove(&l);
+                self.ua.forget(l);
+            }
         }
     }
 }

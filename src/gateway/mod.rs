@@ -113,7 +113,8 @@ pub enum GatewayTimer {
     /// by then, an ACM goes back so that the far exchange's T7 does not expire.
     T11,
     /// T10 of a call whose digits are being collected (RFC 3578 2.2): when no digit has come
-    /// for its time, the number is taken as complete.
+    /// for its time, the number is taken as complete; with overlap carried into SIP (3.2),
+    /// no more INVITEs are made and the call fails once all of them have.
     T10,
 }
 
@@ -616,6 +617,13 @@ impl Gateway {
         if let Some(h) = c.sip {
             self.by_sip.remove(&h);
             self.ua.forget(h);
+        }
+        // RFC 3578 3: INVITEs of an overlap call cancelled on the way are no longer ours
+        // (their last events come as orphans).
+        for (p, _) in c.sip_overlap.iter().flat_map(|o| o.pending.iter()) {
+            if self.by_sip.get(p) == Some(&id) {
+                self.by_sip.remove(p);
+            }
         }
         self.stats.calls_ended += 1;
         if !c.answered {

@@ -7,7 +7,8 @@
 //!   the INVITE are ignored (2.2).
 //! - [`Overlap::Sip`] (RFC 3578 3): an INVITE at once and a new INVITE (same Call-ID and From
 //!   tag, higher CSeq) with all the digits so far for every SAM; 4xx-6xx to the earlier ones
-//!   release nothing while more digits may come (3.2).
+//!   release nothing while more digits may come (3.2); once T10 has expired and every INVITE
+//!   has failed, the REL's cause comes from the best response ([`final_response_rank`]).
 //!
 //! And from SIP (RFC 3578 3.5): an INVITE with the same Call-ID and From tag as a call under
 //! way and a longer Request-URI number is the same call's next digits: a SAM with the new
@@ -119,6 +120,23 @@ impl DigitCollector {
     }
 }
 
+/// RFC 3578 3.2: the best of the final responses to the INVITEs of an overlap call, the one
+/// the REL's cause comes from, chosen "in the same way as forking proxies compute the best
+/// response" (RFC 3261 16.7 step 6): a 6xx if there is one, else one of the lowest class.
+/// Within the class, RFC 3261 lets the proxy pick (16.7 step 6: "MAY select any response
+/// within that chosen class"); here a 484 only when nothing else was said — in overlap
+/// signalling 484 is what every INVITE but the last is expected to get (RFC 3578 3.3), and
+/// RFC 3578 3.2's own example has a 486 to the shorter INVITE beat the 484 to the longer —
+/// and then the response to the INVITE with more digits. No response at all (timer B)
+/// counts as 408 (RFC 3261 16.7 step 6 / 16.8).
+///
+/// The rank of a final `status` to an INVITE of `digits` digits: the lowest is the best.
+pub fn final_response_rank(status: u16, digits: usize) -> (u8, bool, std::cmp::Reverse<usize>) {
+    let class = u8::try_from(status / 100).unwrap_or(u8::MAX);
+    let class = if class == 6 { 0 } else { class };
+    (class, status == 484, std::cmp::Reverse(digits))
+}
+
 fn ends_with_st(d: &Digits) -> bool {
     d.signals().last() == Some(ST)
 }
@@ -193,6 +211,28 @@ mod tests {
         assert_eq!(n.digits.to_string(), "12");
         assert!(subsequent_address("4930", "4930").is_none());
         assert!(subsequent_address("4930", "5930123").is_none());
+    }
+
+    fn best(responses: &[(u16, usize)]) -> Option<u16> {
+        responses
+            .iter()
+            .min_by_key(|(s, d)| final_response_rank(*s, *d))
+            .map(|(s, _)| *s)
+    }
+
+    #[test]
+    fn the_best_response_is_a_forking_proxys() {
+        // RFC 3261 16.7 step 6: a 6xx wins over everything.
+        assert_eq!(best(&[(484, 4), (404, 6), (603, 5)]), Some(603));
+        // Else the lowest class.
+        assert_eq!(best(&[(503, 6), (484, 4)]), Some(484));
+        assert_eq!(best(&[(408, 6), (500, 7)]), Some(408));
+        // RFC 3578 3.2's example: 486 to the first INVITE, 484 to the one with a digit more.
+        assert_eq!(best(&[(486, 7), (484, 8)]), Some(486));
+        // Within the class, the INVITE with more digits.
+        assert_eq!(best(&[(404, 4), (480, 6), (484, 7)]), Some(480));
+        assert_eq!(best(&[(484, 4), (484, 6)]), Some(484));
+        assert_eq!(best(&[]), None);
     }
 
     #[test]

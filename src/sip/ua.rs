@@ -199,7 +199,9 @@ struct Call {
 /// The calls of a UA with the indexes that spare a scan of every call per message and per
 /// timer (tens of thousands are held at once in a gateway):
 /// - by local tag: a message within a dialog (RFC 3261 12.2.2) carries our tag (To of a
-///   request, From of a response), and every call has its own (19.3);
+///   request, From of a response), and every call has its own (19.3) — but the siblings of
+///   [`UserAgent::invite_sibling`] (RFC 3578 3.2: one From tag for every INVITE of an overlap
+///   call), which `more_by_tag` holds, and whose dialog (only one gets a 2xx) tells them apart;
 /// - by the key of the INVITE server transaction, for CANCEL (9.2);
 /// - the earliest deadline of each call's own timers (the 2xx retransmission and its end,
 ///   13.3.1.4; RFC 3262 reliable provisionals; the RFC 4028 session timer), earliest first.
@@ -212,6 +214,8 @@ struct CallTable {
     /// Boxed: a call is large and the map has room for more than it holds.
     calls: HashMap<CallHandle, Box<Call>>,
     by_tag: HashMap<String, CallHandle>,
+    /// The calls sharing a local tag with the one of `by_tag`, beyond it (siblings).
+    more_by_tag: HashMap<String, Vec<CallHandle>>,
     by_invite: HashMap<Key, CallHandle>,
     /// Each call's deadline as filed in `queue`.
     scheduled: HashMap<CallHandle, Instant>,
@@ -238,7 +242,16 @@ impl CallTable {
     }
 
     fn insert(&mut self, h: CallHandle, call: Call) {
-        self.by_tag.insert(call.local_tag.clone(), h);
+        match self.by_tag.get(&call.local_tag) {
+            Some(first) if *first != h => self
+                .more_by_tag
+                .entry(call.local_tag.clone())
+                .or_default()
+                .push(h),
+            _ => {
+                self.by_tag.insert(call.local_tag.clone(), h);
+            }
+        }
         if call.role == Role::Uas {
             self.by_invite.insert(call.invite_key.clone(), h);
         }
@@ -251,7 +264,25 @@ impl CallTable {
             return;
         };
         if self.by_tag.get(&c.local_tag) == Some(h) {
-            self.by_tag.remove(&c.local_tag);
+            // A sibling, if any, takes its place.
+            let next = self.more_by_tag.get_mut(&c.local_tag).and_then(Vec::pop);
+            match next {
+                Some(n) => {
+                    self.by_tag.insert(c.local_tag.clone(), n);
+                }
+                None => {
+                    self.by_tag.remove(&c.local_tag);
+                }
+            }
+        } else if let Some(v) = self.more_by_tag.get_mut(&c.local_tag) {
+            v.retain(|x| x != h);
+        }
+        if self
+            .more_by_tag
+            .get(&c.local_tag)
+            .is_some_and(Vec::is_empty)
+        {
+            self.more_by_tag.remove(&c.local_tag);
         }
         if self.by_invite.get(&c.invite_key) == Some(h) {
             self.by_invite.remove(&c.invite_key);
@@ -261,9 +292,11 @@ impl CallTable {
         }
     }
 
-    /// The call whose local tag is `tag`.
-    fn by_local_tag(&self, tag: &str) -> Option<CallHandle> {
-        self.by_tag.get(tag).copied()
+    /// The calls whose local tag is `tag` (one, but for siblings).
+    fn by_local_tag<'a>(&'a self, tag: &str) -> impl Iterator<Item = CallHandle> + 'a {
+        let first = self.by_tag.get(tag).copied();
+        let more = self.more_by_tag.get(tag).into_iter().flatten().copied();
+        first.into_iter().chain(more)
     }
 
     /// The incoming call whose INVITE server transaction is `key`.
@@ -317,6 +350,17 @@ impl CallTable {
 }
 
 impl Call {
+    /// The highest CSeq number this call has used: its INVITE's, or a request's within one
+    /// of its dialogs (PRACK, UPDATE, BYE...).
+    fn highest_cseq(&self) -> u32 {
+        let invite = self.invite.cseq().map(|s| s.seq).unwrap_or(1);
+        self.dialog
+            .iter()
+            .chain(self.early.iter().map(|(d, _)| d))
+            .filter_map(|d| d.local_seq)
+            .fold(invite, u32::max)
+    }
+
     /// The earliest of this call's own timers.
     fn deadline(&self) -> Option<Instant> {
         let ok_2xx = self
@@ -741,12 +785,86 @@ impl UserAgent {
         headers: &[(&str, String)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<CallHandle, UaError> {
-        let mut targets: VecDeque<Target> = targets.into();
-        let next_hop = targets.pop_front().ok_or(UaError::WrongState)?;
+        if targets.is_empty() {
+            return Err(UaError::WrongState);
+        }
         let mut from = from;
         let local_tag = self.token();
         from.set_tag(&local_tag);
         let call_id = format!("{}@{}", self.token(), self.config.host);
+        self.send_invite(
+            now,
+            (from, local_tag),
+            &call_id,
+            1,
+            to,
+            targets,
+            headers,
+            body,
+        )
+    }
+
+    /// RFC 3578 3.2: a new INVITE of the overlap call `of` (one of ours) with a longer
+    /// number: the same Call-ID and From (tag included), a To of `to` without tag, no Route,
+    /// and a CSeq higher than any this UA has used for the Call-ID (in the INVITEs of every
+    /// sibling still held and the requests of their early dialogs, RFC 3578 3.2). It is a
+    /// call of its own: its responses, dialog, CANCEL and BYE are its own; the earlier
+    /// INVITEs are not cancelled (3.4). `of` must be a call we placed and is not answered
+    /// (no confirmed dialog), else `WrongState`; it may have failed already.
+    pub fn invite_sibling(
+        &mut self,
+        now: Instant,
+        of: CallHandle,
+        to: Uri,
+        targets: Vec<Target>,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        let c = self.calls.get(&of).ok_or(UaError::NoSuchCall)?;
+        let answered = c
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.state == DialogState::Confirmed);
+        if c.role != Role::Uac || answered || targets.is_empty() {
+            return Err(UaError::WrongState);
+        }
+        let from = c.invite.from()?;
+        let call_id = c.invite.call_id()?;
+        let local_tag = c.local_tag.clone();
+        let highest = self
+            .calls
+            .by_local_tag(&local_tag)
+            .filter_map(|h| self.calls.get(&h))
+            .map(Call::highest_cseq)
+            .max()
+            .unwrap_or(1);
+        self.send_invite(
+            now,
+            (from, local_tag),
+            &call_id,
+            highest.saturating_add(1),
+            to,
+            targets,
+            headers,
+            body,
+        )
+    }
+
+    /// Sends a new INVITE and files its call: From `from` (with the tag `local_tag`).
+    #[allow(clippy::too_many_arguments)]
+    fn send_invite(
+        &mut self,
+        now: Instant,
+        (from, local_tag): (NameAddr, String),
+        call_id: &str,
+        cseq: u32,
+        to: Uri,
+        targets: Vec<Target>,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<CallHandle, UaError> {
+        let mut targets: VecDeque<Target> = targets.into();
+        let next_hop = targets.pop_front().ok_or(UaError::WrongState)?;
         let via = self.via();
         let mut invite = Message::request(
             Method::Invite,
@@ -754,8 +872,8 @@ impl UserAgent {
             via,
             from,
             NameAddr::new(to),
-            &call_id,
-            1,
+            call_id,
+            cseq,
         );
         invite.push_header("Contact", self.contact());
         invite.push_header("Allow", self.config.allow.join(", "));
@@ -1517,13 +1635,13 @@ impl UserAgent {
     /// matched on Call-ID and both tags.
     fn find_call(&self, m: &Message) -> Option<CallHandle> {
         let ids = DialogIds::of(m)?;
-        let h = self.calls.by_local_tag(ids.local_tag.as_deref()?)?;
-        self.calls
-            .get(&h)?
-            .dialog
-            .as_ref()
-            .is_some_and(|d| d.matches_ids(&ids))
-            .then_some(h)
+        let mut calls = self.calls.by_local_tag(ids.local_tag.as_deref()?);
+        calls.find(|h| {
+            self.calls
+                .get(h)
+                .and_then(|c| c.dialog.as_ref())
+                .is_some_and(|d| d.matches_ids(&ids))
+        })
     }
 
     fn send_response(
