@@ -122,24 +122,10 @@ fn every_isup_cause_of_the_table_rejects_with_its_status() {
             SipOutcome::Untranslatable => 503,
         };
         let mut rig = Rig::new(CONFIG);
-        let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
-        rig.far
-            .invite(
-                rig.now,
-                from,
-                Uri::parse("sip:7001@192.0.2.1").expect("uri"),
-                Target::new(TransportKind::Udp, gw_addr()),
-                None,
-            )
-            .expect("INVITE");
+        rig.sip_call("7001");
         rig.settle();
         let cic = rig
-            .pstn_events
-            .iter()
-            .find_map(|e| match e {
-                IsupEvent::Setup { cic, .. } => Some(*cic),
-                _ => None,
-            })
+            .setup_cic()
             .unwrap_or_else(|| panic!("no IAM for cause {cause}: {:#?}", rig.gw_events));
         rig.pstn
             .release_message(rig.now, cic, rel(cause))
@@ -177,26 +163,9 @@ fn every_isup_cause_of_the_table_rejects_with_its_status() {
 #[test]
 fn sip_to_pstn_answered_then_released_by_sip() {
     let mut rig = Rig::new(CONFIG);
-    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
-    let call = rig
-        .far
-        .invite(
-            rig.now,
-            from,
-            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
-            Target::new(TransportKind::Udp, gw_addr()),
-            None,
-        )
-        .expect("INVITE");
+    let call = rig.sip_call("7001");
     rig.settle();
-    let cic = rig
-        .pstn_events
-        .iter()
-        .find_map(|e| match e {
-            IsupEvent::Setup { cic, .. } => Some(*cic),
-            _ => None,
-        })
-        .expect("IAM");
+    let cic = rig.setup_cic().expect("IAM");
     let bci = BackwardCallIndicators::default()
         .with_called_partys_status(CalledPartysStatus::SubscriberFree);
     rig.pstn
@@ -254,16 +223,7 @@ fn sip_timeout_releases_with_no_user_responding() {
 fn isup_t7_expiry_answers_the_invite() {
     let mut rig = Rig::new(CONFIG);
     // The far exchange is deaf: its ISUP gets nothing.
-    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
-    rig.far
-        .invite(
-            rig.now,
-            from,
-            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
-            Target::new(TransportKind::Udp, gw_addr()),
-            None,
-        )
-        .expect("INVITE");
+    rig.sip_call("7001");
     // Drop what the gateway sends on ISUP from now on, for 40 s.
     let end = rig.now + Duration::from_secs(40);
     while rig.now < end {
@@ -697,14 +657,7 @@ fn a_longer_invite_of_the_same_call_becomes_a_sam() {
         None,
     );
     rig.settle();
-    let cic = rig
-        .pstn_events
-        .iter()
-        .find_map(|e| match e {
-            IsupEvent::Setup { cic, .. } => Some(*cic),
-            _ => None,
-        })
-        .expect("IAM");
+    let cic = rig.setup_cic().expect("IAM");
     rig.gw
         .handle_sip(rig.now, invite("70012", 2, "a2").as_bytes(), far, None);
     rig.settle();
@@ -819,26 +772,9 @@ fn the_rel_of_an_answered_call_travels_in_the_bye() {
 
     // SIP -> PSTN: the far UA's BYE carries a REL; the far exchange receives exactly it.
     let mut rig = Rig::new(&trusted_config());
-    let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
-    let call = rig
-        .far
-        .invite(
-            rig.now,
-            from,
-            Uri::parse("sip:7001@192.0.2.1").expect("uri"),
-            Target::new(TransportKind::Udp, gw_addr()),
-            None,
-        )
-        .expect("INVITE");
+    let call = rig.sip_call("7001");
     rig.settle();
-    let cic = rig
-        .pstn_events
-        .iter()
-        .find_map(|e| match e {
-            IsupEvent::Setup { cic, .. } => Some(*cic),
-            _ => None,
-        })
-        .expect("IAM");
+    let cic = rig.setup_cic().expect("IAM");
     rig.pstn
         .answer(rig.now, cic, Message::bare(MessageType::Anm))
         .expect("CON");

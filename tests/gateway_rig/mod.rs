@@ -16,7 +16,7 @@ use sipt_codecs::q850::Location;
 use sipt_mgc::config::Config;
 use sipt_mgc::gateway::{Gateway, GatewayEvent};
 use sipt_mgc::isup::{CallStatus, Config as IsupConfig, Isup, IsupEvent, MtpIndication};
-use sipt_mgc::sip::message::Message as SipMessage;
+use sipt_mgc::sip::message::{Message as SipMessage, NameAddr, Uri};
 use sipt_mgc::sip::transport::{Target, TransportKind};
 use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
 use sipt_mgc::time::Instant;
@@ -202,6 +202,28 @@ impl Rig {
             UaEvent::Incoming { call, invite } => (call, invite),
             _ => unreachable!(),
         }
+    }
+
+    /// The far UA calls `number` at the gateway (From +4940111222), without a body.
+    pub fn sip_call(&mut self, number: &str) -> CallHandle {
+        let from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+        self.far
+            .invite(
+                self.now,
+                from,
+                Uri::parse(&format!("sip:{number}@192.0.2.1")).expect("uri"),
+                Target::new(TransportKind::Udp, gw_addr()),
+                None,
+            )
+            .expect("INVITE")
+    }
+
+    /// The circuit of the first IAM the far exchange received.
+    pub fn setup_cic(&self) -> Option<u16> {
+        self.pstn_events.iter().find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
     }
 
     pub fn pstn_saw(&self, f: impl Fn(&IsupEvent) -> bool) -> Option<&IsupEvent> {
