@@ -1124,3 +1124,66 @@ fn overlap_sip_rel_from_the_pstn_cancels_every_invite() {
     assert_eq!(cancelled, 2, "{:#?}", rig.far_events);
     rig.assert_clean();
 }
+
+/// ISUP T9 on a call from SIP (RFC 3398 7.2.8): the far exchange alerts and never answers;
+/// at T9 the gateway releases with cause 19 and the far UA gets 480.
+#[test]
+fn isup_t9_expiry_answers_480() {
+    let mut rig = Rig::new(CONFIG);
+    rig.sip_call("7001");
+    rig.settle();
+    let cic = rig.setup_cic().expect("IAM");
+    let bci = BackwardCallIndicators::default()
+        .with_called_partys_status(CalledPartysStatus::SubscriberFree);
+    rig.pstn
+        .alert(rig.now, cic, Message::acm(bci))
+        .expect("ACM");
+    rig.run_for(Duration::from_secs(200));
+    let got = rig.far_events.iter().find_map(response_status);
+    assert_eq!(got, Some(480), "{:#?}", rig.far_events);
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(19));
+    rig.assert_clean();
+}
+
+/// RFC 3398 11.3: an IAM asking for a continuity check: no INVITE until the COT says the
+/// check passed; a failed check sends none at all.
+#[test]
+fn no_invite_before_the_continuity_check_passes() {
+    use sipt_codecs::isup::ContinuityCheckIndicator;
+    for passed in [true, false] {
+        let mut rig = Rig::new(CONFIG);
+        let mut m = iam("4930123456");
+        if let Some(ps) = m.parameters_mut() {
+            for p in ps.iter_mut() {
+                if let Parameter::NatureOfConnectionIndicators(n) = p {
+                    *n = n.with_continuity_check_indicator(
+                        ContinuityCheckIndicator::RequiredOnThisCircuit,
+                    );
+                }
+            }
+        }
+        rig.pstn.setup(rig.now, 9, m).expect("IAM");
+        rig.settle();
+        assert!(
+            !rig.far_events
+                .iter()
+                .any(|e| matches!(e, UaEvent::Incoming { .. })),
+            "INVITE before COT"
+        );
+        rig.pstn.continuity(rig.now, 9, passed).expect("COT");
+        rig.settle();
+        let invited = rig
+            .far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Incoming { .. }));
+        assert_eq!(invited, passed, "passed={passed}");
+        if passed {
+            let (call, _) = rig.far_incoming();
+            rig.far
+                .respond(rig.now, call, 486, "Busy Here", None)
+                .expect("486");
+            rig.settle();
+        }
+        rig.assert_clean();
+    }
+}
