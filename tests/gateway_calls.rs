@@ -1187,3 +1187,34 @@ fn no_invite_before_the_continuity_check_passes() {
         rig.assert_clean();
     }
 }
+
+/// RFC 3398 11.2: a hardware failure oriented CGB clears the calls on its circuits as a REL
+/// would (BYE on the SIP side); after CGU the circuits are idle again.
+#[test]
+fn hardware_blocking_clears_the_call() {
+    use sipt_mgc::isup::BlockingKind;
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 10, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 200, "OK", None)
+        .expect("200");
+    rig.settle();
+    rig.pstn
+        .group_block(rig.now, 10, 2, BlockingKind::Hardware)
+        .expect("CGB");
+    rig.settle();
+    assert!(
+        rig.far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Ended { remote: true, .. })),
+        "no BYE: {:#?}",
+        rig.far_events
+    );
+    rig.pstn
+        .group_unblock(rig.now, 10, 2, BlockingKind::Hardware)
+        .expect("CGU");
+    rig.settle();
+    rig.assert_clean();
+}
