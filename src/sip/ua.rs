@@ -290,6 +290,10 @@ impl CallTable {
         if let Some(at) = self.scheduled.remove(h) {
             self.queue.remove(&(at, *h));
         }
+        crate::sip::shrink_sparse(&mut self.calls);
+        crate::sip::shrink_sparse(&mut self.by_tag);
+        crate::sip::shrink_sparse(&mut self.by_invite);
+        crate::sip::shrink_sparse(&mut self.scheduled);
     }
 
     /// The calls whose local tag is `tag` (one, but for siblings).
@@ -1599,6 +1603,7 @@ impl UserAgent {
                 }
                 Event::Transaction(key, Output::Terminated) => {
                     self.routes.remove(&key);
+                    crate::sip::shrink_sparse(&mut self.routes);
                 }
                 Event::Transaction(_, Output::TimerC { .. }) => {}
                 Event::StrayRequest(m) => self.stray_request(now, m),

@@ -512,6 +512,8 @@ impl<M: TxMessage> TransactionLayer<M> {
             self.transactions.remove(key);
         }
         self.reschedule(key);
+        crate::sip::shrink_sparse(&mut self.transactions);
+        crate::sip::shrink_sparse(&mut self.scheduled);
     }
 }
 
