@@ -75,10 +75,15 @@ impl QsigTrunk {
         if channels.is_empty() {
             return Err(bad("a QSIG link needs channels".into()));
         }
-        let l2 = q921::Config::new(match role {
+        let mut l2 = q921::Config::new(match role {
             Role::User => sipt_codecs::q921::Role::User,
             Role::Network => sipt_codecs::q921::Role::Network,
         });
+        // As the PBX simulator: the data link is brought up again after it went down
+        // (libpri keeps its end up the same way), and libpri's I frames may be longer than
+        // Q.921's default N201 of 260 octets (a SETUP with facility elements).
+        l2.keep_up = Some(std::time::Duration::from_secs(1));
+        l2.n201 = 1024;
         let l3 = crate::qsig::Config::new(role, channels);
         let dchannel = DChannel::new(l2, l3).map_err(|e| bad(e.to_string()))?;
         Ok(QsigTrunk {
