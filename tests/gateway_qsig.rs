@@ -304,3 +304,29 @@ fn dchannel_lost_mid_call_clears_the_sip_leg_and_channels_restart_when_it_return
     );
     rig.assert_clean();
 }
+
+#[test]
+fn pbx_call_to_a_trusted_peer_carries_the_setup_as_application_qsig() {
+    let config = QSIG_CONFIG.replace("trusted = []", "trusted = [\"192.0.2.9\"]");
+    let mut rig = QsigRig::new(&config);
+    pbx_call(&mut rig);
+    rig.settle();
+    let (_, invite) = rig.far_incoming();
+    let ct = invite
+        .get("Content-Type")
+        .expect("Content-Type")
+        .to_string();
+    assert!(ct.starts_with("multipart/mixed"), "{ct}");
+    let body = String::from_utf8_lossy(&invite.body).to_string();
+    assert!(body.contains("application/QSIG"), "{body}");
+    assert!(body.contains("application/sdp"), "{body}");
+    // The trusted peer gets the asserted identity with the name (RFC 3325).
+    let pai = invite
+        .get("P-Asserted-Identity")
+        .expect("P-Asserted-Identity")
+        .to_string();
+    assert!(
+        pai.contains("Alice") && pai.contains("+4940111222"),
+        "{pai}"
+    );
+}
