@@ -15,6 +15,7 @@
 //! ended; [`Gateway::calls`] counts those alive.
 
 pub mod call;
+pub mod qsig;
 pub mod shell;
 
 use std::collections::{HashMap, VecDeque};
@@ -225,6 +226,14 @@ pub struct Gateway {
     /// Calls from SIP still in set-up, by the INVITE's Call-ID and From tag: a later INVITE
     /// of the same call with more digits is overlap (RFC 3578 3.5).
     by_invite: HashMap<(String, String), CallId>,
+    /// The QSIG D-channels (`protocol = "qsig"` links), beside the ISUP trunks.
+    qsig_trunks: Vec<qsig::QsigTrunk>,
+    /// The calls whose PSTN leg is a QSIG call ([`qsig`]); their SIP handles are in
+    /// `by_sip` too.
+    qcalls: HashMap<CallId, qsig::QsigCall>,
+    by_qsig: HashMap<(usize, crate::qsig::CallId), CallId>,
+    /// Frames for the D-channels: (QSIG trunk, frame).
+    dchannel_out: VecDeque<(usize, Vec<u8>)>,
 }
 
 impl Gateway {
@@ -248,6 +257,10 @@ impl Gateway {
                 continue;
             }
             trunks.push(trunk_for(first)?);
+        }
+        let mut qsig_trunks = Vec::new();
+        for link in config.links.iter().filter(|l| l.protocol == Protocol::Qsig) {
+            qsig_trunks.push(qsig::QsigTrunk::for_link(link)?);
         }
         let settings = Settings {
             t11: Some(std::time::Duration::from_secs(15)),
@@ -275,6 +288,10 @@ impl Gateway {
             stats: Stats::default(),
             timers: std::collections::BTreeSet::new(),
             by_invite: HashMap::new(),
+            qsig_trunks,
+            qcalls: HashMap::new(),
+            by_qsig: HashMap::new(),
+            dchannel_out: VecDeque::new(),
         })
     }
 
@@ -294,9 +311,19 @@ impl Gateway {
         &mut self.settings
     }
 
-    /// The calls alive (either leg not yet over).
+    /// The calls alive (either leg not yet over), ISUP and QSIG.
     pub fn calls(&self) -> usize {
-        self.calls.len()
+        self.calls.len() + self.qcalls.len()
+    }
+
+    /// The QSIG D-channels, in the order of their links in the configuration.
+    pub fn qsig_trunks(&self) -> &[qsig::QsigTrunk] {
+        &self.qsig_trunks
+    }
+
+    /// The index of the QSIG trunk of link `name`.
+    pub fn qsig_trunk_index(&self, name: &str) -> Option<usize> {
+        self.qsig_trunks.iter().position(|t| t.name() == name)
     }
 
     pub fn stats(&self) -> &Stats {
@@ -371,6 +398,27 @@ impl Gateway {
         self.pump(now);
     }
 
+    /// Starts multiple frame establishment on every D-channel (Q.921 5.5.1).
+    pub fn start_dchannels(&mut self, now: Instant) {
+        for t in &mut self.qsig_trunks {
+            t.dchannel.start(now);
+        }
+        self.pump(now);
+    }
+
+    /// A Q.921 frame (without flags and FCS) received on QSIG trunk `trunk`.
+    pub fn handle_dchannel_frame(&mut self, now: Instant, trunk: usize, frame: &[u8]) {
+        if let Some(t) = self.qsig_trunks.get_mut(trunk) {
+            t.dchannel.handle_frame(now, frame);
+        }
+        self.pump(now);
+    }
+
+    /// The next Q.921 frame to send: (QSIG trunk, frame).
+    pub fn poll_dchannel_transmit(&mut self) -> Option<(usize, Vec<u8>)> {
+        self.dchannel_out.pop_front()
+    }
+
     /// SIP octets received.
     pub fn handle_sip(
         &mut self,
@@ -397,6 +445,9 @@ impl Gateway {
         for trunk in &self.trunks {
             t = earliest(t, trunk.isup.poll_timeout());
         }
+        for trunk in &self.qsig_trunks {
+            t = earliest(t, trunk.dchannel.poll_timeout());
+        }
         t
     }
 
@@ -417,6 +468,11 @@ impl Gateway {
         for trunk in &mut self.trunks {
             if trunk.isup.poll_timeout().is_some_and(|t| t <= now) {
                 trunk.isup.handle_timeout(now);
+            }
+        }
+        for trunk in &mut self.qsig_trunks {
+            if trunk.dchannel.poll_timeout().is_some_and(|t| t <= now) {
+                trunk.dchannel.handle_timeout(now);
             }
         }
         self.pump(now);
@@ -455,12 +511,24 @@ impl Gateway {
                     self.isup_event(now, i, e);
                 }
             }
+            for i in 0..self.qsig_trunks.len() {
+                while let Some(e) = self.qsig_trunks[i].dchannel.poll_event() {
+                    moved = true;
+                    self.qsig_event(now, i, e);
+                }
+            }
             while let Some(e) = self.ua.poll_event() {
                 moved = true;
                 self.ua_event(now, e);
             }
             if !moved {
                 break;
+            }
+        }
+        for (i, t) in self.qsig_trunks.iter_mut().enumerate() {
+            let mut frame = Vec::new();
+            while t.dchannel.poll_transmit(now, &mut frame) {
+                self.dchannel_out.push_back((i, std::mem::take(&mut frame)));
             }
         }
         for (i, t) in self.trunks.iter_mut().enumerate() {
@@ -495,8 +563,15 @@ impl Gateway {
             }
             return;
         }
+        if self.qsig_ua_event(now, &e) {
+            return;
+        }
         match e {
-            UaEvent::Incoming { call, invite } => self.incoming_invite(now, call, invite),
+            UaEvent::Incoming { call, invite } => {
+                if !self.qsig_route_invite(now, call, &invite) {
+                    self.incoming_invite(now, call, invite)
+                }
+            }
             UaEvent::Progress { call, response } => self.sip_progress(now, call, &response),
             UaEvent::Answered { call, response } => self.sip_answered(now, call, &response),
             UaEvent::Rejected { call, response } => self.sip_rejected(now, call, Some(&response)),

@@ -1,0 +1,924 @@
+//! The QSIG side of the gateway (RFC 4497): a PBX on a QSIG D-channel ([`QsigTrunk`]: Q.921
+//! and ECMA-143 basic call in a [`DChannel`], its B-channels the circuits) and SIP calls,
+//! meeting only through the pure mapping of [`crate::interwork::qsig`].
+//!
+//! A QSIG call ([`QsigCall`]) is kept apart from the ISUP calls of [`super::call`] (its own
+//! table, the SIP handles in the shared `by_sip` index), so that the ISUP paths are unchanged.
+//! Every path ends with both legs over: the QSIG call back in the Null state
+//! ([`CallEvent::Cleared`], exactly one per call) and the SIP dialog ended.
+//!
+//! - PBX -> SIP (8.2): SETUP -> INVITE ([`qsig::setup_to_invite`], the B-channel's SDP, the
+//!   SETUP itself as application/QSIG to a trusted peer, RFC 3204) and CALL PROCEEDING
+//!   (8.2.1.1); 18x -> ALERTING/PROGRESS ([`qsig::backward_for_provisional`]); 2xx -> CONNECT
+//!   ([`qsig::ok_to_connect`]); 4xx-6xx -> DISCONNECT ([`qsig::cause_for_response`], 8.4.4);
+//!   BYE -> DISCONNECT ([`qsig::cause_for_request`], 8.4.2).
+//! - SIP -> PBX (8.3): INVITE routed to a trunk group of QSIG links -> SETUP on a free
+//!   B-channel ([`qsig::invite_to_setup`]); ALERTING -> 180, PROGRESS -> 183 (with SDP when
+//!   it opens the media, 8.3.5), CONNECT -> 200 ([`qsig::connect_to_200`]); CANCEL/BYE ->
+//!   DISCONNECT.
+//! - Clearing from the PBX (8.4.1, [`qsig::clearing_for`]): BYE, CANCEL or the final response
+//!   of Table 1, each with a Reason: Q.850 header (RFC 3326).
+//! - The D-channel lost (Q.931 5.8.9): [`crate::qsig::QsigCalls`] clears the calls not active
+//!   at once and the active ones after T309, each with a `Cleared` event: the SIP legs are
+//!   cleared from it like any other clearing. When the link returns the call layer restarts
+//!   the idle B-channels (Q.931 5.5).
+
+use std::collections::VecDeque;
+
+use sipt_codecs::q931::{Cause, CauseValue, Location, Message as QsigMessage};
+
+use super::{Gateway, GatewayError, GatewayEvent};
+use crate::config::{LinkConfig, Role};
+use crate::interwork::body;
+use crate::interwork::progress;
+use crate::interwork::qsig::{
+    self, BackwardSent, QsigBackward, QsigDefaults, SipCallState, SipClearing,
+};
+use crate::interwork::setup::SetupContext;
+use crate::isdn::dchannel::DChannel;
+use crate::isdn::q921;
+use crate::qsig::{CallEvent, CallId as QsigCallId, ChannelState, ClearReason};
+use crate::route::{self, Target as RouteTarget};
+use crate::sip::message::{Message as SipMessage, Uri};
+use crate::sip::ua::CallHandle;
+use crate::time::Instant;
+
+use super::call::{reason_phrase, CallId};
+
+/// One QSIG D-channel and its B-channels.
+#[derive(Debug)]
+pub struct QsigTrunk {
+    pub link: LinkConfig,
+    pub dchannel: DChannel,
+}
+
+impl QsigTrunk {
+    pub fn name(&self) -> &str {
+        &self.link.name
+    }
+
+    /// A trunk for a `protocol = "qsig"` link: the Q.921 role and the QSIG side both the
+    /// link's `role` (ECMA-143 uses the designation only for channel collisions).
+    pub fn for_link(link: &LinkConfig) -> Result<QsigTrunk, GatewayError> {
+        let bad = |message: String| GatewayError::Link {
+            link: link.name.clone(),
+            message,
+        };
+        let role = link
+            .role
+            .ok_or_else(|| bad("a QSIG link needs role".into()))?;
+        let channels: Vec<u8> = link
+            .channels
+            .iter()
+            .filter_map(|&c| u8::try_from(c).ok())
+            .collect();
+        if channels.is_empty() {
+            return Err(bad("a QSIG link needs channels".into()));
+        }
+        let mut l2 = q921::Config::new(match role {
+            Role::User => sipt_codecs::q921::Role::User,
+            Role::Network => sipt_codecs::q921::Role::Network,
+        });
+        // As the PBX simulator: the data link is brought up again after it went down
+        // (libpri keeps its end up the same way), and libpri's I frames may be longer than
+        // Q.921's default N201 of 260 octets (a SETUP with facility elements).
+        l2.keep_up = Some(std::time::Duration::from_secs(1));
+        l2.n201 = 1024;
+        let l3 = crate::qsig::Config::new(role, channels);
+        let dchannel = DChannel::new(l2, l3).map_err(|e| bad(e.to_string()))?;
+        Ok(QsigTrunk {
+            link: link.clone(),
+            dchannel,
+        })
+    }
+
+    /// Whether every B-channel is idle (none busy, restarting or in maintenance).
+    pub fn channels_idle(&self) -> bool {
+        self.dchannel
+            .calls()
+            .channels()
+            .iter()
+            .all(|(_, s)| *s == ChannelState::Idle)
+    }
+}
+
+/// A call between a QSIG B-channel and a SIP call.
+#[derive(Debug)]
+pub struct QsigCall {
+    pub id: CallId,
+    /// The call came from the PBX (SETUP in, INVITE out).
+    pub from_pbx: bool,
+    pub trunk: usize,
+    pub qsig: Option<QsigCallId>,
+    pub channel: Option<u8>,
+    pub sip: Option<CallHandle>,
+    /// The called number in the routing form.
+    pub called: String,
+    pub trusted: bool,
+    /// SIP targets still to try (503, 408, timeout).
+    pub alternates: VecDeque<RouteTarget>,
+    /// What went back into the PISN (8.2.1.3).
+    pub sent: BackwardSent,
+    /// A provisional response came to our INVITE (8.4.1 item 3 rather than 4).
+    pub provisional: bool,
+    /// The QSIG leg is clearing: DISCONNECT sent or received.
+    pub clearing: bool,
+    pub answered: bool,
+    pub qsig_done: bool,
+    pub sip_done: bool,
+    pub started: Instant,
+    pub cause: Option<u8>,
+    pub status: Option<u16>,
+    /// The SETUP received (from the PBX), for the application/QSIG body (RFC 3204).
+    pub setup: Option<QsigMessage>,
+    /// The INVITE (from SIP): 100rel wanted.
+    pub reliable: bool,
+}
+
+impl QsigCall {
+    fn new(id: CallId, from_pbx: bool, trunk: usize, called: String, now: Instant) -> Self {
+        QsigCall {
+            id,
+            from_pbx,
+            trunk,
+            qsig: None,
+            channel: None,
+            sip: None,
+            called,
+            trusted: false,
+            alternates: VecDeque::new(),
+            sent: BackwardSent::default(),
+            provisional: false,
+            clearing: false,
+            answered: false,
+            qsig_done: false,
+            sip_done: false,
+            started: now,
+            cause: None,
+            status: None,
+            setup: None,
+            reliable: false,
+        }
+    }
+}
+
+/// Causes the gateway gives on the QSIG side (Q.850).
+fn cause(value: CauseValue) -> Cause {
+    Cause::new(Location::PrivateNetworkLocalUser, value)
+}
+
+impl Gateway {
+    /// The trunk groups that have QSIG links.
+    pub(super) fn is_qsig_group(&self, group: &str) -> bool {
+        self.qsig_trunks
+            .iter()
+            .any(|t| t.link.trunk_group.as_deref() == Some(group))
+    }
+
+    fn qsig_defaults(&self, trusted: bool) -> QsigDefaults {
+        let mut d = QsigDefaults {
+            peer_trusted: trusted,
+            ..QsigDefaults::default()
+        };
+        d.numbering.country_code = self.settings.country_code.clone();
+        d
+    }
+
+    /// The SDP of a B-channel's media endpoint, as [`Gateway::circuit_sdp`] for a CIC.
+    fn channel_sdp(&self, trunk: usize, channel: u8, version: u64) -> Vec<u8> {
+        let n = u16::from(channel);
+        let endpoint = self.qsig_trunks.get(trunk).and_then(|t| {
+            route::media_endpoint(&t.link, n).or_else(|| {
+                let host = self
+                    .settings
+                    .host
+                    .rsplit_once(':')
+                    .map_or(self.settings.host.as_str(), |(h, _)| h);
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok()
+                    .map(|address| route::MediaEndpoint {
+                        address,
+                        port: 20000u16.wrapping_add(n.wrapping_mul(2)),
+                        codec: route::Codec::Pcma,
+                    })
+            })
+        });
+        match endpoint {
+            Some(e) => route::sdp_for(&e, u64::from(n) + 1, version).into_bytes(),
+            None => Vec::new(),
+        }
+    }
+
+    fn refused(&mut self, id: CallId, what: String) {
+        self.events.push_back(GatewayEvent::Refused {
+            call: Some(id.0),
+            what,
+        });
+    }
+
+    // ------------------------------------------------------------------ QSIG events
+
+    pub(super) fn qsig_event(&mut self, now: Instant, trunk: usize, e: CallEvent) {
+        let lookup = |gw: &Gateway, q: &QsigCallId| gw.by_qsig.get(&(trunk, *q)).copied();
+        match e {
+            CallEvent::IncomingCall(ic) => self.incoming_setup(now, trunk, *ic),
+            CallEvent::Proceeding { .. } | CallEvent::SetupAcknowledged { .. } => {}
+            CallEvent::Alerting { call, message, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_backward(now, id, 180, &message);
+                }
+            }
+            CallEvent::Progress { call, message, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    if qsig::opens_media(&message) {
+                        self.qsig_backward(now, id, 183, &message);
+                    }
+                }
+            }
+            CallEvent::Connected { call, message, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_connected(now, id, &message);
+                }
+            }
+            CallEvent::Disconnected { call, cause, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_clearing(now, id, cause, None);
+                }
+            }
+            CallEvent::Cleared {
+                call,
+                cause,
+                reason,
+                ..
+            } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_clearing(now, id, cause, Some(reason));
+                    self.by_qsig.remove(&(trunk, call));
+                    if let Some(c) = self.qcalls.get_mut(&id) {
+                        c.qsig_done = true;
+                    }
+                    self.qsig_settle(now, id);
+                }
+            }
+            CallEvent::OverlapTimeout { call } => {
+                // Overlap receiving is not offered (SETUP ACKNOWLEDGE is never sent): a
+                // late digit collection ends as "invalid number format" (Q.931 table 9-1).
+                self.dchannel_do(now, trunk, |c| {
+                    c.disconnect(now, call, CauseValue::InvalidNumberFormat)
+                });
+            }
+            CallEvent::ConnectAcknowledged { .. }
+            | CallEvent::Information { .. }
+            | CallEvent::Notify { .. }
+            | CallEvent::Facility { .. }
+            | CallEvent::Status { .. }
+            | CallEvent::Restarted { .. }
+            | CallEvent::RestartFailed { .. }
+            | CallEvent::ChannelMaintenance { .. } => {}
+        }
+    }
+
+    fn dchannel_do<R>(
+        &mut self,
+        now: Instant,
+        trunk: usize,
+        f: impl FnOnce(&mut crate::qsig::QsigCalls) -> Result<R, crate::qsig::Error>,
+    ) -> Option<R> {
+        let t = self.qsig_trunks.get_mut(trunk)?;
+        match t.dchannel.with_calls(now, f) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.events.push_back(GatewayEvent::Refused {
+                    call: None,
+                    what: format!("QSIG: {e}"),
+                });
+                None
+            }
+        }
+    }
+
+    // ============================================================ from the PBX
+
+    /// SETUP received (RFC 4497 8.2.1.1).
+    fn incoming_setup(&mut self, now: Instant, trunk: usize, ic: crate::qsig::IncomingCall) {
+        let id = self.new_call_id();
+        self.stats.calls_started += 1;
+        let called = qsig::called_text(&ic.message).unwrap_or_default();
+        self.events.push_back(GatewayEvent::CallStarted {
+            call: id.0,
+            from_pstn: true,
+            trunk: self
+                .qsig_trunks
+                .get(trunk)
+                .map_or("", |t| t.name())
+                .to_string(),
+            cic: Some(u16::from(ic.channel)),
+            called: called.clone(),
+        });
+        let mut call = QsigCall::new(id, true, trunk, called.clone(), now);
+        call.qsig = Some(ic.call);
+        call.channel = Some(ic.channel);
+        call.setup = Some(ic.message);
+        call.sip_done = true; // no SIP leg yet
+        self.by_qsig.insert((trunk, ic.call), id);
+        self.qcalls.insert(id, call);
+        match self.routes.lookup(&called) {
+            Some(d) => {
+                if let Some(c) = self.qcalls.get_mut(&id) {
+                    c.alternates = d.targets.into();
+                }
+                self.qsig_next_target(now, id, CauseValue::NoRouteToDestination);
+            }
+            None => self.qsig_disconnect(now, id, cause(CauseValue::NoRouteToDestination)),
+        }
+    }
+
+    /// The INVITE to the next SIP target; DISCONNECT with `if_none` when none is left.
+    fn qsig_next_target(&mut self, now: Instant, id: CallId, if_none: CauseValue) {
+        loop {
+            let Some(c) = self.qcalls.get_mut(&id) else {
+                return;
+            };
+            let Some(target) = c.alternates.pop_front() else {
+                return self.qsig_disconnect(now, id, cause(if_none));
+            };
+            let RouteTarget::Sip { uri } = target else {
+                continue; // QSIG to another trunk is not done here.
+            };
+            let (trunk, channel) = (c.trunk, c.channel.unwrap_or(0));
+            let Ok(uri) = Uri::parse(&uri) else {
+                continue;
+            };
+            let targets = self.locate(&uri);
+            let Some(first) = targets.first() else {
+                continue;
+            };
+            let trusted = self.trusted(first);
+            let Some(setup) = self.qcalls.get(&id).and_then(|c| c.setup.clone()) else {
+                return;
+            };
+            let ctx = SetupContext {
+                host: &self.settings.host,
+                trusted,
+                country_code: self.settings.country_code.as_deref(),
+                diversion_header: self.settings.diversion_header,
+            };
+            let headers = qsig::setup_to_invite(&setup, &ctx);
+            let sdp = self.channel_sdp(trunk, channel, 1);
+            // RFC 3204 / issue 6: the SETUP itself to a trusted peer, so that what the
+            // mapping cannot express still reaches a far PBX.
+            let octets = setup.to_bytes().ok();
+            let body = body::build_qsig(
+                (!sdp.is_empty()).then_some(sdp.as_slice()),
+                octets.as_deref(),
+                trusted,
+            );
+            let r = self.ua.invite_with(
+                now,
+                headers.from,
+                uri.clone(),
+                targets,
+                &headers.headers,
+                body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+            );
+            match r {
+                Ok(h) => {
+                    let first_target = self.qcalls.get(&id).is_some_and(|c| c.sip.is_none());
+                    if let Some(c) = self.qcalls.get_mut(&id) {
+                        c.sip = Some(h);
+                        c.sip_done = false;
+                        c.trusted = trusted;
+                    }
+                    self.by_sip.insert(h, id);
+                    self.events.push_back(GatewayEvent::CallRouted {
+                        call: id.0,
+                        to: uri.to_string(),
+                        cic: Some(u16::from(channel)),
+                        added_us: None,
+                    });
+                    if first_target {
+                        // RFC 4497 8.2.1.1: CALL PROCEEDING once the INVITE is on its way.
+                        if let Some(q) = self.qcalls.get(&id).and_then(|c| c.qsig) {
+                            self.dchannel_do(now, trunk, |c| {
+                                c.proceeding(now, q, crate::qsig::Response::default())
+                            });
+                        }
+                    }
+                    return;
+                }
+                Err(e) => self.refused(id, format!("INVITE to {uri}: {e}")),
+            }
+        }
+    }
+
+    /// Clears the QSIG leg with DISCONNECT (Q.931 5.3.2), once.
+    fn qsig_disconnect(&mut self, now: Instant, id: CallId, cause: Cause) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.clearing || c.qsig_done {
+            return self.qsig_settle(now, id);
+        }
+        c.clearing = true;
+        if c.cause.is_none() {
+            c.cause = Some(cause.cause_value.code());
+        }
+        let (trunk, q) = (c.trunk, c.qsig);
+        if let Some(q) = q {
+            self.dchannel_do(now, trunk, |calls| {
+                calls.disconnect_with(now, q, cause, Vec::new())
+            });
+        }
+        self.qsig_settle(now, id);
+    }
+
+    // ------------------------------------------------------------------ SIP events
+
+    /// A SIP event about a QSIG call; false when `h` is not one.
+    pub(super) fn qsig_ua_event(&mut self, now: Instant, e: &crate::sip::ua::UaEvent) -> bool {
+        use crate::sip::ua::UaEvent;
+        let h = match e {
+            UaEvent::Progress { call, .. }
+            | UaEvent::Answered { call, .. }
+            | UaEvent::Rejected { call, .. }
+            | UaEvent::TimedOut { call }
+            | UaEvent::Cancelled { call, .. }
+            | UaEvent::Ended { call, .. }
+            | UaEvent::Request { call, .. } => *call,
+            _ => return false,
+        };
+        let Some(&id) = self.by_sip.get(&h) else {
+            return false;
+        };
+        if !self.qcalls.contains_key(&id) {
+            return false;
+        }
+        match e {
+            UaEvent::Progress { response, .. } => self.qsig_sip_progress(now, id, response),
+            UaEvent::Answered { response, .. } => self.qsig_sip_answered(now, id, response),
+            UaEvent::Rejected { response, .. } => self.qsig_sip_rejected(now, id, Some(response)),
+            UaEvent::TimedOut { .. } => self.qsig_sip_rejected(now, id, None),
+            UaEvent::Cancelled { reason, .. } => {
+                let c = reason_cause(reason.as_deref());
+                self.qsig_sip_ended(now, id, c)
+            }
+            UaEvent::Ended { reason, bye, .. } => {
+                let c = match bye {
+                    Some(b) => qsig::cause_for_request(b),
+                    None => reason_cause(reason.as_deref()),
+                };
+                self.qsig_sip_ended(now, id, c)
+            }
+            UaEvent::Request {
+                request, key, call, ..
+            } => {
+                let c = self.qcalls.get(&id);
+                let (status, body) = match (request.method(), c) {
+                    (
+                        Some(
+                            crate::sip::message::Method::Invite
+                            | crate::sip::message::Method::Update,
+                        ),
+                        Some(c),
+                    ) => {
+                        let sdp = self.channel_sdp(c.trunk, c.channel.unwrap_or(0), 2);
+                        (
+                            200,
+                            (!sdp.is_empty()).then(|| ("application/sdp".to_string(), sdp)),
+                        )
+                    }
+                    (Some(crate::sip::message::Method::Info), Some(_)) => (200, None),
+                    _ => (501, None),
+                };
+                let _ = call;
+                let _ = self.ua.respond_request(
+                    now,
+                    key,
+                    request,
+                    status,
+                    reason_phrase(status),
+                    body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
+                );
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// A 1xx to our INVITE: ALERTING or PROGRESS (8.2.1.2, 8.2.1.3).
+    fn qsig_sip_progress(&mut self, now: Instant, id: CallId, response: &SipMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let status = response.status().unwrap_or(0);
+        if status > 100 {
+            c.provisional = true;
+        }
+        if c.answered || c.clearing || !c.from_pbx {
+            return;
+        }
+        let inband = body::split(response, false)
+            .ok()
+            .is_some_and(|b| b.sdp.is_some());
+        let Some(back) = qsig::backward_for_provisional(status, c.sent, inband) else {
+            return;
+        };
+        let (trunk, Some(q)) = (c.trunk, c.qsig) else {
+            return;
+        };
+        match back {
+            QsigBackward::Alerting(r) => {
+                c.sent.alerting = true;
+                self.events
+                    .push_back(GatewayEvent::CallAlerting { call: id.0 });
+                self.dchannel_do(now, trunk, |calls| calls.alerting(now, q, r));
+            }
+            QsigBackward::Progress(r) => {
+                c.sent.progress_1 = true;
+                if let Some(p) = r.progress {
+                    self.dchannel_do(now, trunk, |calls| calls.progress(now, q, p, r.extra));
+                }
+            }
+        }
+    }
+
+    /// A 2xx to our INVITE: CONNECT (8.2.1.4, 9.2.3).
+    fn qsig_sip_answered(&mut self, now: Instant, id: CallId, response: &SipMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.answered || !c.from_pbx {
+            return;
+        }
+        if c.clearing {
+            // The PBX cleared while the INVITE was out (8.4.1 item 4): BYE now.
+            if let Some(h) = c.sip {
+                let _ = self.ua.hangup(now, h);
+            }
+            c.sip_done = true;
+            return self.qsig_settle(now, id);
+        }
+        c.answered = true;
+        let (trunk, q, trusted) = (c.trunk, c.qsig, c.trusted);
+        self.stats.calls_answered += 1;
+        self.events
+            .push_back(GatewayEvent::CallAnswered { call: id.0 });
+        let d = self.qsig_defaults(trusted);
+        let r = qsig::ok_to_connect(response, &d);
+        if let Some(q) = q {
+            self.dchannel_do(now, trunk, |calls| calls.connect(now, q, r));
+        }
+    }
+
+    /// Our INVITE failed: the next target on 503/408/timeout, else DISCONNECT (8.4.4, 8.4.5).
+    fn qsig_sip_rejected(&mut self, now: Instant, id: CallId, response: Option<&SipMessage>) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let status = response.and_then(SipMessage::status).unwrap_or(408);
+        c.status = Some(status);
+        c.sip_done = true;
+        if !c.from_pbx {
+            return self.qsig_settle(now, id);
+        }
+        if let Some(h) = c.sip {
+            self.by_sip.remove(&h);
+            self.ua.forget(h);
+        }
+        let c = match self.qcalls.get_mut(&id) {
+            Some(c) => c,
+            None => return,
+        };
+        if matches!(status, 408 | 503) && !c.alternates.is_empty() && !c.clearing {
+            c.sip = None;
+            let fallback = if response.is_none() {
+                CauseValue::RecoveryOnTimerExpiry
+            } else {
+                CauseValue::from_code(qsig::cause_for_status(status, None))
+            };
+            return self.qsig_next_target(now, id, fallback);
+        }
+        let cause = match response {
+            Some(r) => qsig::cause_for_response(r),
+            // 8.4.5: a SIP timer: 102.
+            None => Cause::new(Location::PrivateNetworkLocalUser, {
+                qsig::cause_for_failure(qsig::GatewayFailure::SipTimer)
+                    .unwrap_or(CauseValue::RecoveryOnTimerExpiry)
+            }),
+        };
+        self.qsig_disconnect(now, id, cause);
+    }
+
+    /// BYE or CANCEL from SIP: DISCONNECT (8.4.2, 8.4.3).
+    fn qsig_sip_ended(&mut self, now: Instant, id: CallId, cause: Cause) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.sip_done {
+            return self.qsig_settle(now, id);
+        }
+        c.sip_done = true;
+        if !c.answered && c.status.is_none() {
+            c.status = Some(487);
+        }
+        self.qsig_disconnect(now, id, cause);
+    }
+
+    // ============================================================ from SIP
+
+    /// An INVITE whose route's first trunk group has QSIG links goes to
+    /// [`Gateway::qsig_incoming_invite`]; false (the ISUP path's) otherwise.
+    pub(super) fn qsig_route_invite(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        invite: &SipMessage,
+    ) -> bool {
+        if self.qsig_trunks.is_empty() {
+            return false;
+        }
+        let Some(Ok(number)) = invite
+            .request_uri()
+            .map(crate::interwork::numbers::uri_number)
+        else {
+            return false;
+        };
+        let Some(decision) = self.routes.lookup(&number) else {
+            return false;
+        };
+        let group = decision.targets.iter().find_map(|t| match t {
+            RouteTarget::Trunk { group } => Some(group.clone()),
+            RouteTarget::Sip { .. } => None,
+        });
+        let Some(group) = group.filter(|g| self.is_qsig_group(g)) else {
+            return false;
+        };
+        if invite
+            .call_id()
+            .ok()
+            .zip(invite.from_tag().ok().flatten())
+            .is_some_and(|k| self.by_invite.contains_key(&k))
+        {
+            return false;
+        }
+        let trusted = invite
+            .top_via()
+            .ok()
+            .and_then(|v| {
+                v.received()
+                    .or_else(|| Some(v.sent_by()))
+                    .map(|s| s.rsplit_once(':').map_or(s.clone(), |(a, _)| a.to_string()))
+            })
+            .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
+            .is_some_and(|ip| self.trusted.contains(ip));
+        if let Err(p) = body::split(invite, trusted) {
+            let _ = self
+                .ua
+                .respond_with(now, h, p.status(), &p.reason_phrase(), &[], None);
+            self.ua.forget(h);
+            return true;
+        }
+        self.qsig_incoming_invite(now, h, invite, &group, &decision.number, trusted);
+        true
+    }
+
+    /// An INVITE routed to a trunk group with QSIG links (RFC 4497 8.3.1): SETUP on a free
+    /// B-channel of the first QSIG trunk of the group whose data link is up.
+    pub(super) fn qsig_incoming_invite(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        invite: &SipMessage,
+        group: &str,
+        number: &str,
+        trusted: bool,
+    ) {
+        let id = self.new_call_id();
+        self.stats.calls_started += 1;
+        self.events.push_back(GatewayEvent::CallStarted {
+            call: id.0,
+            from_pstn: false,
+            trunk: String::new(),
+            cic: None,
+            called: number.to_string(),
+        });
+        let mut call = QsigCall::new(id, false, 0, number.to_string(), now);
+        call.sip = Some(h);
+        call.trusted = trusted;
+        call.reliable = qsig::wants_100rel(invite);
+        call.qsig_done = true; // no QSIG call yet
+        self.by_sip.insert(h, id);
+        self.qcalls.insert(id, call);
+        let d = self.qsig_defaults(trusted);
+        let req = match qsig::invite_to_setup(invite, number, &d) {
+            Ok(r) => r,
+            Err(_) => return self.qsig_clear_sip(now, id, &cause(CauseValue::InvalidNumberFormat)),
+        };
+        let trunks: Vec<usize> = self
+            .qsig_trunks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.link.trunk_group.as_deref() == Some(group)
+                    && t.dchannel.calls().data_link_established()
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for trunk in trunks {
+            let Some(t) = self.qsig_trunks.get_mut(trunk) else {
+                continue;
+            };
+            let r = t.dchannel.with_calls(now, |c| c.setup(now, req.clone()));
+            let Ok(q) = r else {
+                continue;
+            };
+            let channel = t.dchannel.calls().call_channel(q);
+            if let Some(c) = self.qcalls.get_mut(&id) {
+                c.trunk = trunk;
+                c.qsig = Some(q);
+                c.channel = channel;
+                c.qsig_done = false;
+            }
+            self.by_qsig.insert((trunk, q), id);
+            self.events.push_back(GatewayEvent::CallRouted {
+                call: id.0,
+                to: format!("trunk:{group}"),
+                cic: channel.map(u16::from),
+                added_us: None,
+            });
+            // The SETUP's own events (none expected before delivery) are taken by the pump.
+            return;
+        }
+        self.qsig_clear_sip(now, id, &cause(CauseValue::from_code(34)));
+    }
+
+    /// ALERTING (180) or PROGRESS (183) on a call from SIP (8.3.3, 8.3.4): with the
+    /// B-channel's SDP when the message opens the media (8.3.5).
+    fn qsig_backward(&mut self, now: Instant, id: CallId, status: u16, message: &QsigMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.from_pbx || c.answered || c.sip_done {
+            return;
+        }
+        if status == 180 {
+            self.events
+                .push_back(GatewayEvent::CallAlerting { call: id.0 });
+        }
+        let (trunk, channel, h) = (c.trunk, c.channel.unwrap_or(0), c.sip);
+        let sdp = qsig::opens_media(message).then(|| self.channel_sdp(trunk, channel, 1));
+        if let Some(h) = h {
+            let body = sdp
+                .filter(|s| !s.is_empty())
+                .map(|s| ("application/sdp", s));
+            if let Err(e) = self.ua.respond(now, h, status, reason_phrase(status), body) {
+                self.refused(id, format!("{status}: {e}"));
+            }
+        }
+    }
+
+    /// CONNECT on a call from SIP: 200 with the connected identity (8.3.6, 9.1.3).
+    fn qsig_connected(&mut self, now: Instant, id: CallId, message: &QsigMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.from_pbx || c.answered || c.sip_done {
+            return;
+        }
+        c.answered = true;
+        let (trunk, channel, h, trusted) = (c.trunk, c.channel.unwrap_or(0), c.sip, c.trusted);
+        self.stats.calls_answered += 1;
+        self.events
+            .push_back(GatewayEvent::CallAnswered { call: id.0 });
+        let ctx = SetupContext {
+            host: &self.settings.host,
+            trusted,
+            country_code: self.settings.country_code.as_deref(),
+            diversion_header: self.settings.diversion_header,
+        };
+        let headers = qsig::connect_to_200(message, &ctx);
+        let sdp = self.channel_sdp(trunk, channel, 1);
+        if let Some(h) = h {
+            let body = (!sdp.is_empty()).then_some(("application/sdp", sdp));
+            if let Err(e) = self.ua.respond_with(now, h, 200, "OK", &headers, body) {
+                self.refused(id, format!("200: {e}"));
+            }
+        }
+    }
+
+    /// The first clearing from the QSIG side (DISCONNECT received, or the call layer cleared
+    /// the call: a timer, an error, the data link lost): the SIP leg is cleared as 8.4.1 says.
+    fn qsig_clearing(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        cause_ie: Option<Cause>,
+        reason: Option<ClearReason>,
+    ) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let ours = c.clearing && matches!(reason, Some(ClearReason::Local) | None);
+        c.clearing = true;
+        if ours || c.sip_done {
+            return;
+        }
+        let cause_ie = cause_ie.unwrap_or_else(|| {
+            cause(match reason {
+                Some(ClearReason::DataLinkFailure) => CauseValue::TemporaryFailure,
+                Some(ClearReason::Timer(_)) => CauseValue::RecoveryOnTimerExpiry,
+                _ => CauseValue::NormalCallClearing,
+            })
+        });
+        if c.cause.is_none() {
+            c.cause = Some(cause_ie.cause_value.code());
+        }
+        self.qsig_clear_sip(now, id, &cause_ie);
+    }
+
+    /// Clears the SIP leg for a QSIG cause (8.4.1) with a Reason header.
+    fn qsig_clear_sip(&mut self, now: Instant, id: CallId, cause_ie: &Cause) {
+        let Some(c) = self.qcalls.get(&id) else {
+            return;
+        };
+        let (Some(h), false) = (c.sip, c.sip_done) else {
+            return self.qsig_settle(now, id);
+        };
+        let state = match (c.from_pbx, c.answered, c.provisional) {
+            (false, false, _) => SipCallState::InviteReceived,
+            (_, true, _) => SipCallState::Confirmed,
+            (true, false, true) => SipCallState::ProvisionalReceived,
+            (true, false, false) => SipCallState::NoResponse,
+        };
+        let headers = [("Reason", qsig::reason_header(cause_ie))];
+        let r = match qsig::clearing_for(state, cause_ie) {
+            SipClearing::Response(status) => {
+                if let Some(c) = self.qcalls.get_mut(&id) {
+                    c.status = Some(status);
+                }
+                self.ua
+                    .respond_with(now, h, status, reason_phrase(status), &headers, None)
+            }
+            // The UA sends the BYE once the ACK is in, and a CANCEL only after a provisional
+            // response (RFC 3261 9.1), as 8.4.1 items 2 and 4 ask.
+            SipClearing::Bye
+            | SipClearing::ByeAfterAck
+            | SipClearing::Cancel
+            | SipClearing::AwaitResponse => self.ua.hangup_with(now, h, None, &headers, None),
+        };
+        if let Err(e) = r {
+            self.refused(id, format!("clearing the SIP leg: {e}"));
+        }
+        if let Some(c) = self.qcalls.get_mut(&id) {
+            c.sip_done = true;
+        }
+        self.qsig_settle(now, id);
+    }
+
+    /// Forgets the call when both legs are over.
+    fn qsig_settle(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.qcalls.get(&id) else {
+            return;
+        };
+        if !(c.qsig_done && c.sip_done) {
+            return;
+        }
+        let Some(c) = self.qcalls.remove(&id) else {
+            return;
+        };
+        if let Some(q) = c.qsig {
+            if self.by_qsig.get(&(c.trunk, q)) == Some(&id) {
+                self.by_qsig.remove(&(c.trunk, q));
+            }
+        }
+        if let Some(h) = c.sip {
+            if self.by_sip.get(&h) == Some(&id) {
+                self.by_sip.remove(&h);
+            }
+            self.ua.forget(h);
+        }
+        self.stats.calls_ended += 1;
+        if !c.answered {
+            self.stats.calls_failed += 1;
+        }
+        self.events.push_back(GatewayEvent::CallEnded {
+            call: id.0,
+            answered: c.answered,
+            cause: c.cause,
+            status: c.status,
+            duration_ms: now.saturating_duration_since(c.started).as_millis() as u64,
+        });
+    }
+}
+
+/// The cause of a Reason: Q.850 header (RFC 3326), else 16, location 'user' (8.4.2, 8.4.3).
+fn reason_cause(reason: Option<&str>) -> Cause {
+    let (value, location) = reason
+        .and_then(progress::reason_q850)
+        .map_or((16, Location::User), |(v, l)| {
+            (v, l.unwrap_or(Location::User))
+        });
+    Cause::new(location, CauseValue::from_code(value))
+}

@@ -1,0 +1,258 @@
+//! The gateway between a far PBX (a second `DChannel`, designated user, its Q.921 frames
+//! exchanged in memory with the gateway's D-channel) and a far SIP user agent at 192.0.2.9,
+//! with simulated time. Used by tests/gateway_qsig.rs (`#[path]` module).
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use sipt_codecs::q921::Role as LapdRole;
+use sipt_mgc::config::{Config, Role};
+use sipt_mgc::gateway::{Gateway, GatewayEvent};
+use sipt_mgc::isdn::dchannel::DChannel;
+use sipt_mgc::isdn::q921;
+use sipt_mgc::qsig::{self, CallEvent, ChannelState};
+use sipt_mgc::sip::message::{Message as SipMessage, NameAddr, Uri};
+use sipt_mgc::sip::transport::{Target, TransportKind};
+use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
+use sipt_mgc::time::Instant;
+
+use crate::gateway_rig::{far_addr, gw_addr};
+
+pub const QSIG_CONFIG: &str = r#"
+[sip]
+listen = ["udp:192.0.2.1:5060"]
+trusted = []
+
+[[link]]
+name = "pbx-1"
+protocol = "qsig"
+role = "network"
+transport = "frames"
+path = "unix:/nonexistent"
+channels = "1-15,17-31"
+trunk_group = "pbx"
+
+[[route]]
+prefix = "49"
+to = "sip:{number}@192.0.2.9:5060"
+
+[[route]]
+prefix = "7"
+to = "trunk:pbx"
+"#;
+
+/// The gateway between a far PBX and a far UA.
+pub struct QsigRig {
+    pub now: Instant,
+    pub gw: Gateway,
+    pub pbx: DChannel,
+    pub far: UserAgent,
+    pub pbx_events: Vec<CallEvent>,
+    pub far_events: Vec<UaEvent>,
+    pub gw_events: Vec<GatewayEvent>,
+    /// The D-channel carries nothing (the span is cut).
+    pub link_cut: bool,
+}
+
+impl QsigRig {
+    pub fn new(config: &str) -> QsigRig {
+        let config = Config::parse(Path::new("gateway.toml"), config).expect("config");
+        let gw = Gateway::new(
+            &config,
+            UaConfig::new("192.0.2.1", 5060, TransportKind::Udp),
+            1,
+        )
+        .expect("gateway");
+        let mut l2 = q921::Config::new(LapdRole::User);
+        l2.keep_up = Some(Duration::from_secs(1));
+        l2.n201 = 1024;
+        let l3 = qsig::Config::new(Role::User, (1..=15).chain(17..=31));
+        let pbx = DChannel::new(l2, l3).expect("far PBX");
+        let far = UserAgent::new(UaConfig::new("192.0.2.9", 5060, TransportKind::Udp), 9);
+        let mut rig = QsigRig {
+            now: Instant::ZERO,
+            gw,
+            pbx,
+            far,
+            pbx_events: Vec::new(),
+            far_events: Vec::new(),
+            gw_events: Vec::new(),
+            link_cut: false,
+        };
+        rig.gw.start_dchannels(rig.now);
+        rig.pbx.start(rig.now);
+        rig.run_for(Duration::from_secs(2));
+        assert!(rig.gw.qsig_trunks()[0]
+            .dchannel
+            .calls()
+            .data_link_established());
+        rig.pbx_events.clear();
+        rig.gw_events.clear();
+        rig
+    }
+
+    /// Delivers everything in flight, instantly, until nothing moves.
+    pub fn deliver(&mut self) {
+        loop {
+            let mut moved = false;
+            while let Some((_, frame)) = self.gw.poll_dchannel_transmit() {
+                moved = true;
+                if !self.link_cut {
+                    self.pbx.handle_frame(self.now, &frame);
+                }
+            }
+            let mut frame = Vec::new();
+            while self.pbx.poll_transmit(self.now, &mut frame) {
+                moved = true;
+                if !self.link_cut {
+                    self.gw.handle_dchannel_frame(self.now, 0, &frame);
+                }
+                frame.clear();
+            }
+            while let Some(o) = self.gw.poll_sip_transmit() {
+                moved = true;
+                if o.target.addr == far_addr() {
+                    self.far.handle_received(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, gw_addr()),
+                        None,
+                    );
+                }
+            }
+            while let Some(o) = self.far.poll_transmit() {
+                moved = true;
+                if o.target.addr == gw_addr() {
+                    self.gw.handle_sip(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, far_addr()),
+                        None,
+                    );
+                }
+            }
+            while let Some(e) = self.pbx.poll_event() {
+                moved = true;
+                self.pbx_events.push(e);
+            }
+            while let Some(e) = self.far.poll_event() {
+                moved = true;
+                self.far_events.push(e);
+            }
+            while let Some(e) = self.gw.poll_event() {
+                moved = true;
+                self.gw_events.push(e);
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// Delivers, then lets `d` of simulated time pass, firing every timer on the way.
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.deliver();
+            let next = [
+                self.gw.poll_timeout(),
+                self.pbx.poll_timeout(),
+                self.far.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= end)
+            .min();
+            let Some(t) = next else {
+                self.now = end;
+                self.deliver();
+                return;
+            };
+            self.now = self.now.max(t);
+            if self.gw.poll_timeout().is_some_and(|x| x <= self.now) {
+                self.gw.handle_timeout(self.now);
+            }
+            if self.pbx.poll_timeout().is_some_and(|x| x <= self.now) {
+                self.pbx.handle_timeout(self.now);
+            }
+            if self.far.poll_timeout().is_some_and(|x| x <= self.now) {
+                self.far.handle_timeout(self.now);
+            }
+        }
+    }
+
+    pub fn settle(&mut self) {
+        self.run_for(Duration::from_millis(100));
+    }
+
+    /// Runs a command of the far PBX's call layer.
+    pub fn pbx_do<R>(&mut self, f: impl FnOnce(&mut qsig::QsigCalls, Instant) -> R) -> R {
+        let now = self.now;
+        let r = self.pbx.with_calls(now, |c| f(c, now));
+        self.deliver();
+        r
+    }
+
+    /// The far UA's incoming call (the INVITE the gateway sent).
+    pub fn far_incoming(&mut self) -> (CallHandle, SipMessage) {
+        let i = self
+            .far_events
+            .iter()
+            .position(|e| matches!(e, UaEvent::Incoming { .. }))
+            .unwrap_or_else(|| panic!("no INVITE reached the far UA: {:#?}", self.gw_events));
+        match self.far_events.remove(i) {
+            UaEvent::Incoming { call, invite } => (call, invite),
+            _ => unreachable!(),
+        }
+    }
+
+    /// The far UA calls `number` at the gateway with `display` as From's display name.
+    pub fn sip_call(&mut self, number: &str, display: Option<&str>) -> CallHandle {
+        let mut from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+        if let Some(d) = display {
+            from.set_display_name(d);
+        }
+        self.far
+            .invite(
+                self.now,
+                from,
+                Uri::parse(&format!("sip:{number}@192.0.2.1")).expect("uri"),
+                Target::new(TransportKind::Udp, gw_addr()),
+                None,
+            )
+            .expect("INVITE")
+    }
+
+    pub fn ended(&self) -> Vec<&GatewayEvent> {
+        self.gw_events
+            .iter()
+            .filter(|e| matches!(e, GatewayEvent::CallEnded { .. }))
+            .collect()
+    }
+
+    /// Nothing left behind: no call in the gateway, every B-channel idle on both sides, no
+    /// QSIG call on either, no SIP call or transaction in the gateway's UA.
+    pub fn assert_clean(&mut self) {
+        self.run_for(Duration::from_secs(40));
+        assert_eq!(self.gw.calls(), 0, "calls left: {:#?}", self.gw_events);
+        let t = &self.gw.qsig_trunks()[0];
+        assert!(
+            t.dchannel.calls().calls().is_empty(),
+            "gateway QSIG calls left"
+        );
+        for (ch, s) in t.dchannel.calls().channels() {
+            assert_eq!(s, ChannelState::Idle, "gateway B-channel {ch}");
+        }
+        assert!(self.pbx.calls().calls().is_empty(), "PBX calls left");
+        for (ch, s) in self.pbx.calls().channels() {
+            assert_eq!(s, ChannelState::Idle, "PBX B-channel {ch}");
+        }
+        assert_eq!(
+            self.gw.ua().calls(),
+            0,
+            "SIP calls left in the gateway's UA"
+        );
+        assert_eq!(self.gw.ua().transactions(), 0, "SIP transactions left");
+    }
+}
