@@ -190,8 +190,20 @@ impl Gateway {
     /// span's codec). Without a configured endpoint, our own address with a port derived from
     /// the CIC, so that the SDP is still valid.
     fn circuit_sdp(&self, trunk: usize, cic: u16, version: u64) -> Vec<u8> {
-        let endpoint = self.trunks.get(trunk).and_then(|t| {
-            route::media_endpoint(&t.link, cic).or_else(|| {
+        self.media_sdp(self.trunks.get(trunk).map(|t| &t.link), cic, 16384, version)
+    }
+
+    /// The SDP of circuit (CIC or B-channel) `circuit` of `link`: its configured media
+    /// endpoint, or our own address with port `fallback_base + 2 * circuit`.
+    pub(super) fn media_sdp(
+        &self,
+        link: Option<&crate::config::LinkConfig>,
+        circuit: u16,
+        fallback_base: u16,
+        version: u64,
+    ) -> Vec<u8> {
+        let endpoint = link.and_then(|l| {
+            route::media_endpoint(l, circuit).or_else(|| {
                 let host = self
                     .settings
                     .host
@@ -203,13 +215,13 @@ impl Gateway {
                     .ok()
                     .map(|address| route::MediaEndpoint {
                         address,
-                        port: 16384u16.wrapping_add(cic.wrapping_mul(2)),
+                        port: fallback_base.wrapping_add(circuit.wrapping_mul(2)),
                         codec: route::Codec::Pcma,
                     })
             })
         });
         match endpoint {
-            Some(e) => route::sdp_for(&e, u64::from(cic) + 1, version).into_bytes(),
+            Some(e) => route::sdp_for(&e, u64::from(circuit) + 1, version).into_bytes(),
             None => Vec::new(),
         }
     }

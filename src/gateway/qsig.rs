@@ -38,7 +38,7 @@ use crate::interwork::setup::SetupContext;
 use crate::isdn::dchannel::DChannel;
 use crate::isdn::q921;
 use crate::qsig::{CallEvent, CallId as QsigCallId, ChannelState, ClearReason};
-use crate::route::{self, Target as RouteTarget};
+use crate::route::Target as RouteTarget;
 use crate::sip::message::{Message as SipMessage, Uri};
 use crate::sip::ua::CallHandle;
 use crate::time::Instant;
@@ -184,31 +184,10 @@ impl Gateway {
         d
     }
 
-    /// The SDP of a B-channel's media endpoint, as [`Gateway::circuit_sdp`] for a CIC.
+    /// The SDP of a B-channel's media endpoint (as for a CIC; fallback ports from 20000).
     fn channel_sdp(&self, trunk: usize, channel: u8, version: u64) -> Vec<u8> {
-        let n = u16::from(channel);
-        let endpoint = self.qsig_trunks.get(trunk).and_then(|t| {
-            route::media_endpoint(&t.link, n).or_else(|| {
-                let host = self
-                    .settings
-                    .host
-                    .rsplit_once(':')
-                    .map_or(self.settings.host.as_str(), |(h, _)| h);
-                host.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse()
-                    .ok()
-                    .map(|address| route::MediaEndpoint {
-                        address,
-                        port: 20000u16.wrapping_add(n.wrapping_mul(2)),
-                        codec: route::Codec::Pcma,
-                    })
-            })
-        });
-        match endpoint {
-            Some(e) => route::sdp_for(&e, u64::from(n) + 1, version).into_bytes(),
-            None => Vec::new(),
-        }
+        let link = self.qsig_trunks.get(trunk).map(|t| &t.link);
+        self.media_sdp(link, u16::from(channel), 20000, version)
     }
 
     fn refused(&mut self, id: CallId, what: String) {
