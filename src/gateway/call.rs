@@ -962,10 +962,15 @@ impl Gateway {
             return;
         };
         c.answered = true;
-        c.sdp_answer = body::split(response, c.trusted).ok().and_then(|b| b.sdp);
-        let m = encapsulated(response, c.trusted, &[MessageType::Anm, MessageType::Con])
+        // The body is read once: the SDP answer is kept, an ANM/CON from a trusted peer used.
+        let parts = body::split(response, c.trusted).ok();
+        let m = parts
+            .as_ref()
+            .and_then(|b| b.isup.clone())
+            .filter(|m| matches!(m.message_type, MessageType::Anm | MessageType::Con))
             .filter(|m| (m.message_type == MessageType::Anm) == c.acm)
             .unwrap_or_else(|| progress::answer_message(c.acm));
+        c.sdp_answer = parts.and_then(|b| b.sdp);
         let (trunk, cic) = (c.trunk, c.cic);
         self.stats.calls_answered += 1;
         self.events
