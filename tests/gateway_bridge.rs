@@ -10,7 +10,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::gateway::{isup_frames, secs, ss7_switch, GatewayProcess, IsupFrame, Route};
+use support::gateway::{secs, ss7_switch, traced_isup_frames, GatewayProcess, IsupFrame, Route};
 use support::peers::{self, Peer, PeerKind};
 use support::relay::SocketDir;
 
@@ -60,8 +60,8 @@ fn bridge(tag: &str) -> Bridge {
 /// The one message of `message_type` that `from` sent and the one `to` received; asserts
 /// they carry the same octets from the message type on.
 fn assert_carried(name: &str, from: &mut Peer, to: &mut Peer, message_type: u8) -> IsupFrame {
-    let sent = isup_frames(from.history(), "tx", message_type);
-    let got = isup_frames(to.history(), "rx", message_type);
+    let sent = traced_isup_frames(from, "tx", message_type, 1);
+    let got = traced_isup_frames(to, "rx", message_type, 1);
     assert_eq!(sent.len(), 1, "{name} sent once: {sent:?}");
     assert_eq!(got.len(), 1, "{name} received once: {got:?}");
     assert_eq!(
@@ -196,8 +196,8 @@ fn forward_rel_crosses_two_gateways_before_and_after_answer() {
         .expect_with("rel", &json!({"cic": answered}), secs(10));
     assert_eq!(rel["cause"], 31, "{rel}");
     br.west.expect_with("rlc", &json!({"cic": 4}), secs(10));
-    let sent = isup_frames(br.west.history(), "tx", 0x0c);
-    let got = isup_frames(br.east.history(), "rx", 0x0c);
+    let sent = traced_isup_frames(&mut br.west, "tx", 0x0c, 2);
+    let got = traced_isup_frames(&mut br.east, "rx", 0x0c, 2);
     assert_eq!((sent.len(), got.len()), (2, 2), "{sent:?} {got:?}");
     assert_eq!(
         hex(&got[1].message),

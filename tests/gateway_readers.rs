@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sipt_mgc::sip::message::Message;
 use support::gateway::{
-    free_udp_port, isup_frames, secs, ss7_switch, start_line, Datagram, GatewayProcess, Route,
-    SipTap,
+    free_udp_port, secs, ss7_switch, start_line, traced_isup_frames, Datagram, GatewayProcess,
+    Route, SipTap,
 };
 use support::peers::{self, in_ci, Peer, PeerKind};
 use support::relay::SocketDir;
@@ -154,7 +154,7 @@ fn tshark_reads_the_iam_in_the_gateways_invite() {
         .iter()
         .find(|d| start_line(&d.bytes).starts_with("INVITE "))
         .expect("the INVITE went through the tap");
-    let sent = isup_frames(ss7.history(), "tx", 0x01);
+    let sent = traced_isup_frames(&mut ss7, "tx", 0x01, 1);
     assert_eq!(sent.len(), 1, "{sent:?}");
     let body = isup_part(&invite.bytes).expect("an application/ISUP part to a trusted peer");
     assert_eq!(
@@ -240,7 +240,7 @@ fn tshark_reads_the_acm_and_anm_in_the_gateways_responses() {
             continue;
         };
         let t = u8::try_from(t).expect("a message type");
-        let sent = isup_frames(ss7.history(), "tx", t);
+        let sent = traced_isup_frames(&mut ss7, "tx", t, 1);
         let body = isup_part(&d.bytes).expect("an ISUP part");
         assert_eq!(
             sent.first().map(|s| hex(&s.message)),
@@ -484,7 +484,7 @@ onreply_route {{
     ss7.send(&format!("answer {cic}"));
     ss7.expect_with("rel", &json!({"cic": cic}), secs(10));
     uac.wait().assert_success(1);
-    let acm = isup_frames(ss7.history(), "tx", 0x06);
+    let acm = traced_isup_frames(&mut ss7, "tx", 0x06, 1);
     let charge = acm
         .first()
         .and_then(|a| a.message.get(1))

@@ -13,7 +13,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::gateway::{isup_frames, secs, ss7_switch, GatewayProcess, Route};
+use support::gateway::{secs, ss7_switch, traced_isup_frames, GatewayProcess, Route};
 use support::peers::{self, Peer, PeerKind};
 use support::relay::SocketDir;
 use support::sipp::{self, Sipp};
@@ -202,7 +202,7 @@ fn sip_call_to_pstn_is_answered_and_released_by_sip() {
     let rel = rig.ss7.expect_with("rel", &json!({"cic": cic}), secs(5));
     assert_eq!(rel["cause"], 16, "BYE -> REL 16: {rel}");
     // The ACM libss7 sent: backward call indicators (Q.763 3.5), bits DC of the first octet.
-    let acms = isup_frames(rig.ss7.history(), "tx", 0x06);
+    let acms = traced_isup_frames(&mut rig.ss7, "tx", 0x06, 1);
     let bci = acms.first().and_then(|a| a.message.get(1)).copied();
     let provisional = match bci.map(|b| (b >> 2) & 0x03) {
         Some(1) => "< 180 INVITE",

@@ -229,6 +229,26 @@ pub fn isup_frames(events: &[Value], dir: &str, message_type: u8) -> Vec<IsupFra
     out
 }
 
+/// The ISUP frames of `message_type` in `peer`'s trace, once at least `count` of them have
+/// been read (within ten seconds; fewer after that, for the caller's assertion to show).
+/// Each harness prints its trace on its own thread, so a far end may already have acted on a
+/// frame whose sender's trace line has not been read yet.
+pub fn traced_isup_frames(
+    peer: &mut Peer,
+    dir: &str,
+    message_type: u8,
+    count: usize,
+) -> Vec<IsupFrame> {
+    let deadline = Instant::now() + secs(10);
+    loop {
+        let frames = isup_frames(peer.history(), dir, message_type);
+        if frames.len() >= count || Instant::now() >= deadline {
+            return frames;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// One datagram through a [`SipTap`].
 #[derive(Debug, Clone)]
 pub struct Datagram {
