@@ -29,7 +29,10 @@ fn class(status: u16) -> u16 {
 #[derive(Debug, Clone)]
 pub struct ClientInvite<M> {
     state: ClientState,
-    request: M,
+    /// The INVITE, for timer A's retransmissions and the ACK of a non-2xx; dropped once a
+    /// final response has come (Accepted and Completed need neither), so that a transaction
+    /// lingering for timer M or D holds no message but its ACK.
+    request: Option<M>,
     reliable: bool,
     timers: Timers,
     /// The ACK sent for the final non-2xx response, repeated for its retransmissions.
@@ -55,7 +58,7 @@ impl<M: TxMessage> ClientInvite<M> {
         out.push_back(Output::Transmit(request.clone()));
         ClientInvite {
             state: ClientState::Calling,
-            request,
+            request: Some(request),
             reliable,
             timers,
             ack: None,
@@ -71,8 +74,9 @@ impl<M: TxMessage> ClientInvite<M> {
         self.state
     }
 
-    pub fn request(&self) -> &M {
-        &self.request
+    /// The request, until a final response has come.
+    pub fn request(&self) -> Option<&M> {
+        self.request.as_ref()
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -102,7 +106,11 @@ impl<M: TxMessage> ClientInvite<M> {
             }
             (ClientState::Calling | ClientState::Proceeding, 3..=6) => {
                 // 17.1.1.2: ACK, Completed, timer D (0 on a reliable transport).
-                if let Some(ack) = M::ack_for(&self.request, &response) {
+                if let Some(ack) = self
+                    .request
+                    .take()
+                    .and_then(|request| M::ack_for(&request, &response))
+                {
                     out.push_back(Output::Transmit(ack.clone()));
                     self.ack = Some(ack);
                 }
@@ -133,6 +141,7 @@ impl<M: TxMessage> ClientInvite<M> {
 
     fn enter_accepted(&mut self, now: Instant) {
         self.state = ClientState::Accepted;
+        self.request = None;
         self.a = None;
         self.b = None;
         self.c = None;
@@ -141,6 +150,8 @@ impl<M: TxMessage> ClientInvite<M> {
 
     fn terminate(&mut self, out: &mut VecDeque<Output<M>>) {
         self.state = ClientState::Terminated;
+        self.request = None;
+        self.ack = None;
         self.a = None;
         self.b = None;
         self.c = None;
@@ -153,7 +164,9 @@ impl<M: TxMessage> ClientInvite<M> {
         if let Some((t, interval)) = self.a {
             if t <= now && self.state == ClientState::Calling {
                 // Timer A: retransmit, doubling the interval (17.1.1.2: no T2 cap for INVITE).
-                out.push_back(Output::Transmit(self.request.clone()));
+                if let Some(request) = &self.request {
+                    out.push_back(Output::Transmit(request.clone()));
+                }
                 let next = double(interval, None);
                 self.a = Some((now + next, next));
             }
@@ -180,7 +193,8 @@ impl<M: TxMessage> ClientInvite<M> {
 #[derive(Debug, Clone)]
 pub struct ClientNonInvite<M> {
     state: ClientState,
-    request: M,
+    /// The request, for timer E's retransmissions; dropped in Completed (timer K).
+    request: Option<M>,
     reliable: bool,
     timers: Timers,
     e: Option<(Instant, Duration)>,
@@ -201,7 +215,7 @@ impl<M: TxMessage> ClientNonInvite<M> {
         out.push_back(Output::Transmit(request.clone()));
         ClientNonInvite {
             state: ClientState::Trying,
-            request,
+            request: Some(request),
             reliable,
             timers,
             e: (!reliable).then(|| (now + timers.t1, timers.t1)),
@@ -214,8 +228,9 @@ impl<M: TxMessage> ClientNonInvite<M> {
         self.state
     }
 
-    pub fn request(&self) -> &M {
-        &self.request
+    /// The request, until a final response has come.
+    pub fn request(&self) -> Option<&M> {
+        self.request.as_ref()
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -235,6 +250,7 @@ impl<M: TxMessage> ClientNonInvite<M> {
                 // 17.1.2.2: Completed, timer K (T4 unreliable, 0 reliable).
                 out.push_back(Output::ToTu(response));
                 self.state = ClientState::Completed;
+                self.request = None;
                 self.e = None;
                 self.f = None;
                 if self.reliable {
@@ -250,6 +266,7 @@ impl<M: TxMessage> ClientNonInvite<M> {
 
     fn terminate(&mut self, out: &mut VecDeque<Output<M>>) {
         self.state = ClientState::Terminated;
+        self.request = None;
         self.e = None;
         self.f = None;
         self.k = None;
@@ -260,7 +277,9 @@ impl<M: TxMessage> ClientNonInvite<M> {
         if let Some((t, interval)) = self.e {
             if t <= now {
                 // Timer E: in Trying the interval doubles up to T2; in Proceeding it is T2.
-                out.push_back(Output::Transmit(self.request.clone()));
+                if let Some(request) = &self.request {
+                    out.push_back(Output::Transmit(request.clone()));
+                }
                 let next = if self.state == ClientState::Proceeding {
                     self.timers.t2
                 } else {

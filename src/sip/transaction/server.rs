@@ -33,7 +33,10 @@ pub const TRYING_DELAY: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub struct ServerInvite<M> {
     state: ServerState,
-    request: M,
+    /// The INVITE, for the 100 Trying the transaction sends itself; dropped with the first
+    /// response, so that a transaction lingering for timer L, H or I holds no more than it
+    /// must (Completed: the final response; Accepted: nothing, the TU retransmits its 2xx).
+    request: Option<M>,
     reliable: bool,
     timers: Timers,
     /// The last provisional or the final response sent, repeated on retransmissions.
@@ -59,7 +62,7 @@ impl<M: TxMessage> ServerInvite<M> {
         out.push_back(Output::ToTu(request.clone()));
         ServerInvite {
             state: ServerState::Proceeding,
-            request,
+            request: Some(request),
             reliable,
             timers,
             last_response: None,
@@ -75,8 +78,9 @@ impl<M: TxMessage> ServerInvite<M> {
         self.state
     }
 
-    pub fn request(&self) -> &M {
-        &self.request
+    /// The request, until the first response is sent.
+    pub fn request(&self) -> Option<&M> {
+        self.request.as_ref()
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -122,15 +126,18 @@ impl<M: TxMessage> ServerInvite<M> {
             return;
         };
         self.trying = None;
+        self.request = None;
         match (self.state, class(status)) {
             (ServerState::Proceeding, 1) => {
                 out.push_back(Output::Transmit(response.clone()));
                 self.last_response = Some(response);
             }
             (ServerState::Proceeding, 2) => {
-                // RFC 6026 7.1: Accepted, timer L.
-                out.push_back(Output::Transmit(response.clone()));
-                self.last_response = Some(response);
+                // RFC 6026 7.1: Accepted, timer L. The 2xx is not kept: in Accepted the
+                // transaction absorbs INVITE retransmissions and the TU retransmits its 2xx
+                // (RFC 3261 13.3.1.4).
+                out.push_back(Output::Transmit(response));
+                self.last_response = None;
                 self.state = ServerState::Accepted;
                 self.l = Some(now + self.timers.t1x64());
             }
@@ -154,6 +161,8 @@ impl<M: TxMessage> ServerInvite<M> {
 
     fn terminate(&mut self, out: &mut VecDeque<Output<M>>) {
         self.state = ServerState::Terminated;
+        self.request = None;
+        self.last_response = None;
         self.trying = None;
         self.g = None;
         self.h = None;
@@ -166,7 +175,7 @@ impl<M: TxMessage> ServerInvite<M> {
         if self.trying.is_some_and(|t| t <= now) {
             self.trying = None;
             if self.state == ServerState::Proceeding && self.last_response.is_none() {
-                if let Some(trying) = M::trying_for(&self.request) {
+                if let Some(trying) = self.request.as_ref().and_then(M::trying_for) {
                     out.push_back(Output::Transmit(trying.clone()));
                     self.last_response = Some(trying);
                 }
@@ -198,7 +207,9 @@ impl<M: TxMessage> ServerInvite<M> {
 #[derive(Debug, Clone)]
 pub struct ServerNonInvite<M> {
     state: ServerState,
-    request: M,
+    /// The request; dropped with the final response (Completed answers retransmissions
+    /// with the response alone).
+    request: Option<M>,
     reliable: bool,
     timers: Timers,
     last_response: Option<M>,
@@ -211,7 +222,7 @@ impl<M: TxMessage> ServerNonInvite<M> {
         out.push_back(Output::ToTu(request.clone()));
         ServerNonInvite {
             state: ServerState::Trying,
-            request,
+            request: Some(request),
             reliable,
             timers,
             last_response: None,
@@ -223,8 +234,9 @@ impl<M: TxMessage> ServerNonInvite<M> {
         self.state
     }
 
-    pub fn request(&self) -> &M {
-        &self.request
+    /// The request, until the final response is sent.
+    pub fn request(&self) -> Option<&M> {
+        self.request.as_ref()
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
@@ -256,6 +268,7 @@ impl<M: TxMessage> ServerNonInvite<M> {
                 // 17.2.2: Completed, timer J (64·T1 unreliable, 0 reliable).
                 out.push_back(Output::Transmit(response.clone()));
                 self.last_response = Some(response);
+                self.request = None;
                 self.state = ServerState::Completed;
                 if self.reliable {
                     self.terminate(out);
@@ -269,6 +282,8 @@ impl<M: TxMessage> ServerNonInvite<M> {
 
     fn terminate(&mut self, out: &mut VecDeque<Output<M>>) {
         self.state = ServerState::Terminated;
+        self.request = None;
+        self.last_response = None;
         self.j = None;
         out.push_back(Output::Terminated);
     }
