@@ -15,8 +15,14 @@ failed calls (must be 0: the script exits 1 otherwise), the most calls held at o
 gateway's log: call_answered .. call_ended), and the gateway's RSS (VmRSS of
 /proc/PID/status) before the load and at its peak, and the growth divided by the calls held.
 
+With --relations N the trunk group "pstn" is N signalling relations of 4000 circuits each
+(the gateway at point code 1, relation i's simulator at 2+i, each its own `sipt-mgc sim` on its
+own socket, placing cps/N calls/s): an ITU-T CIC has 12 bits (Q.763 1.2), so 20 000 calls at
+once need at least 5 relations, as a real gateway's E1s toward several exchanges would.
+
   cargo build --release
-  python3 tests/load/gateway_load.py [--cps 50] [--hold 10] [--duration 30] [--both|--pstn|--sip]
+  python3 tests/load/gateway_load.py [--cps 50] [--hold 10] [--duration 30] [--relations 1]
+                                     [--both|--pstn|--sip]
 
 Needs sipp (Debian sip-tester). Every file (configurations, the gateway's log, the
 simulator's events, sipp's statistics) is kept in the directory printed at the start.
@@ -102,22 +108,23 @@ def wait_for(path, pred, timeout, what):
     sys.exit(f"timed out waiting for {what} in {path}")
 
 
-def gateway_config(d, sock, gw_port, sipp_port):
-    text = f"""
-[sip]
-listen = ["udp:127.0.0.1:{gw_port}"]
-trusted = []
-
+def gateway_config(d, socks, gw_port, sipp_port):
+    links = "".join(f"""
 [[link]]
-name = "e1-0"
+name = "e1-{i}"
 protocol = "isup"
 transport = "frames"
 path = "unix-listen:{sock}"
 opc = 1
-dpc = 2
+dpc = {2 + i}
 cics = "1-{CICS}"
 trunk_group = "pstn"
-
+""" for i, sock in enumerate(socks))
+    text = f"""
+[sip]
+listen = ["udp:127.0.0.1:{gw_port}"]
+trusted = []
+{links}
 [[route]]
 prefix = "49"
 to = "sip:{{number}}@127.0.0.1:{sipp_port}"
@@ -132,20 +139,32 @@ to = "trunk:pstn"
     return path
 
 
-def sim_config(d, sock):
-    path = os.path.join(d, "sim.toml")
+def sim_config(d, sock, i):
+    path = os.path.join(d, f"sim-{i}.toml")
     with open(path, "w") as f:
         f.write(f"""
 [[link]]
-name = "pstn"
+name = "pstn-{i}"
 protocol = "isup"
 transport = "frames"
 path = "unix:{sock}"
-opc = 2
+opc = {2 + i}
 dpc = 1
 cics = "1-{CICS}"
 """)
     return path
+
+
+def sim_summary(path):
+    with open(path) as f:
+        for line in f:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == "summary":
+                return e
+    return {}
 
 
 def held_calls(log):
@@ -222,15 +241,15 @@ def report(name, window, answered_sip, failed, peak_held, rss0, rss_peak, cpu):
 
 
 def pstn_to_sip(a, d):
-    sock = os.path.join(d, "pstn.sock")
+    n = a.relations
+    socks = [os.path.join(d, f"pstn-{i}.sock") for i in range(n)]
     gw_port, sipp_port = free_udp_port(), free_udp_port()
-    gw_conf = gateway_config(d, sock, gw_port, sipp_port)
-    sim_conf = sim_config(d, sock)
+    gw_conf = gateway_config(d, socks, gw_port, sipp_port)
     load = os.path.join(d, "load.toml")
     with open(load, "w") as f:
         f.write(f"""
 [load]
-cps = {a.cps}
+cps = {a.cps / n}
 hold_ms = {int(a.hold * 1000)}
 duration_ms = {int(a.duration * 1000)}
 called = "4930xxxxxxxx"
@@ -247,58 +266,61 @@ settle_ms = 3000
     gw, log = start_gateway(a.binary, d, "p2s", gw_conf)
     wait_for(log, lambda e: e.get("event") == "started", 10, "the gateway's start")
     sampler = Sampler(gw.pid)
-    sim_out = os.path.join(d, "p2s-sim.jsonl")
-    sim = subprocess.Popen([a.binary, "sim", "--config", sim_conf, "--scenario", load],
-                           stdout=open(sim_out, "w"), stderr=open(sim_out + ".err", "w"))
-    # Link up and the resets done before the first call: the RSS before the load.
-    wait_for(sim_out, lambda e: e.get("event") == "up", 40, "the link up")
+    sims, outs = [], []
+    for i, sock in enumerate(socks):
+        out = os.path.join(d, f"p2s-sim-{i}.jsonl")
+        outs.append(out)
+        sims.append(subprocess.Popen(
+            [a.binary, "sim", "--config", sim_config(d, sock, i), "--scenario", load],
+            stdout=open(out, "w"), stderr=open(out + ".err", "w")))
+    # Links up and the resets done before the first call: the RSS before the load.
+    for out in outs:
+        wait_for(out, lambda e: e.get("event") == "up", 40, "the link up")
     rss0 = rss_kib(gw.pid) or 0
     sampler.start()
-    t0 = time.time()
-    sim.wait(a.duration + a.hold + 120)
-    window = time.time() - t0
+    for sim in sims:
+        sim.wait(a.duration + a.hold + 120)
     sampler.stop = True
-    summary = {}
-    with open(sim_out) as f:
-        for line in f:
-            try:
-                e = json.loads(line)
-            except ValueError:
-                continue
-            if e.get("event") == "summary":
-                summary = e
+    summaries = [sim_summary(out) for out in outs]
     time.sleep(1)
-    cpu = {"gateway": cpu_seconds(gw.pid), "sim": None, "sipp": cpu_seconds(uas.pid)}
+    cpu = {"gateway": cpu_seconds(gw.pid), "sipp": cpu_seconds(uas.pid)}
     stop(gw)
     stop(uas, signal.SIGUSR1)
     peak_held, answered, ended, failed_gw = held_calls(log)
     ok, failed_sipp = sipp_stats(os.path.join(d, "p2s-sipp-stats.csv"))
-    placed = summary.get("calls_placed", 0)
-    failures = summary.get("failures", ["no summary line from the simulator"])
-    failed = len(failures) + failed_gw + (placed - summary.get("calls_answered", 0))
+    placed = sum(s.get("calls_placed", 0) for s in summaries)
+    sim_answered = sum(s.get("calls_answered", 0) for s in summaries)
+    failures = [f for s in summaries for f in s.get("failures", ["no summary line"])]
+    failures += ["no summary line from a simulator"] * sum(1 for s in summaries if not s)
+    failed = len(failures) + failed_gw + (placed - sim_answered)
     # The load window is the configured duration: calls are placed over it.
-    report("pstn-to-sip", a.duration, summary.get("calls_answered", 0), failed, peak_held,
+    report("pstn-to-sip", a.duration, sim_answered, failed, peak_held,
            rss0, max(sampler.peak, rss0), cpu)
-    print(f"  simulator: placed {placed}, answered {summary.get('calls_answered')}, "
+    codes = [sim.returncode for sim in sims]
+    print(f"  simulators ({n}): placed {placed}, answered {sim_answered}, "
           f"failures {failures[:3]}; gateway: answered {answered}, ended {ended}, "
           f"failed {failed_gw}; sipp UAS: successful {ok}, failed {failed_sipp}; "
-          f"sim exit {sim.returncode}")
-    return failed == 0 and sim.returncode == 0 and placed > 0
+          f"sim exits {codes}")
+    return failed == 0 and all(c == 0 for c in codes) and placed > 0
 
 
 def sip_to_pstn(a, d):
-    sock = os.path.join(d, "pstn2.sock")
+    n = a.relations
+    socks = [os.path.join(d, f"pstn2-{i}.sock") for i in range(n)]
     gw_port, sipp_port = free_udp_port(), free_udp_port()
-    gw_conf = gateway_config(d, sock, gw_port, free_udp_port())
-    sim_conf = sim_config(d, sock)
+    gw_conf = gateway_config(d, socks, gw_port, free_udp_port())
     gw, log = start_gateway(a.binary, d, "s2p", gw_conf)
     wait_for(log, lambda e: e.get("event") == "started", 10, "the gateway's start")
-    sim_out = os.path.join(d, "s2p-sim.jsonl")
-    sim = subprocess.Popen([a.binary, "sim", "--config", sim_conf],
-                           stdout=open(sim_out, "w"), stderr=open(sim_out + ".err", "w"))
-    # The relation is available once the gateway's GRS is answered.
-    wait_for(sim_out, lambda e: e.get("event") == "up", 40, "the link up")
-    time.sleep(2)  # the gateway's GRS of every circuit answered
+    sims, outs = [], []
+    for i, sock in enumerate(socks):
+        out = os.path.join(d, f"s2p-sim-{i}.jsonl")
+        outs.append(out)
+        sims.append(subprocess.Popen([a.binary, "sim", "--config", sim_config(d, sock, i)],
+                                     stdout=open(out, "w"), stderr=open(out + ".err", "w")))
+    # A relation is available once the gateway's GRS is answered.
+    for out in outs:
+        wait_for(out, lambda e: e.get("event") == "up", 40, "the link up")
+    time.sleep(2 + n)  # the gateway's GRS of every circuit answered
     rss0 = rss_kib(gw.pid) or 0
     sampler = Sampler(gw.pid)
     sampler.start()
@@ -314,8 +336,9 @@ def sip_to_pstn(a, d):
     elapsed = time.time() - t0
     sampler.stop = True
     time.sleep(1)
-    cpu = {"gateway": cpu_seconds(gw.pid), "sim": cpu_seconds(sim.pid), "sipp": None}
-    stop(sim)
+    cpu = {"gateway": cpu_seconds(gw.pid), "sims": [cpu_seconds(s.pid) for s in sims]}
+    for sim in sims:
+        stop(sim)
     stop(gw)
     peak_held, answered, ended, failed_gw = held_calls(log)
     ok, failed_sipp = sipp_stats(os.path.join(d, "s2p-sipp-stats.csv"))
@@ -332,6 +355,8 @@ def main():
     p.add_argument("--cps", type=float, default=20.0)
     p.add_argument("--hold", type=float, default=5.0, help="seconds each call is held")
     p.add_argument("--duration", type=float, default=20.0, help="seconds calls are placed for")
+    p.add_argument("--relations", type=int, default=1,
+                   help="signalling relations of 4000 circuits in the trunk group")
     p.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "sipt-mgc"))
     p.add_argument("--sipp", default=shutil.which("sipp") or "sipp")
     g = p.add_mutually_exclusive_group()
@@ -342,7 +367,8 @@ def main():
         sys.exit(f"{a.binary} missing: cargo build --release")
     d = tempfile.mkdtemp(prefix="sipt-load-")
     print(f"files in {d}; {a.cps} calls/s for {a.duration} s, held {a.hold} s "
-          f"(about {a.cps * a.hold:.0f} calls at once)")
+          f"(about {a.cps * a.hold:.0f} calls at once) on {a.relations} relation(s) of "
+          f"{CICS} circuits")
     ok = True
     if not a.sip:
         ok &= pstn_to_sip(a, d)
