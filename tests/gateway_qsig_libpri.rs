@@ -406,6 +406,40 @@ fn qsig_link_on_a_pty_carries_a_call_to_the_builtin_pbx() {
     gateway.assert_no_refusals();
 }
 
+/// As above, but the new libpri connects at once, before Q.921 has noticed anything (T203):
+/// its SABME re-establishes the gateway's data link (Q.921 5.5.3.2), which the call layer takes
+/// for a data link reset (Q.931 5.8.8) and keeps the active call, whose far end no longer
+/// exists; libpri reuses its call reference 1, so its next SETUP is ignored as one for a
+/// call in progress (Q.931 5.8.3.2 f). What should happen: the transport's loss is the loss of
+/// the data link (Q.921's persistent deactivation: DL-RELEASE-indication at once), so the call
+/// is kept for T309 only, the SIP leg gets BYE, and the channels are restarted when the link
+/// is back.
+#[test]
+#[ignore = "the gateway cannot tell its D-channel that the transport went away: needs a \
+            Gateway/DChannel/Lapd entry for it (src/gateway/mod.rs, src/isdn/), not in this shell"]
+fn dchannel_lost_and_back_at_once_clears_the_stale_call() {
+    if !peers_here() {
+        return;
+    }
+    let uas = uas("gwq-uas-quick", "uas_basic.xml", 2, Duration::ZERO);
+    let Rig {
+        _dir,
+        mut gateway,
+        pbx: mut first,
+    } = start("gwq-quick", &[Route::sip("49", uas.local_addr())], &[]);
+    first.send("call 1 4930123456 2001 Alice Smith");
+    first.expect_with("connect", &json!({"channel": 1}), secs(5));
+    drop(first);
+    let mut second = pbx("libpri-at-once", &gateway.link, &[]);
+    let ended = gateway.call_ended(secs(12));
+    assert_eq!(ended["answered"], true, "{ended}");
+    second.send("call 1 4930123456 2001 Alice Smith");
+    second.expect_with("connect", &json!({"channel": 1}), secs(5));
+    second.send("hangup 1 16");
+    q931(&mut second, "rx", "RELEASE", secs(5));
+    uas.wait().assert_success(2);
+}
+
 // ------------------------------------------------------------------------------ bridging
 
 /// libpri A calls 2001 as "Alice Smith" through gateway A, which routes it over SIP to the
