@@ -1,7 +1,9 @@
 //! The async shell of the gateway (`sipt-mgc run`): each ISUP linkset's MTP on its transports
-//! ([`MtpShell`]), the SIP transports, and the [`Gateway`] between them. It moves octets and
-//! time only (DESIGN.md); everything it sees and does goes to the log as JSON lines.
+//! ([`MtpShell`]), each QSIG D-channel's transport ([`DLink`]: the gateway owns the D-channels,
+//! so only frames pass here), the SIP transports, and the [`Gateway`] between them. It moves
+//! octets and time only (DESIGN.md); everything it sees and does goes to the log as JSON lines.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
@@ -10,10 +12,13 @@ use std::task::Poll;
 use serde_json::json;
 use sipt_codecs::isup::CicMessage;
 use sipt_codecs::mtp3::ServiceIndicator;
+use sipt_hardware::{Link, LinkEvent};
 
 use super::{Gateway, GatewayError, GatewayEvent};
 use crate::config::{Config, LinkConfig, Protocol};
-use crate::shell::{isup_indication, isup_relation, Clock, MtpShell, MtpShellOptions, Notice};
+use crate::shell::{
+    isup_indication, isup_relation, transport_config, Clock, MtpShell, MtpShellOptions, Notice,
+};
 use crate::sip::transport::{
     Target, Transport, TransportConfig, TransportEvent, TransportEvents, TransportHandle,
     TransportKind,
@@ -41,6 +46,8 @@ pub struct GatewayShell {
     gateway: Gateway,
     /// One per trunk, in the gateway's trunk order.
     mtps: Vec<MtpShell>,
+    /// One per QSIG trunk, in the gateway's QSIG trunk order.
+    dlinks: Vec<DLink>,
     transport: TransportHandle,
     events: TransportEvents,
     log: Option<Box<dyn Write + Send>>,
@@ -101,26 +108,50 @@ impl GatewayShell {
         for trunk in gateway.trunks() {
             mtps.push(spawn_mtp(clock, config, &trunk.link)?);
         }
+        let mut dlinks = Vec::new();
+        for t in gateway.qsig_trunks() {
+            let link = Link::spawn(&transport_config(&t.link)).map_err(|e| RunError::Link {
+                link: t.link.name.clone(),
+                message: e.to_string(),
+            })?;
+            dlinks.push(DLink::new(link));
+        }
         let mut shell = GatewayShell {
             clock,
             gateway,
             mtps,
+            dlinks,
             transport,
             events,
             log,
             buf: Vec::with_capacity(300),
         };
         let sip: Vec<String> = listen.clone();
-        shell.log(json!({"event": "started", "sip": sip, "trunks": shell.gateway.trunks().iter().map(|t| json!({"name": t.name(), "cics": t.link.cics.len(), "path": t.link.path})).collect::<Vec<_>>()}));
-        let ptys: Vec<_> = (0..shell.mtps.len())
+        let qsig: Vec<_> = shell
+            .gateway
+            .qsig_trunks()
+            .iter()
+            .map(|t| json!({"name": t.name(), "channels": t.link.channels.len(), "path": t.link.path}))
+            .collect();
+        shell.log(json!({"event": "started", "sip": sip, "trunks": shell.gateway.trunks().iter().map(|t| json!({"name": t.name(), "cics": t.link.cics.len(), "path": t.link.path})).collect::<Vec<_>>(), "qsig": qsig}));
+        let mut ptys: Vec<_> = (0..shell.mtps.len())
             .filter_map(|i| {
                 let p = shell.pty_path(i)?.to_path_buf();
                 Some((shell.gateway.trunks()[i].name().to_string(), p))
             })
             .collect();
+        ptys.extend((0..shell.dlinks.len()).filter_map(|i| {
+            let p = shell.dchannel_pty_path(i)?.to_path_buf();
+            Some((shell.gateway.qsig_trunks()[i].name().to_string(), p))
+        }));
         for (name, p) in ptys {
             shell.log(json!({"event": "pty", "trunk": name, "path": p}));
         }
+        // Q.921 5.5.1: every D-channel starts multiple frame establishment (SABME); the PBX
+        // may start it too.
+        let now = shell.clock.now();
+        shell.gateway.start_dchannels(now);
+        shell.flush(now, std::time::Instant::now());
         Ok(shell)
     }
 
@@ -142,6 +173,11 @@ impl GatewayShell {
         self.mtps.get(trunk).and_then(|m| m.pty_path(0))
     }
 
+    /// For QSIG trunks on a new PTY: the slave path the PBX opens.
+    pub fn dchannel_pty_path(&self, qsig_trunk: usize) -> Option<&std::path::Path> {
+        self.dlinks.get(qsig_trunk).and_then(|d| d.link.pty_path())
+    }
+
     fn log(&mut self, v: serde_json::Value) {
         if let Some(w) = self.log.as_mut() {
             let _ = writeln!(w, "{v}");
@@ -151,7 +187,12 @@ impl GatewayShell {
     /// Waits for the next input (a frame, a SIP message, a timer) or `deadline`, hands it
     /// to the layers and sends what they have. Returns the gateway's events of this step.
     pub async fn step(&mut self, deadline: Option<Instant>) -> Vec<GatewayEvent> {
-        let wake = crate::time::earliest(deadline, self.gateway.poll_timeout());
+        let mut wake = crate::time::earliest(deadline, self.gateway.poll_timeout());
+        if self.dlinks.iter().any(DLink::blocked) {
+            // A D-channel frame waits for room in its transport queue: look again soon.
+            let soon = self.clock.now() + std::time::Duration::from_millis(1);
+            wake = crate::time::earliest(wake, Some(soon));
+        }
         let mtps = &mut self.mtps;
         let clock = self.clock;
         let any_mtp = async {
@@ -176,7 +217,26 @@ impl GatewayShell {
             })
             .await
         };
+        let dlinks = &mut self.dlinks;
+        let any_dlink = async {
+            // A link whose task has stopped gives `None` for ever: not waited on again.
+            type Recv<'a> = Pin<Box<dyn Future<Output = Option<LinkEvent>> + Send + 'a>>;
+            let mut futs: Vec<Option<Recv<'_>>> = dlinks
+                .iter_mut()
+                .map(|d| (!d.stopped).then(|| Box::pin(d.link.recv()) as Recv<'_>))
+                .collect();
+            std::future::poll_fn(|cx| {
+                for (i, f) in futs.iter_mut().enumerate() {
+                    if let Some(Poll::Ready(e)) = f.as_mut().map(|f| f.as_mut().poll(cx)) {
+                        return Poll::Ready((i, e));
+                    }
+                }
+                Poll::Pending
+            })
+            .await
+        };
         let mut received = None;
+        let mut dlink_event = None;
         tokio::select! {
             (i, notice) = any_mtp => {
                 if let Some(n) = notice {
@@ -185,9 +245,13 @@ impl GatewayShell {
                     self.log(json!({"event": "link", "trunk": name, "notice": v}));
                 }
             }
+            (i, e) = any_dlink => dlink_event = Some((i, e)),
             e = self.events.recv() => received = e,
         }
         let now = self.clock.now();
+        if let Some((i, e)) = dlink_event {
+            self.dlink_event(now, i, e);
+        }
         // From here to the messages handed on (`flush`): the time this input took inside the
         // gateway, reported with each call it set up (GatewayEvent::CallRouted::added_us).
         let started = std::time::Instant::now();
@@ -211,6 +275,38 @@ impl GatewayShell {
             self.gateway.handle_timeout(now);
         }
         self.flush(now, started)
+    }
+
+    /// Hands what the transport of QSIG trunk `i` reported to the gateway (frames) or to the
+    /// log (connection notices). Nothing else is done on a loss: Q.921 finds the far end gone
+    /// by itself (T203, then T200 N200 times: Q.921 5.6.1, 5.7) and the call layer clears
+    /// the calls (Q.931 5.8.9); a new far end's SABME re-establishes the data link.
+    fn dlink_event(&mut self, now: Instant, i: usize, e: Option<LinkEvent>) {
+        let notice = match e {
+            Some(LinkEvent::Frame(frame)) => {
+                self.gateway.handle_dchannel_frame(now, i, &frame);
+                return;
+            }
+            // Q.921 5.8.4 (and 4.3): a frame with a bad FCS is discarded without action.
+            Some(LinkEvent::RxError(error)) => {
+                json!({"rx_error": 0, "error": format!("{error:?}")})
+            }
+            Some(LinkEvent::Established) => json!({"established": 0}),
+            Some(LinkEvent::Lost(error)) => json!({"lost": 0, "error": error.to_string()}),
+            None => {
+                if let Some(d) = self.dlinks.get_mut(i) {
+                    d.stopped = true;
+                }
+                json!({"stopped": 0})
+            }
+        };
+        let name = self
+            .gateway
+            .qsig_trunks()
+            .get(i)
+            .map_or("", |t| t.name())
+            .to_string();
+        self.log(json!({"event": "link", "trunk": name, "notice": notice}));
     }
 
     /// Hands what MTP delivered to the gateway.
@@ -255,6 +351,14 @@ impl GatewayShell {
         for m in &mut self.mtps {
             m.flush();
         }
+        while let Some((trunk, frame)) = self.gateway.poll_dchannel_transmit() {
+            if let Some(d) = self.dlinks.get_mut(trunk) {
+                d.queue(frame);
+            }
+        }
+        for d in &mut self.dlinks {
+            d.send();
+        }
         while let Some(o) = self.gateway.poll_sip_transmit() {
             let _ = match o.connection {
                 Some(c) if self.transport.is_open(c) => self.transport.send_on(c, o.bytes),
@@ -277,6 +381,56 @@ impl GatewayShell {
             let _ = w.flush();
         }
         events
+    }
+}
+
+/// The transport of one QSIG D-channel. The gateway owns the D-channel itself (Q.921 and the
+/// call layer), so this is the frames-only part of [`crate::shell::DChannelShell`]: frames in,
+/// frames out in order, connection notices for the log. A D-channel has no fill-in to make.
+struct DLink {
+    link: Link,
+    /// Frames the gateway has given for this link that the transport queue had no room for
+    /// yet, oldest first (at most [`DLink::PENDING`]).
+    pending: VecDeque<Vec<u8>>,
+    /// The link's task has stopped (`recv` gave `None`): nothing more comes from it.
+    stopped: bool,
+}
+
+impl DLink {
+    /// More than a window (k = 7) of I frames plus their supervisory frames: a transport this
+    /// far behind has lost its line, and what is dropped is recovered by T200 (Q.921 5.6.7).
+    const PENDING: usize = 256;
+
+    fn new(link: Link) -> DLink {
+        DLink {
+            link,
+            pending: VecDeque::new(),
+            stopped: false,
+        }
+    }
+
+    fn blocked(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    fn queue(&mut self, frame: Vec<u8>) {
+        if self.pending.len() >= Self::PENDING {
+            self.pending.pop_front();
+        }
+        self.pending.push_back(frame);
+    }
+
+    /// Hands the transport every pending frame it has room for, in order.
+    fn send(&mut self) {
+        let sender = self.link.sender();
+        while sender.has_room() {
+            let Some(frame) = self.pending.pop_front() else {
+                return;
+            };
+            // A frame refused (too long for the transport, link task gone) is lost as on a
+            // line hit; Q.921's T200 recovers it.
+            let _ = sender.try_send_frame(frame);
+        }
     }
 }
 

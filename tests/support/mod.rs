@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod gateway;
+pub mod gateway_qsig;
 pub mod peers;
 pub mod relay;
 pub mod sipp;
