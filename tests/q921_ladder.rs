@@ -1058,3 +1058,48 @@ fn octets_as_libpri_writes_them_on_the_network_side() {
     );
     assert_eq!(next(&mut lapd), None);
 }
+
+/// Persistent deactivation (the layer 1 under the D-channel gone, Q.921 figures B.5 to B.8):
+/// with I frames queued and unacknowledged, the data link ends at once — DL-RELEASE-
+/// indication, nothing more sent, no timer left but none — instead of after T203 and N200
+/// retransmissions of T200; in "awaiting release" it is the release asked for (DL-RELEASE-
+/// confirm); in "TEI assigned" nothing happens. Establishment then works as from the start.
+#[test]
+fn persistent_deactivation_releases_at_once() {
+    let mut p = Pair::default();
+    p.user.lapd.establish(p.now);
+    p.run_for(Duration::from_millis(100));
+    for m in messages(1, 3) {
+        p.user.lapd.data(p.now, m).unwrap();
+    }
+    assert!(p.user.lapd.queued() + p.user.lapd.unacknowledged() > 0);
+    drain(&mut p.user.lapd);
+    p.user.lapd.deactivate(p.now);
+    assert_eq!(drain(&mut p.user.lapd), [DlEvent::ReleaseIndication]);
+    assert_eq!(p.user.lapd.state(), State::TeiAssigned);
+    assert_eq!(p.user.lapd.queued() + p.user.lapd.unacknowledged(), 0);
+    assert_eq!(p.user.lapd.poll_timeout(), None, "T200 and T203 stopped");
+    let mut out = Vec::new();
+    assert!(!p.user.lapd.poll_transmit(p.now, &mut out), "{out:?}");
+    p.user.lapd.deactivate(p.now);
+    assert!(drain(&mut p.user.lapd).is_empty(), "TEI assigned: nothing");
+
+    // Awaiting release: the release asked for is confirmed.
+    let mut q = Pair::default();
+    q.user.lapd.establish(q.now);
+    q.run_for(Duration::from_millis(100));
+    q.user.lapd.release(q.now);
+    drain(&mut q.user.lapd);
+    assert_eq!(q.user.lapd.state(), State::AwaitingRelease);
+    q.user.lapd.deactivate(q.now);
+    assert_eq!(drain(&mut q.user.lapd), [DlEvent::ReleaseConfirm]);
+    assert_eq!(q.user.lapd.state(), State::TeiAssigned);
+    assert_eq!(q.user.lapd.poll_timeout(), None);
+}
+
+/// The primitives the data link has for layer 3 now, taken.
+fn drain(lapd: &mut sipt_mgc::isdn::q921::Lapd) -> Vec<DlEvent> {
+    std::iter::from_fn(|| lapd.poll_event())
+        .filter(|e| !matches!(e, DlEvent::DataIndication(_)))
+        .collect()
+}

@@ -414,6 +414,23 @@ impl Gateway {
         self.pump(now);
     }
 
+    /// QSIG trunk `trunk`'s transport is gone: its D-channel is deactivated at once
+    /// ([`DChannel::deactivate`]), so the calls on it are cleared by Q.931 5.8.9 now.
+    pub fn dchannel_lost(&mut self, now: Instant, trunk: usize) {
+        if let Some(t) = self.qsig_trunks.get_mut(trunk) {
+            t.dchannel.deactivate(now);
+        }
+        self.pump(now);
+    }
+
+    /// QSIG trunk `trunk`'s transport is (back) up: establishment starts if needed.
+    pub fn dchannel_up(&mut self, now: Instant, trunk: usize) {
+        if let Some(t) = self.qsig_trunks.get_mut(trunk) {
+            t.dchannel.activate(now);
+        }
+        self.pump(now);
+    }
+
     /// The next Q.921 frame to send: (QSIG trunk, frame).
     pub fn poll_dchannel_transmit(&mut self) -> Option<(usize, Vec<u8>)> {
         self.dchannel_out.pop_front()

@@ -277,10 +277,10 @@ impl GatewayShell {
         self.flush(now, started)
     }
 
-    /// Hands what the transport of QSIG trunk `i` reported to the gateway (frames) or to the
-    /// log (connection notices). Nothing else is done on a loss: Q.921 finds the far end gone
-    /// by itself (T203, then T200 N200 times: Q.921 5.6.1, 5.7) and the call layer clears
-    /// the calls (Q.931 5.8.9); a new far end's SABME re-establishes the data link.
+    /// Hands what the transport of QSIG trunk `i` reported to the gateway (frames, and the
+    /// connection lost or made: layer 1 deactivated or activated, so that the data link and
+    /// the call layer act at once — Q.931 5.8.9 — rather than when Q.921's T203 and T200 x
+    /// N200 find the far end gone) and to the log.
     fn dlink_event(&mut self, now: Instant, i: usize, e: Option<LinkEvent>) {
         let notice = match e {
             Some(LinkEvent::Frame(frame)) => {
@@ -291,8 +291,14 @@ impl GatewayShell {
             Some(LinkEvent::RxError(error)) => {
                 json!({"rx_error": 0, "error": format!("{error:?}")})
             }
-            Some(LinkEvent::Established) => json!({"established": 0}),
-            Some(LinkEvent::Lost(error)) => json!({"lost": 0, "error": error.to_string()}),
+            Some(LinkEvent::Established) => {
+                self.gateway.dchannel_up(now, i);
+                json!({"established": 0})
+            }
+            Some(LinkEvent::Lost(error)) => {
+                self.gateway.dchannel_lost(now, i);
+                json!({"lost": 0, "error": error.to_string()})
+            }
             None => {
                 if let Some(d) = self.dlinks.get_mut(i) {
                     d.stopped = true;

@@ -57,6 +57,22 @@ impl DChannel {
         self.pump(now);
     }
 
+    /// The transport under the D-channel is gone (layer 1 deactivated): the data link ends at
+    /// once ([`Lapd::deactivate`]) and the call layer gets DL-RELEASE-indication, so that its
+    /// data link failure procedure (Q.931 5.8.9) starts now, not after Q.921's own timeouts.
+    pub fn deactivate(&mut self, now: Instant) {
+        self.lapd.deactivate(now);
+        self.pump(now);
+    }
+
+    /// The transport is back (layer 1 activated): multiple frame establishment starts unless
+    /// the data link is already establishing or established (the far end may have begun).
+    pub fn activate(&mut self, now: Instant) {
+        if self.lapd.state() == q921::State::TeiAssigned {
+            self.start(now);
+        }
+    }
+
     /// Runs every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.lapd.handle_timeout(now);

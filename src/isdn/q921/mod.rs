@@ -693,6 +693,34 @@ impl Lapd {
         self.after_input(now);
     }
 
+    /// Persistent deactivation of layer 1 (the PH-/MPH-DEACTIVATE-indication of the SDL,
+    /// Q.921 figures B.5 to B.8; for a D-channel on a transport: the connection is gone).
+    /// Whatever the data link was doing ends at once instead of after T200 x N200: the I queue
+    /// is discarded, T200 and T203 stop, layer 3 gets DL-RELEASE-indication (DL-RELEASE-
+    /// confirm in "awaiting release", which had asked for it), and the state is "TEI
+    /// assigned". With `Config::keep_up` the restart delay begins, as for any release the
+    /// data link was not asked for. In "TEI assigned" nothing happens.
+    pub fn deactivate(&mut self, now: Instant) {
+        match self.state {
+            State::TeiAssigned => {}
+            State::AwaitingRelease => {
+                self.saved = None;
+                self.events.push_back(DlEvent::ReleaseConfirm);
+                self.enter_tei_assigned(now, false);
+            }
+            State::AwaitingEstablishment
+            | State::MultipleFrameEstablished
+            | State::TimerRecovery => {
+                self.discard_i_queue();
+                self.saved = None;
+                self.events.push_back(DlEvent::ReleaseIndication);
+                self.enter_tei_assigned(now, true);
+            }
+        }
+        self.transmit.clear();
+        self.after_input(now);
+    }
+
     /// DL-DATA-request: send `message` (a Q.931 message) in an I frame (Q.921 5.6.1). It is
     /// queued while the data link is not established, the window is full, the peer is busy
     /// or in timer recovery; in "TEI assigned" it also starts establishment.
