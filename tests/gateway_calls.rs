@@ -1218,3 +1218,386 @@ fn hardware_blocking_clears_the_call() {
     rig.settle();
     rig.assert_clean();
 }
+
+// ============================================================ ISUP -> ISUP transit (Q.764)
+
+/// An IAM for a transit call: a calling number, a hop counter with `hops` left, and user to
+/// user information the gateway has no business with (passed on as received).
+fn transit_iam(called: &str, hops: u8) -> Message {
+    use sipt_codecs::isup::HopCounter;
+    iam_with_calling(called, "4940111222", false)
+        .with(Parameter::HopCounter(
+            HopCounter::default().with_hop_counter(hops),
+        ))
+        .with(Parameter::unknown(
+            sipt_codecs::isup::code::USER_TO_USER_INFORMATION,
+            &[0x04, 0x01, 0x02],
+        ))
+}
+
+fn encoded(m: &Message) -> Vec<u8> {
+    m.to_bytes().expect("encode")
+}
+
+/// The message of type `t` the gateway sent on trunk 0 (to `pstn`) / trunk 1 (to `pstn2`).
+fn sent_on(sent: &[sipt_codecs::isup::CicMessage], t: MessageType) -> Option<Message> {
+    sent.iter()
+        .find(|m| m.message.message_type == t)
+        .map(|m| m.message.clone())
+}
+
+/// A transit call from `pstn` (trunk 0, CIC `cic`) to `pstn2` (trunk 1): its circuit there.
+fn transit_call(rig: &mut Rig, cic: u16, called: &str) -> u16 {
+    rig.pstn
+        .setup(rig.now, cic, transit_iam(called, 20))
+        .expect("IAM");
+    rig.settle();
+    rig.setup_cic2()
+        .unwrap_or_else(|| panic!("no IAM on trunk 1: {:#?}", rig.gw_events))
+}
+
+/// Q.764 transit, answered: the IAM arrives at the second exchange as it was sent, octet for
+/// octet, but for the hop counter less one; the ACM and ANM come back unchanged; the caller's
+/// REL reaches the second exchange with its cause and location; nothing is left behind.
+#[test]
+fn transit_answered_call_passes_every_parameter_on() {
+    use sipt_codecs::isup::{HopCounter, OptionalBackwardCallIndicators};
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let sent = transit_iam("8123456", 20);
+    rig.pstn.setup(rig.now, 5, sent.clone()).expect("IAM");
+    rig.settle();
+    let b = rig.setup_cic2().expect("IAM on trunk 1");
+    // Only the hop counter changed (Q.764: decremented at each exchange).
+    let mut want = sent.clone();
+    for p in want.parameters_mut().expect("parameters") {
+        if let Parameter::HopCounter(h) = p {
+            *h = HopCounter::default().with_hop_counter(19);
+        }
+    }
+    let got = sent_on(&rig.isup_sent2, MessageType::Iam).expect("IAM");
+    assert_eq!(encoded(&got), encoded(&want));
+    assert!(rig
+        .isup_sent
+        .iter()
+        .all(|m| m.message.message_type != MessageType::Iam));
+    assert!(rig.far_events.is_empty(), "nothing to SIP");
+    // Backward: ACM with optional backward call indicators, then ANM.
+    let acm = Message::acm(
+        BackwardCallIndicators::default()
+            .with_called_partys_status(CalledPartysStatus::SubscriberFree),
+    )
+    .with(Parameter::OptionalBackwardCallIndicators(
+        OptionalBackwardCallIndicators::default().with_inband_information_available(true),
+    ));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .alert(rig.now, b, acm.clone())
+        .expect("ACM");
+    rig.settle();
+    let got = rig
+        .pstn_saw(|e| matches!(e, IsupEvent::AddressComplete { cic: 5, .. }))
+        .expect("ACM on trunk 0");
+    let IsupEvent::AddressComplete { acm: got, .. } = got else {
+        unreachable!()
+    };
+    assert_eq!(encoded(got), encoded(&acm));
+    let anm = Message::bare(MessageType::Anm);
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, anm.clone())
+        .expect("ANM");
+    rig.settle();
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Answer { cic: 5, .. }))
+        .is_some());
+    // The caller clears: its REL (location user) reaches the second exchange as it was.
+    let rel = Message::rel(CauseIndicators::new(
+        Location::User,
+        CauseValue::from_code(16),
+    ));
+    rig.pstn
+        .release_message(rig.now, 5, rel.clone())
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent2, MessageType::Rel).expect("REL on trunk 1");
+    assert_eq!(encoded(&got), encoded(&rel));
+    assert!(rig
+        .pstn2_saw(|e| matches!(e, IsupEvent::Released { .. }))
+        .is_some());
+    rig.assert_clean();
+    let ended = rig.ended();
+    assert!(
+        matches!(
+            ended.as_slice(),
+            [GatewayEvent::CallEnded {
+                answered: true,
+                cause: Some(16),
+                status: None,
+                ..
+            }]
+        ),
+        "{ended:#?}"
+    );
+}
+
+/// The called party is busy: the second exchange's REL 17 goes back as it was (cause and
+/// location of the remote user); the second circuit is idle after its RLC, the first after
+/// the caller's.
+#[test]
+fn transit_busy_passes_the_rel_back() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 6, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .release_message(rig.now, b, rel(17))
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Rel).expect("REL on trunk 0");
+    assert_eq!(encoded(&got), encoded(&rel(17)));
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(17));
+    rig.assert_clean();
+    assert!(matches!(
+        rig.ended().as_slice(),
+        [GatewayEvent::CallEnded {
+            answered: false,
+            cause: Some(17),
+            ..
+        }]
+    ));
+}
+
+/// The called side clears an answered call first: its REL goes back to the caller.
+#[test]
+fn transit_called_side_clears_first() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 7, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    // Without an ACM the second exchange answered with CON; it reached the caller.
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Connect { cic: 7, .. }))
+        .is_some());
+    let rel = Message::rel(CauseIndicators::new(
+        Location::PublicNetworkRemoteUser,
+        CauseValue::from_code(16),
+    ));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .release_message(rig.now, b, rel.clone())
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Rel).expect("REL on trunk 0");
+    assert_eq!(encoded(&got), encoded(&rel));
+    rig.assert_clean();
+}
+
+/// The route's digit manipulation applies: 86 1234 -> +4930 1234, international; the other
+/// indicators of the called party number stay.
+#[test]
+fn transit_called_number_follows_the_route() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    transit_call(&mut rig, 8, "861234");
+    let got = sent_on(&rig.isup_sent2, MessageType::Iam).expect("IAM");
+    let cpn = got.called_party_number().expect("called number");
+    assert_eq!(cpn.nature_of_address, NatureOfAddress::InternationalNumber);
+    assert_eq!(cpn.digits.to_string(), "49301234");
+    assert_eq!(
+        cpn.indicators.numbering_plan(),
+        NumberingPlan::IsdnTelephony
+    );
+    rig.pstn
+        .release(
+            rig.now,
+            8,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// Q.764 hop counter: an IAM arriving with 1 hop left would leave with 0: released here
+/// with cause 25 (exchange routing error), nothing sent on.
+#[test]
+fn transit_hop_counter_exhausted_releases_with_cause_25() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    rig.pstn
+        .setup(rig.now, 9, transit_iam("8123456", 1))
+        .expect("IAM");
+    rig.settle();
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(25));
+    assert!(rig
+        .isup_sent2
+        .iter()
+        .all(|m| m.message.message_type != MessageType::Iam));
+    rig.assert_clean();
+}
+
+/// No free circuit on the outgoing group: the caller gets REL 34.
+#[test]
+fn transit_without_a_free_circuit_releases_with_cause_34() {
+    let config = TRANSIT_CONFIG.replace("dpc = 3\ncics = \"1-31\"", "dpc = 3\ncics = \"1-2\"");
+    let mut rig = Rig::new(&config);
+    rig.pstn
+        .setup(rig.now, 1, transit_iam("8123456", 20))
+        .expect("IAM");
+    rig.pstn
+        .setup(rig.now, 2, transit_iam("8123457", 20))
+        .expect("IAM");
+    rig.settle();
+    assert_eq!(
+        rig.pstn2_events
+            .iter()
+            .filter(|e| matches!(e, IsupEvent::Setup { .. }))
+            .count(),
+        2
+    );
+    rig.pstn
+        .setup(rig.now, 3, transit_iam("8123458", 20))
+        .expect("IAM");
+    rig.settle();
+    let third = rig.pstn_events.iter().find_map(|e| match e {
+        IsupEvent::Released { cic: 3, .. } => released_cause(e),
+        _ => None,
+    });
+    assert_eq!(third, Some(34));
+    for cic in [1, 2] {
+        rig.pstn
+            .release(
+                rig.now,
+                cic,
+                CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+            )
+            .expect("REL");
+    }
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// T7 at the outgoing side: the second exchange never answers the IAM; the gateway's T7
+/// releases that circuit (cause 102) and the caller with it.
+#[test]
+fn transit_t7_on_the_outgoing_side_releases_the_caller() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    transit_call(&mut rig, 11, "8123456");
+    rig.run_for(Duration::from_secs(40));
+    let got = rig.pstn_events.iter().find_map(released_cause);
+    assert_eq!(got, Some(102), "{:#?}", rig.pstn_events);
+    rig.assert_clean();
+}
+
+/// The relation of either side lost mid-call clears the other with cause 41; after MTP
+/// resumes, the GRS brings the lost side's circuits back idle.
+#[test]
+fn transit_relation_lost_on_either_side_clears_the_other() {
+    for lost in [0usize, 1] {
+        let mut rig = Rig::new(TRANSIT_CONFIG);
+        let b = transit_call(&mut rig, 12, "8123456");
+        rig.pstn2
+            .as_mut()
+            .expect("pstn2")
+            .answer(rig.now, b, Message::bare(MessageType::Anm))
+            .expect("ANM");
+        rig.settle();
+        rig.gw.handle_mtp(rig.now, lost, MtpIndication::Pause);
+        if lost == 0 {
+            rig.pstn.handle_mtp(rig.now, MtpIndication::Pause);
+        } else {
+            rig.pstn2
+                .as_mut()
+                .expect("pstn2")
+                .handle_mtp(rig.now, MtpIndication::Pause);
+        }
+        rig.settle();
+        let other = if lost == 0 {
+            rig.pstn2_events.iter().find_map(released_cause)
+        } else {
+            rig.pstn_events.iter().find_map(released_cause)
+        };
+        assert_eq!(other, Some(41), "trunk {lost} lost");
+        let now = rig.now;
+        if lost == 0 {
+            rig.pstn.handle_mtp(now, MtpIndication::Resume);
+        } else {
+            rig.pstn2
+                .as_mut()
+                .expect("pstn2")
+                .handle_mtp(now, MtpIndication::Resume);
+        }
+        rig.gw.handle_mtp(now, lost, MtpIndication::Resume);
+        rig.settle();
+        rig.assert_clean();
+    }
+}
+
+/// SUS and RES from the called side and a CPG travel back unchanged; the caller's RES goes
+/// forward.
+#[test]
+fn transit_suspend_resume_and_progress_are_passed_on() {
+    use sipt_codecs::isup::{EventIndicator, EventInformation, SuspendResumeIndicators};
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 13, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .alert(rig.now, b, Message::acm(BackwardCallIndicators::default()))
+        .expect("ACM");
+    rig.settle();
+    let cpg =
+        Message::cpg(EventInformation::default().with_event_indicator(EventIndicator::Alerting));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .progress(rig.now, b, cpg.clone())
+        .expect("CPG");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Cpg).expect("CPG on trunk 0");
+    assert_eq!(encoded(&got), encoded(&cpg));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .suspend(rig.now, b, sus.clone())
+        .expect("SUS");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Sus).expect("SUS on trunk 0");
+    assert_eq!(encoded(&got), encoded(&sus));
+    let res = Message::suspend_resume(
+        MessageType::Res,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .resume(rig.now, b, res.clone())
+        .expect("RES");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Res).expect("RES on trunk 0");
+    assert_eq!(encoded(&got), encoded(&res));
+    rig.pstn
+        .release(
+            rig.now,
+            13,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}

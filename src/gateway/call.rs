@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use sipt_codecs::isup::{CauseIndicators, CauseValue, Message, MessageType, Parameter};
 use sipt_codecs::q850::Location;
 
+use super::transit::TransitSetup;
 use super::{Gateway, GatewayEvent, GatewayTimer};
 use crate::interwork::body::{self, SipBody};
 use crate::interwork::causes::{CauseMap, SipOutcome};
@@ -86,6 +87,11 @@ pub struct Call {
     /// A call from the PSTN on a link with `overlap = "sip"` whose number may still grow:
     /// its INVITEs (RFC 3578 3). `None` once one of them is answered.
     pub sip_overlap: Option<Box<SipOverlap>>,
+    /// The called number after the route's digit manipulation and the route's nature of
+    /// address, once routed (the IAM of a transit call carries them).
+    pub route_number: Option<(String, Option<NatureOfAddressChoice>)>,
+    /// A call from the PSTN routed to a trunk group: its outgoing circuit ([`super::transit`]).
+    pub transit: Option<Box<super::transit::TransitLeg>>,
 }
 
 /// The INVITEs of a call from the PSTN with overlap carried into SIP (RFC 3578 3.2): one per
@@ -154,6 +160,8 @@ impl Call {
             t10_due: None,
             invite_key: None,
             sip_overlap: None,
+            route_number: None,
+            transit: None,
         }
     }
 }
@@ -387,6 +395,7 @@ impl Gateway {
         match self.routes.lookup(&c.called) {
             Some(d) => {
                 c.alternates = d.targets.into();
+                c.route_number = Some((d.number, d.noa));
                 self.try_next_target(now, id, cause::NO_ROUTE);
             }
             None => self.release_pstn(now, id, cause::NO_ROUTE),
@@ -421,7 +430,7 @@ impl Gateway {
 
     /// Sends the INVITE to the next target of the call; releases the circuit with
     /// `cause_if_none` when there is none left.
-    fn try_next_target(&mut self, now: Instant, id: CallId, cause_if_none: u8) {
+    fn try_next_target(&mut self, now: Instant, id: CallId, mut cause_if_none: u8) {
         loop {
             let Some(c) = self.calls.get_mut(&id) else {
                 return;
@@ -431,9 +440,16 @@ impl Gateway {
                 return;
             };
             let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
-            let RouteTarget::Sip { uri } = target else {
-                // Transit to another trunk (ISUP to ISUP) is not done here: the next target.
-                continue;
+            let uri = match target {
+                RouteTarget::Sip { uri } => uri,
+                // ISUP to ISUP: the gateway as a transit exchange (Q.764).
+                RouteTarget::Trunk { group } => match self.transit_setup(now, id, &group) {
+                    TransitSetup::Routed | TransitSetup::Released => return,
+                    TransitSetup::Failed(cause) => {
+                        cause_if_none = cause;
+                        continue;
+                    }
+                },
             };
             let Ok(uri) = Uri::parse(&uri) else {
                 continue;
@@ -485,11 +501,11 @@ impl Gateway {
     }
 
     /// Releases the circuit of a call with `cause` (REL; ISUP supervises the RLC).
-    fn release_pstn(&mut self, now: Instant, id: CallId, cause: u8) {
+    pub(super) fn release_pstn(&mut self, now: Instant, id: CallId, cause: u8) {
         self.release_pstn_with(now, id, progress::release_message(cause_indicators(cause)));
     }
 
-    fn release_pstn_with(&mut self, now: Instant, id: CallId, rel: Message) {
+    pub(super) fn release_pstn_with(&mut self, now: Instant, id: CallId, rel: Message) {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
@@ -793,10 +809,11 @@ impl Gateway {
     /// SIP side at once with cause 41; the circuits come back idle with the GRS ISUP sends
     /// when MTP resumes (Q.764 2.9.3.1, [`crate::isup::ResetOnResume`]).
     pub(super) fn relation_lost(&mut self, now: Instant, trunk: usize) {
+        self.transit_relation_lost(now, trunk);
         let ids: Vec<CallId> = self
             .calls
             .values()
-            .filter(|c| c.trunk == trunk && c.cic.is_some())
+            .filter(|c| c.trunk == trunk && c.cic.is_some() && c.transit.is_none())
             .map(|c| c.id)
             .collect();
         for id in ids {
