@@ -1601,3 +1601,220 @@ fn transit_suspend_resume_and_progress_are_passed_on() {
     rig.settle();
     rig.assert_clean();
 }
+
+// ============================================================ RFC 3398 9: suspend, resume, hold
+
+const FAR_SDP: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+
+/// The re-INVITEs the far UA received since `from` (their SDP as text), each answered 200
+/// with the far UA's SDP in the direction the offer asks for.
+fn answer_reinvites(rig: &mut Rig, from: usize) -> Vec<String> {
+    use sipt_mgc::sip::message::Method;
+    let mut offers = Vec::new();
+    let requests: Vec<_> = rig.far_events[from..]
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::Request { request, key, .. } if request.method() == Some(&Method::Invite) => {
+                Some((request.clone(), key.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (request, key) in requests {
+        let offer = String::from_utf8_lossy(&request.body).to_string();
+        let direction = if offer.contains("a=inactive") {
+            "inactive"
+        } else {
+            "sendrecv"
+        };
+        let answer = format!("{FAR_SDP}a={direction}\r\n").into_bytes();
+        rig.far
+            .respond_request(
+                rig.now,
+                &key,
+                &request,
+                200,
+                "OK",
+                Some(("application/sdp", answer)),
+            )
+            .expect("200 to the re-INVITE");
+        offers.push(offer);
+    }
+    rig.settle();
+    offers
+}
+
+/// The version of an SDP's origin line.
+fn sdp_version(sdp: &str) -> u64 {
+    sdp.lines()
+        .find_map(|l| l.strip_prefix("o="))
+        .and_then(|o| o.split(' ').nth(2))
+        .and_then(|v| v.parse().ok())
+        .expect("o= line")
+}
+
+/// RFC 3398 9.1 towards a peer without ISUP: the PSTN's SUS becomes a re-INVITE that stops
+/// the far end's media (our offer inactive), its RES one that resumes it (sendrecv, the
+/// SDP's version one more each time, RFC 3264 8); no INFO goes.
+#[test]
+fn suspend_and_resume_to_an_untrusted_peer_are_re_invites() {
+    use sipt_codecs::isup::SuspendResumeIndicators;
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 14, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(
+            rig.now,
+            call,
+            200,
+            "OK",
+            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
+        )
+        .expect("200");
+    rig.settle();
+    let mark = rig.far_events.len();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.suspend(rig.now, 14, sus).expect("SUS");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1, "{:#?}", rig.far_events);
+    assert!(offers[0].contains("a=inactive"), "{}", offers[0]);
+    let held_version = sdp_version(&offers[0]);
+    assert!(held_version >= 2, "{}", offers[0]);
+    let mark = rig.far_events.len();
+    let res = Message::suspend_resume(
+        MessageType::Res,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.resume(rig.now, 14, res).expect("RES");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1);
+    assert!(offers[0].contains("a=sendrecv"), "{}", offers[0]);
+    assert_eq!(sdp_version(&offers[0]), held_version + 1);
+    assert!(!rig.far_events.iter().any(|e| matches!(
+        e,
+        UaEvent::Request { request, .. } if request.method() == Some(&Method::Info)
+    )));
+    rig.pstn
+        .release(
+            rig.now,
+            14,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// RFC 3398 10.2.2: the called party hangs up and its exchange sends a network-initiated SUS:
+/// the SIP side is put on hold; T6 (Q.764 2.4.3) expires at the gateway: REL 16 to the
+/// PSTN and BYE to SIP.
+#[test]
+fn t6_after_a_network_suspend_releases_both_sides() {
+    use sipt_codecs::isup::SuspendResumeIndicators;
+    let mut rig = Rig::new(CONFIG);
+    rig.sip_call("7001");
+    rig.settle();
+    let cic = rig.setup_cic().expect("IAM");
+    rig.pstn
+        .answer(rig.now, cic, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    let mark = rig.far_events.len();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.suspend(rig.now, cic, sus).expect("SUS");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1, "{:#?}", rig.far_events);
+    assert!(offers[0].contains("a=inactive"));
+    // T6 runs 10 s by default; nothing is released before it expires.
+    rig.run_for(Duration::from_secs(5));
+    assert!(rig.pstn_events.iter().find_map(released_cause).is_none());
+    rig.run_for(Duration::from_secs(10));
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(16));
+    assert!(
+        rig.far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Ended { remote: true, .. })),
+        "no BYE: {:#?}",
+        rig.far_events
+    );
+    rig.assert_clean();
+}
+
+/// RFC 3398 9.2: the SIP side puts the call on hold with a re-INVITE (sendonly): a CPG with
+/// the generic notification "remote hold" goes to the PSTN and the answer is recvonly; the
+/// re-INVITE that takes it off hold gives "remote retrieval" and sendrecv.
+#[test]
+fn a_hold_from_sip_is_a_cpg_with_remote_hold() {
+    use sipt_mgc::interwork::progress;
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 15, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(
+            rig.now,
+            call,
+            200,
+            "OK",
+            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
+        )
+        .expect("200");
+    rig.settle();
+    let mut holds = Vec::new();
+    for (direction, answer) in [("sendonly", "a=recvonly"), ("sendrecv", "a=sendrecv")] {
+        let mark = rig.far_events.len();
+        let offer = format!("{FAR_SDP}a={direction}\r\n").into_bytes();
+        rig.far
+            .request(
+                rig.now,
+                call,
+                Method::Invite,
+                Some(("application/sdp", offer)),
+            )
+            .expect("re-INVITE");
+        rig.settle();
+        let response = rig.far_events[mark..]
+            .iter()
+            .find_map(|e| match e {
+                UaEvent::RequestResponse { response, .. } => Some(response.clone()),
+                _ => None,
+            })
+            .expect("a response to the re-INVITE");
+        assert_eq!(response.status(), Some(200));
+        assert!(
+            String::from_utf8_lossy(&response.body).contains(answer),
+            "{direction}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        holds = rig
+            .pstn_events
+            .iter()
+            .filter_map(|e| match e {
+                IsupEvent::Progress { cic: 15, cpg } => progress::cpg_hold(cpg),
+                _ => None,
+            })
+            .collect();
+    }
+    assert_eq!(holds, [true, false]);
+    rig.pstn
+        .release(
+            rig.now,
+            15,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}

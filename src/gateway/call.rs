@@ -92,6 +92,37 @@ pub struct Call {
     pub route_number: Option<(String, Option<NatureOfAddressChoice>)>,
     /// A call from the PSTN routed to a trunk group: its outgoing circuit ([`super::transit`]).
     pub transit: Option<Box<super::transit::TransitLeg>>,
+    /// The media hold of the SIP leg (RFC 3398 9): for a call suspended from the PSTN
+    /// towards a peer without ISUP, and for a hold from the SIP side.
+    pub hold: MediaHold,
+}
+
+/// RFC 3398 9: where the media of a call's SIP leg stands, and our SDP's version.
+#[derive(Debug, Default)]
+pub struct MediaHold {
+    /// The PSTN suspended the call (SUS) and the SIP peer is to stop sending (9.1).
+    pub wanted: bool,
+    /// What our latest re-INVITE asked for (hold or resume).
+    pub sent: bool,
+    /// Our re-INVITE awaits its final response: the next one waits (RFC 3261 14.1).
+    pub pending: bool,
+    /// The SIP side holds the call: a CPG "remote hold" went to the PSTN (9.2).
+    pub remote_hold: bool,
+    /// The version of our latest SDP (RFC 3264 8: one more with each change) and its
+    /// direction attribute; 0: the first SDP (version 1, sendrecv).
+    pub sdp_version: u64,
+    pub sdp_direction: Option<&'static str>,
+}
+
+impl MediaHold {
+    /// The version for an SDP with `direction`: one more than the last when it changes.
+    fn version_for(&mut self, direction: &'static str) -> u64 {
+        let last = self.sdp_direction.unwrap_or("sendrecv");
+        let v = self.sdp_version.max(1);
+        self.sdp_version = if last == direction { v } else { v + 1 };
+        self.sdp_direction = Some(direction);
+        self.sdp_version
+    }
 }
 
 /// The INVITEs of a call from the PSTN with overlap carried into SIP (RFC 3578 3.2): one per
@@ -162,6 +193,7 @@ impl Call {
             sip_overlap: None,
             route_number: None,
             transit: None,
+            hold: MediaHold::default(),
         }
     }
 }
@@ -577,10 +609,9 @@ impl Gateway {
                 }
                 self.reattempt(now, id, outgoing_iam);
             }
-            IsupEvent::Suspend { sus: m, .. }
-            | IsupEvent::Resume { res: m, .. }
-            | IsupEvent::CallMessage { message: m, .. }
-            | IsupEvent::Information { inf: m, .. } => {
+            IsupEvent::Suspend { sus: m, .. } => self.pstn_suspended(now, id, m, true),
+            IsupEvent::Resume { res: m, .. } => self.pstn_suspended(now, id, m, false),
+            IsupEvent::CallMessage { message: m, .. } | IsupEvent::Information { inf: m, .. } => {
                 // RFC 3372 6 / RFC 3398 9.1, 13.1: carried in INFO to an ISUP-aware peer.
                 self.info_to_sip(now, id, &m)
             }
@@ -593,6 +624,16 @@ impl Gateway {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
+        if c.answered && !is_acm && !c.trusted {
+            // RFC 3398 9.2, last paragraph: a CPG with hold indicators from the PSTN: the SIP
+            // side is asked to stop (or to go on) sending media. (To a trusted peer the CPG
+            // itself goes, in INFO.)
+            if let Some(hold) = progress::cpg_hold(&m) {
+                c.hold.wanted = hold;
+                return self.send_hold_reinvite(now, id);
+            }
+            return;
+        }
         let Some(h) = c.sip.filter(|_| !c.from_pstn && !c.answered) else {
             return;
         };
@@ -878,6 +919,92 @@ impl Gateway {
         }
     }
 
+    /// SUS (`suspend`) or RES from the PSTN (RFC 3398 9.1): to a peer that understands ISUP
+    /// (trusted) the message itself in INFO; to any other, on an answered call, a re-INVITE
+    /// asking it to stop sending media (our offer inactive: no audio passes end to end while
+    /// the call is suspended) and, on RES, one asking it to send again. A RES goes the way
+    /// its SUS went. T6/T2 (Q.764 2.4.3) are ISUP's: their expiry releases the call as a REL
+    /// would (10.2.2).
+    fn pstn_suspended(&mut self, now: Instant, id: CallId, m: Message, suspend: bool) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.trusted {
+            return self.info_to_sip(now, id, &m);
+        }
+        if !c.answered || c.sip_done || c.sip.is_none() {
+            return;
+        }
+        if !suspend && !c.hold.wanted {
+            // A RES whose SUS asked nothing of the SIP side.
+            return;
+        }
+        c.hold.wanted = suspend;
+        self.send_hold_reinvite(now, id);
+    }
+
+    /// The re-INVITE for the hold state the call wants (RFC 3398 9.1), unless it is what was
+    /// last asked or one is pending (the next goes when its final response comes).
+    fn send_hold_reinvite(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(h) = c.sip.filter(|_| !c.sip_done) else {
+            return;
+        };
+        if c.hold.pending || c.hold.wanted == c.hold.sent {
+            return;
+        }
+        let wanted = c.hold.wanted;
+        let direction = if wanted { "inactive" } else { "sendrecv" };
+        let version = c.hold.version_for(direction);
+        let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+        let mut sdp = self.circuit_sdp(trunk, cic, version);
+        if sdp.is_empty() {
+            return;
+        }
+        if wanted {
+            sdp = progress::sdp_with_direction(&sdp, direction);
+        }
+        match self
+            .ua
+            .request(now, h, Method::Invite, Some(("application/sdp", sdp)))
+        {
+            Ok(()) => {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.hold.pending = true;
+                    c.hold.sent = wanted;
+                }
+            }
+            Err(e) => self.events.push_back(GatewayEvent::Refused {
+                call: Some(id.0),
+                what: format!("re-INVITE: {e}"),
+            }),
+        }
+    }
+
+    /// A final response to a request we sent within a call: after our re-INVITE's, the next
+    /// hold state if it changed meanwhile. A refused re-INVITE leaves the media as it was
+    /// (the call goes on, as RFC 3398 5.6 has it for INFO).
+    pub(super) fn sip_request_response(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        response: &SipMessage,
+    ) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let is_invite = response.cseq().is_ok_and(|c| c.method == Method::Invite);
+        let Some(c) = self.calls.get_mut(&id).filter(|_| is_invite) else {
+            return;
+        };
+        // A refusal (488, or 491 for glare, RFC 3261 14.1) is not retried: the next
+        // re-INVITE goes when the PSTN changes its mind (SUS after RES or the reverse).
+        c.hold.pending = false;
+        self.send_hold_reinvite(now, id);
+    }
+
     /// T11 expired with no ACM sent: an ACM with called party's status "no indication" (RFC
     /// 3398 8.2.8); a later 180 becomes a CPG.
     pub(super) fn t11_expired(&mut self, now: Instant, id: CallId) {
@@ -1154,7 +1281,39 @@ impl Gateway {
                 (200, None)
             }
             (Some(Method::Invite | Method::Update), Some(c)) => {
-                let sdp = self.circuit_sdp(c.trunk, c.cic.unwrap_or(0), 2);
+                // RFC 3264 6.1: the answer's direction mirrors the offer's; RFC 3398 9.2: an
+                // offer that holds the call (or takes it off hold) is told to the PSTN in a
+                // CPG with the generic notification "remote hold" ("remote retrieval").
+                let offer = body::split(&request, c.trusted).ok().and_then(|b| b.sdp);
+                let direction = offer
+                    .as_deref()
+                    .map_or("sendrecv", progress::answer_direction);
+                let holds = offer.as_deref().and_then(progress::sdp_holds);
+                let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+                let notify = holds.filter(|h| {
+                    c.answered && !c.pstn_done && c.transit.is_none() && *h != c.hold.remote_hold
+                });
+                let version = match id.and_then(|i| self.calls.get_mut(&i)) {
+                    Some(c) => {
+                        if let Some(h) = notify {
+                            c.hold.remote_hold = h;
+                        }
+                        c.hold.version_for(direction)
+                    }
+                    None => 1,
+                };
+                if let (Some(h), Some(t)) = (notify, self.trunks.get_mut(trunk)) {
+                    if let Err(e) = t.isup.progress(now, cic, progress::hold_cpg(h)) {
+                        self.events.push_back(GatewayEvent::Refused {
+                            call: id.map(|i| i.0),
+                            what: format!("CPG for a hold: {e}"),
+                        });
+                    }
+                }
+                let mut sdp = self.circuit_sdp(trunk, cic, version);
+                if direction != "sendrecv" && !sdp.is_empty() {
+                    sdp = progress::sdp_with_direction(&sdp, direction);
+                }
                 (
                     200,
                     (!sdp.is_empty()).then(|| ("application/sdp".to_string(), sdp)),

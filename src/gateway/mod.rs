@@ -585,7 +585,9 @@ impl Gateway {
             } => self.sip_ended(now, call, reason.as_deref(), bye.as_deref()),
             UaEvent::Confirmed { .. } => {}
             UaEvent::Request { call, request, key } => self.sip_request(now, call, request, key),
-            UaEvent::RequestResponse { .. } => {}
+            UaEvent::RequestResponse { call, response } => {
+                self.sip_request_response(now, call, &response)
+            }
             UaEvent::Discarded { reason } => {
                 self.events.push_back(GatewayEvent::SipDiscarded { reason })
             }
