@@ -1818,3 +1818,82 @@ fn a_hold_from_sip_is_a_cpg_with_remote_hold() {
     rig.settle();
     rig.assert_clean();
 }
+
+/// Q.764 2.9.1.4 on the outgoing side of a transit call: the second exchange seizes the even
+/// circuit the gateway chose at the same moment; the gateway does not control it (point code
+/// 1 < 3), backs off and repeats the IAM on another circuit; the second exchange's own call
+/// goes on (here: transit back to the first exchange). Both calls end cleanly.
+#[test]
+fn transit_dual_seizure_repeats_the_iam_on_another_circuit() {
+    let config = TRANSIT_CONFIG.replace(
+        "dpc = 3\ncics = \"1-31\"",
+        "dpc = 3\ncics = \"1-31\"\nselection = \"even\"",
+    );
+    let mut rig = Rig::new(&config);
+    let now = rig.now;
+    rig.pstn
+        .setup(now, 21, transit_iam("8123456", 20))
+        .expect("IAM");
+    while let Some((_, m)) = rig.pstn.poll_transmit() {
+        rig.gw.handle_isup(now, 0, m);
+    }
+    let mut held = Vec::new();
+    while let Some(out) = rig.gw.poll_isup_transmit() {
+        held.push(out);
+    }
+    let first = held
+        .iter()
+        .find(|(t, _, m)| *t == 1 && m.message.message_type == MessageType::Iam)
+        .map(|(_, _, m)| m.cic)
+        .expect("IAM on trunk 1");
+    assert_eq!(first % 2, 0, "selection = even");
+    // The second exchange seizes the same circuit before the gateway's IAM arrives.
+    let pstn2 = rig.pstn2.as_mut().expect("pstn2");
+    pstn2
+        .setup(now, first, iam("7009"))
+        .expect("IAM of the far end");
+    for (t, _, m) in held {
+        if t == 1 {
+            rig.isup_sent2.push(m.clone());
+            rig.pstn2.as_mut().expect("pstn2").handle_message(now, m);
+        } else {
+            rig.isup_sent.push(m.clone());
+            rig.pstn.handle_message(now, m);
+        }
+    }
+    rig.settle();
+    // The gateway's repeat attempt: a second IAM on trunk 1, on another circuit.
+    let iams: Vec<u16> = rig
+        .isup_sent2
+        .iter()
+        .filter(|m| m.message.message_type == MessageType::Iam)
+        .map(|m| m.cic)
+        .collect();
+    assert_eq!(iams.len(), 2, "{iams:?}");
+    assert_ne!(iams[1], first);
+    // The second exchange's call came in on that circuit and went to the first exchange.
+    let back = rig
+        .pstn_events
+        .iter()
+        .find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
+        .expect("the far end's call, in transit to trunk 0");
+    // The first call is alive: answer it, then everyone hangs up.
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, iams[1], Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Connect { cic: 21, .. }))
+        .is_some());
+    let normal = || CauseIndicators::new(Location::User, CauseValue::from_code(16));
+    rig.pstn.release(rig.now, 21, normal()).expect("REL");
+    rig.pstn.release(rig.now, back, normal()).expect("REL");
+    rig.settle();
+    rig.assert_clean();
+    assert_eq!(rig.ended().len(), 2);
+}
