@@ -327,10 +327,19 @@ impl Gateway {
         if let Some(old) = self.by_circuit.get(&(trunk, cic)).copied() {
             // Q.764 2.9.5.1: a new IAM on a circuit ISUP saw as idle: the old call is over on
             // this side.
-            if let Some(c) = self.calls.get_mut(&old) {
-                c.pstn_done = true;
+            let transit = match self.calls.get_mut(&old) {
+                Some(c) => {
+                    c.pstn_done = true;
+                    c.transit.is_some()
+                }
+                None => false,
+            };
+            if transit {
+                let rel = progress::release_message(cause_indicators(cause::NORMAL));
+                self.transit_release_out(now, old, rel);
+            } else {
+                self.clear_sip(now, old, cause::NORMAL);
             }
-            self.clear_sip(now, old, cause::NORMAL);
         }
         let collecting = call.digits.is_some();
         let sip_overlap = call.sip_overlap.is_some();

@@ -402,7 +402,7 @@ impl Gateway {
     }
 
     /// Releases the outgoing circuit of a transit call with `rel` (its REL passed on).
-    fn transit_release_out(&mut self, now: Instant, id: CallId, rel: Message) {
+    pub(super) fn transit_release_out(&mut self, now: Instant, id: CallId, rel: Message) {
         let Some(leg) = self.calls.get_mut(&id).and_then(|c| c.transit.as_mut()) else {
             return self.settle(now, id);
         };
