@@ -1218,3 +1218,682 @@ fn hardware_blocking_clears_the_call() {
     rig.settle();
     rig.assert_clean();
 }
+
+// ============================================================ ISUP -> ISUP transit (Q.764)
+
+/// An IAM for a transit call: a calling number, a hop counter with `hops` left, and user to
+/// user information the gateway has no business with (passed on as received).
+fn transit_iam(called: &str, hops: u8) -> Message {
+    use sipt_codecs::isup::HopCounter;
+    iam_with_calling(called, "4940111222", false)
+        .with(Parameter::HopCounter(
+            HopCounter::default().with_hop_counter(hops),
+        ))
+        .with(Parameter::unknown(
+            sipt_codecs::isup::code::USER_TO_USER_INFORMATION,
+            &[0x04, 0x01, 0x02],
+        ))
+}
+
+fn encoded(m: &Message) -> Vec<u8> {
+    m.to_bytes().expect("encode")
+}
+
+/// The message of type `t` the gateway sent on trunk 0 (to `pstn`) / trunk 1 (to `pstn2`).
+fn sent_on(sent: &[sipt_codecs::isup::CicMessage], t: MessageType) -> Option<Message> {
+    sent.iter()
+        .find(|m| m.message.message_type == t)
+        .map(|m| m.message.clone())
+}
+
+/// A transit call from `pstn` (trunk 0, CIC `cic`) to `pstn2` (trunk 1): its circuit there.
+fn transit_call(rig: &mut Rig, cic: u16, called: &str) -> u16 {
+    rig.pstn
+        .setup(rig.now, cic, transit_iam(called, 20))
+        .expect("IAM");
+    rig.settle();
+    rig.setup_cic2()
+        .unwrap_or_else(|| panic!("no IAM on trunk 1: {:#?}", rig.gw_events))
+}
+
+/// Q.764 transit, answered: the IAM arrives at the second exchange as it was sent, octet for
+/// octet, but for the hop counter less one; the ACM and ANM come back unchanged; the caller's
+/// REL reaches the second exchange with its cause and location; nothing is left behind.
+#[test]
+fn transit_answered_call_passes_every_parameter_on() {
+    use sipt_codecs::isup::{HopCounter, OptionalBackwardCallIndicators};
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let sent = transit_iam("8123456", 20);
+    rig.pstn.setup(rig.now, 5, sent.clone()).expect("IAM");
+    rig.settle();
+    let b = rig.setup_cic2().expect("IAM on trunk 1");
+    // Only the hop counter changed (Q.764: decremented at each exchange).
+    let mut want = sent.clone();
+    for p in want.parameters_mut().expect("parameters") {
+        if let Parameter::HopCounter(h) = p {
+            *h = HopCounter::default().with_hop_counter(19);
+        }
+    }
+    let got = sent_on(&rig.isup_sent2, MessageType::Iam).expect("IAM");
+    assert_eq!(encoded(&got), encoded(&want));
+    assert!(rig
+        .isup_sent
+        .iter()
+        .all(|m| m.message.message_type != MessageType::Iam));
+    assert!(rig.far_events.is_empty(), "nothing to SIP");
+    // Backward: ACM with optional backward call indicators, then ANM.
+    let acm = Message::acm(
+        BackwardCallIndicators::default()
+            .with_called_partys_status(CalledPartysStatus::SubscriberFree),
+    )
+    .with(Parameter::OptionalBackwardCallIndicators(
+        OptionalBackwardCallIndicators::default().with_inband_information_available(true),
+    ));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .alert(rig.now, b, acm.clone())
+        .expect("ACM");
+    rig.settle();
+    let got = rig
+        .pstn_saw(|e| matches!(e, IsupEvent::AddressComplete { cic: 5, .. }))
+        .expect("ACM on trunk 0");
+    let IsupEvent::AddressComplete { acm: got, .. } = got else {
+        unreachable!()
+    };
+    assert_eq!(encoded(got), encoded(&acm));
+    let anm = Message::bare(MessageType::Anm);
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, anm.clone())
+        .expect("ANM");
+    rig.settle();
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Answer { cic: 5, .. }))
+        .is_some());
+    // The caller clears: its REL (location user) reaches the second exchange as it was.
+    let rel = Message::rel(CauseIndicators::new(
+        Location::User,
+        CauseValue::from_code(16),
+    ));
+    rig.pstn
+        .release_message(rig.now, 5, rel.clone())
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent2, MessageType::Rel).expect("REL on trunk 1");
+    assert_eq!(encoded(&got), encoded(&rel));
+    assert!(rig
+        .pstn2_saw(|e| matches!(e, IsupEvent::Released { .. }))
+        .is_some());
+    rig.assert_clean();
+    let ended = rig.ended();
+    assert!(
+        matches!(
+            ended.as_slice(),
+            [GatewayEvent::CallEnded {
+                answered: true,
+                cause: Some(16),
+                status: None,
+                ..
+            }]
+        ),
+        "{ended:#?}"
+    );
+}
+
+/// The called party is busy: the second exchange's REL 17 goes back as it was (cause and
+/// location of the remote user); the second circuit is idle after its RLC, the first after
+/// the caller's.
+#[test]
+fn transit_busy_passes_the_rel_back() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 6, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .release_message(rig.now, b, rel(17))
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Rel).expect("REL on trunk 0");
+    assert_eq!(encoded(&got), encoded(&rel(17)));
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(17));
+    rig.assert_clean();
+    assert!(matches!(
+        rig.ended().as_slice(),
+        [GatewayEvent::CallEnded {
+            answered: false,
+            cause: Some(17),
+            ..
+        }]
+    ));
+}
+
+/// The called side clears an answered call first: its REL goes back to the caller.
+#[test]
+fn transit_called_side_clears_first() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 7, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    // Without an ACM the second exchange answered with CON; it reached the caller.
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Connect { cic: 7, .. }))
+        .is_some());
+    let rel = Message::rel(CauseIndicators::new(
+        Location::PublicNetworkRemoteUser,
+        CauseValue::from_code(16),
+    ));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .release_message(rig.now, b, rel.clone())
+        .expect("REL");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Rel).expect("REL on trunk 0");
+    assert_eq!(encoded(&got), encoded(&rel));
+    rig.assert_clean();
+}
+
+/// The route's digit manipulation applies: 86 1234 -> +4930 1234, international; the other
+/// indicators of the called party number stay.
+#[test]
+fn transit_called_number_follows_the_route() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    transit_call(&mut rig, 8, "861234");
+    let got = sent_on(&rig.isup_sent2, MessageType::Iam).expect("IAM");
+    let cpn = got.called_party_number().expect("called number");
+    assert_eq!(cpn.nature_of_address, NatureOfAddress::InternationalNumber);
+    assert_eq!(cpn.digits.to_string(), "49301234");
+    assert_eq!(
+        cpn.indicators.numbering_plan(),
+        NumberingPlan::IsdnTelephony
+    );
+    rig.pstn
+        .release(
+            rig.now,
+            8,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// Q.764 hop counter: an IAM arriving with 1 hop left would leave with 0: released here
+/// with cause 25 (exchange routing error), nothing sent on.
+#[test]
+fn transit_hop_counter_exhausted_releases_with_cause_25() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    rig.pstn
+        .setup(rig.now, 9, transit_iam("8123456", 1))
+        .expect("IAM");
+    rig.settle();
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(25));
+    assert!(rig
+        .isup_sent2
+        .iter()
+        .all(|m| m.message.message_type != MessageType::Iam));
+    rig.assert_clean();
+}
+
+/// No free circuit on the outgoing group: the caller gets REL 34.
+#[test]
+fn transit_without_a_free_circuit_releases_with_cause_34() {
+    let config = TRANSIT_CONFIG.replace("dpc = 3\ncics = \"1-31\"", "dpc = 3\ncics = \"1-2\"");
+    let mut rig = Rig::new(&config);
+    rig.pstn
+        .setup(rig.now, 1, transit_iam("8123456", 20))
+        .expect("IAM");
+    rig.pstn
+        .setup(rig.now, 2, transit_iam("8123457", 20))
+        .expect("IAM");
+    rig.settle();
+    assert_eq!(
+        rig.pstn2_events
+            .iter()
+            .filter(|e| matches!(e, IsupEvent::Setup { .. }))
+            .count(),
+        2
+    );
+    rig.pstn
+        .setup(rig.now, 3, transit_iam("8123458", 20))
+        .expect("IAM");
+    rig.settle();
+    let third = rig.pstn_events.iter().find_map(|e| match e {
+        IsupEvent::Released { cic: 3, .. } => released_cause(e),
+        _ => None,
+    });
+    assert_eq!(third, Some(34));
+    for cic in [1, 2] {
+        rig.pstn
+            .release(
+                rig.now,
+                cic,
+                CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+            )
+            .expect("REL");
+    }
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// T7 at the outgoing side: the second exchange never answers the IAM; the gateway's T7
+/// releases that circuit (cause 102) and the caller with it.
+#[test]
+fn transit_t7_on_the_outgoing_side_releases_the_caller() {
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    transit_call(&mut rig, 11, "8123456");
+    rig.run_for(Duration::from_secs(40));
+    let got = rig.pstn_events.iter().find_map(released_cause);
+    assert_eq!(got, Some(102), "{:#?}", rig.pstn_events);
+    rig.assert_clean();
+}
+
+/// The relation of either side lost mid-call clears the other with cause 41; after MTP
+/// resumes, the GRS brings the lost side's circuits back idle.
+#[test]
+fn transit_relation_lost_on_either_side_clears_the_other() {
+    for lost in [0usize, 1] {
+        let mut rig = Rig::new(TRANSIT_CONFIG);
+        let b = transit_call(&mut rig, 12, "8123456");
+        rig.pstn2
+            .as_mut()
+            .expect("pstn2")
+            .answer(rig.now, b, Message::bare(MessageType::Anm))
+            .expect("ANM");
+        rig.settle();
+        rig.gw.handle_mtp(rig.now, lost, MtpIndication::Pause);
+        if lost == 0 {
+            rig.pstn.handle_mtp(rig.now, MtpIndication::Pause);
+        } else {
+            rig.pstn2
+                .as_mut()
+                .expect("pstn2")
+                .handle_mtp(rig.now, MtpIndication::Pause);
+        }
+        rig.settle();
+        let other = if lost == 0 {
+            rig.pstn2_events.iter().find_map(released_cause)
+        } else {
+            rig.pstn_events.iter().find_map(released_cause)
+        };
+        assert_eq!(other, Some(41), "trunk {lost} lost");
+        let now = rig.now;
+        if lost == 0 {
+            rig.pstn.handle_mtp(now, MtpIndication::Resume);
+        } else {
+            rig.pstn2
+                .as_mut()
+                .expect("pstn2")
+                .handle_mtp(now, MtpIndication::Resume);
+        }
+        rig.gw.handle_mtp(now, lost, MtpIndication::Resume);
+        rig.settle();
+        rig.assert_clean();
+    }
+}
+
+/// SUS and RES from the called side and a CPG travel back unchanged; the caller's RES goes
+/// forward.
+#[test]
+fn transit_suspend_resume_and_progress_are_passed_on() {
+    use sipt_codecs::isup::{EventIndicator, EventInformation, SuspendResumeIndicators};
+    let mut rig = Rig::new(TRANSIT_CONFIG);
+    let b = transit_call(&mut rig, 13, "8123456");
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .alert(rig.now, b, Message::acm(BackwardCallIndicators::default()))
+        .expect("ACM");
+    rig.settle();
+    let cpg =
+        Message::cpg(EventInformation::default().with_event_indicator(EventIndicator::Alerting));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .progress(rig.now, b, cpg.clone())
+        .expect("CPG");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Cpg).expect("CPG on trunk 0");
+    assert_eq!(encoded(&got), encoded(&cpg));
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, b, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .suspend(rig.now, b, sus.clone())
+        .expect("SUS");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Sus).expect("SUS on trunk 0");
+    assert_eq!(encoded(&got), encoded(&sus));
+    let res = Message::suspend_resume(
+        MessageType::Res,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .resume(rig.now, b, res.clone())
+        .expect("RES");
+    rig.settle();
+    let got = sent_on(&rig.isup_sent, MessageType::Res).expect("RES on trunk 0");
+    assert_eq!(encoded(&got), encoded(&res));
+    rig.pstn
+        .release(
+            rig.now,
+            13,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+// ============================================================ RFC 3398 9: suspend, resume, hold
+
+const FAR_SDP: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+
+/// The re-INVITEs the far UA received since `from` (their SDP as text), each answered 200
+/// with the far UA's SDP in the direction the offer asks for.
+fn answer_reinvites(rig: &mut Rig, from: usize) -> Vec<String> {
+    use sipt_mgc::sip::message::Method;
+    let mut offers = Vec::new();
+    let requests: Vec<_> = rig.far_events[from..]
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::Request { request, key, .. } if request.method() == Some(&Method::Invite) => {
+                Some((request.clone(), key.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (request, key) in requests {
+        let offer = String::from_utf8_lossy(&request.body).to_string();
+        let direction = if offer.contains("a=inactive") {
+            "inactive"
+        } else {
+            "sendrecv"
+        };
+        let answer = format!("{FAR_SDP}a={direction}\r\n").into_bytes();
+        rig.far
+            .respond_request(
+                rig.now,
+                &key,
+                &request,
+                200,
+                "OK",
+                Some(("application/sdp", answer)),
+            )
+            .expect("200 to the re-INVITE");
+        offers.push(offer);
+    }
+    rig.settle();
+    offers
+}
+
+/// The version of an SDP's origin line.
+fn sdp_version(sdp: &str) -> u64 {
+    sdp.lines()
+        .find_map(|l| l.strip_prefix("o="))
+        .and_then(|o| o.split(' ').nth(2))
+        .and_then(|v| v.parse().ok())
+        .expect("o= line")
+}
+
+/// RFC 3398 9.1 towards a peer without ISUP: the PSTN's SUS becomes a re-INVITE that stops
+/// the far end's media (our offer inactive), its RES one that resumes it (sendrecv, the
+/// SDP's version one more each time, RFC 3264 8); no INFO goes.
+#[test]
+fn suspend_and_resume_to_an_untrusted_peer_are_re_invites() {
+    use sipt_codecs::isup::SuspendResumeIndicators;
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 14, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(
+            rig.now,
+            call,
+            200,
+            "OK",
+            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
+        )
+        .expect("200");
+    rig.settle();
+    let mark = rig.far_events.len();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.suspend(rig.now, 14, sus).expect("SUS");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1, "{:#?}", rig.far_events);
+    assert!(offers[0].contains("a=inactive"), "{}", offers[0]);
+    let held_version = sdp_version(&offers[0]);
+    assert!(held_version >= 2, "{}", offers[0]);
+    let mark = rig.far_events.len();
+    let res = Message::suspend_resume(
+        MessageType::Res,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.resume(rig.now, 14, res).expect("RES");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1);
+    assert!(offers[0].contains("a=sendrecv"), "{}", offers[0]);
+    assert_eq!(sdp_version(&offers[0]), held_version + 1);
+    assert!(!rig.far_events.iter().any(|e| matches!(
+        e,
+        UaEvent::Request { request, .. } if request.method() == Some(&Method::Info)
+    )));
+    rig.pstn
+        .release(
+            rig.now,
+            14,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// RFC 3398 10.2.2: the called party hangs up and its exchange sends a network-initiated SUS:
+/// the SIP side is put on hold; T6 (Q.764 2.4.3) expires at the gateway: REL 16 to the
+/// PSTN and BYE to SIP.
+#[test]
+fn t6_after_a_network_suspend_releases_both_sides() {
+    use sipt_codecs::isup::SuspendResumeIndicators;
+    let mut rig = Rig::new(CONFIG);
+    rig.sip_call("7001");
+    rig.settle();
+    let cic = rig.setup_cic().expect("IAM");
+    rig.pstn
+        .answer(rig.now, cic, Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    let mark = rig.far_events.len();
+    let sus = Message::suspend_resume(
+        MessageType::Sus,
+        SuspendResumeIndicators::default().with_network_initiated(true),
+    );
+    rig.pstn.suspend(rig.now, cic, sus).expect("SUS");
+    rig.settle();
+    let offers = answer_reinvites(&mut rig, mark);
+    assert_eq!(offers.len(), 1, "{:#?}", rig.far_events);
+    assert!(offers[0].contains("a=inactive"));
+    // T6 runs 10 s by default; nothing is released before it expires.
+    rig.run_for(Duration::from_secs(5));
+    assert!(rig.pstn_events.iter().find_map(released_cause).is_none());
+    rig.run_for(Duration::from_secs(10));
+    assert_eq!(rig.pstn_events.iter().find_map(released_cause), Some(16));
+    assert!(
+        rig.far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Ended { remote: true, .. })),
+        "no BYE: {:#?}",
+        rig.far_events
+    );
+    rig.assert_clean();
+}
+
+/// RFC 3398 9.2: the SIP side puts the call on hold with a re-INVITE (sendonly): a CPG with
+/// the generic notification "remote hold" goes to the PSTN and the answer is recvonly; the
+/// re-INVITE that takes it off hold gives "remote retrieval" and sendrecv.
+#[test]
+fn a_hold_from_sip_is_a_cpg_with_remote_hold() {
+    use sipt_mgc::interwork::progress;
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(CONFIG);
+    rig.pstn.setup(rig.now, 15, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(
+            rig.now,
+            call,
+            200,
+            "OK",
+            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
+        )
+        .expect("200");
+    rig.settle();
+    let mut holds = Vec::new();
+    for (direction, answer) in [("sendonly", "a=recvonly"), ("sendrecv", "a=sendrecv")] {
+        let mark = rig.far_events.len();
+        let offer = format!("{FAR_SDP}a={direction}\r\n").into_bytes();
+        rig.far
+            .request(
+                rig.now,
+                call,
+                Method::Invite,
+                Some(("application/sdp", offer)),
+            )
+            .expect("re-INVITE");
+        rig.settle();
+        let response = rig.far_events[mark..]
+            .iter()
+            .find_map(|e| match e {
+                UaEvent::RequestResponse { response, .. } => Some(response.clone()),
+                _ => None,
+            })
+            .expect("a response to the re-INVITE");
+        assert_eq!(response.status(), Some(200));
+        assert!(
+            String::from_utf8_lossy(&response.body).contains(answer),
+            "{direction}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        holds = rig
+            .pstn_events
+            .iter()
+            .filter_map(|e| match e {
+                IsupEvent::Progress { cic: 15, cpg } => progress::cpg_hold(cpg),
+                _ => None,
+            })
+            .collect();
+    }
+    assert_eq!(holds, [true, false]);
+    rig.pstn
+        .release(
+            rig.now,
+            15,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// Q.764 2.9.1.4 on the outgoing side of a transit call: the second exchange seizes the even
+/// circuit the gateway chose at the same moment; the gateway does not control it (point code
+/// 1 < 3), backs off and repeats the IAM on another circuit; the second exchange's own call
+/// goes on (here: transit back to the first exchange). Both calls end cleanly.
+#[test]
+fn transit_dual_seizure_repeats_the_iam_on_another_circuit() {
+    let config = TRANSIT_CONFIG.replace(
+        "dpc = 3\ncics = \"1-31\"",
+        "dpc = 3\ncics = \"1-31\"\nselection = \"even\"",
+    );
+    let mut rig = Rig::new(&config);
+    let now = rig.now;
+    rig.pstn
+        .setup(now, 21, transit_iam("8123456", 20))
+        .expect("IAM");
+    while let Some((_, m)) = rig.pstn.poll_transmit() {
+        rig.gw.handle_isup(now, 0, m);
+    }
+    let mut held = Vec::new();
+    while let Some(out) = rig.gw.poll_isup_transmit() {
+        held.push(out);
+    }
+    let first = held
+        .iter()
+        .find(|(t, _, m)| *t == 1 && m.message.message_type == MessageType::Iam)
+        .map(|(_, _, m)| m.cic)
+        .expect("IAM on trunk 1");
+    assert_eq!(first % 2, 0, "selection = even");
+    // The second exchange seizes the same circuit before the gateway's IAM arrives.
+    let pstn2 = rig.pstn2.as_mut().expect("pstn2");
+    pstn2
+        .setup(now, first, iam("7009"))
+        .expect("IAM of the far end");
+    for (t, _, m) in held {
+        if t == 1 {
+            rig.isup_sent2.push(m.clone());
+            rig.pstn2.as_mut().expect("pstn2").handle_message(now, m);
+        } else {
+            rig.isup_sent.push(m.clone());
+            rig.pstn.handle_message(now, m);
+        }
+    }
+    rig.settle();
+    // The gateway's repeat attempt: a second IAM on trunk 1, on another circuit.
+    let iams: Vec<u16> = rig
+        .isup_sent2
+        .iter()
+        .filter(|m| m.message.message_type == MessageType::Iam)
+        .map(|m| m.cic)
+        .collect();
+    assert_eq!(iams.len(), 2, "{iams:?}");
+    assert_ne!(iams[1], first);
+    // The second exchange's call came in on that circuit and went to the first exchange.
+    let back = rig
+        .pstn_events
+        .iter()
+        .find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
+        .expect("the far end's call, in transit to trunk 0");
+    // The first call is alive: answer it, then everyone hangs up.
+    rig.pstn2
+        .as_mut()
+        .expect("pstn2")
+        .answer(rig.now, iams[1], Message::bare(MessageType::Anm))
+        .expect("ANM");
+    rig.settle();
+    assert!(rig
+        .pstn_saw(|e| matches!(e, IsupEvent::Connect { cic: 21, .. }))
+        .is_some());
+    let normal = || CauseIndicators::new(Location::User, CauseValue::from_code(16));
+    rig.pstn.release(rig.now, 21, normal()).expect("REL");
+    rig.pstn.release(rig.now, back, normal()).expect("REL");
+    rig.settle();
+    rig.assert_clean();
+    assert_eq!(rig.ended().len(), 2);
+}

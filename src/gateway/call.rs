@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use sipt_codecs::isup::{CauseIndicators, CauseValue, Message, MessageType, Parameter};
 use sipt_codecs::q850::Location;
 
+use super::transit::TransitSetup;
 use super::{Gateway, GatewayEvent, GatewayTimer};
 use crate::interwork::body::{self, SipBody};
 use crate::interwork::causes::{CauseMap, SipOutcome};
@@ -86,6 +87,42 @@ pub struct Call {
     /// A call from the PSTN on a link with `overlap = "sip"` whose number may still grow:
     /// its INVITEs (RFC 3578 3). `None` once one of them is answered.
     pub sip_overlap: Option<Box<SipOverlap>>,
+    /// The called number after the route's digit manipulation and the route's nature of
+    /// address, once routed (the IAM of a transit call carries them).
+    pub route_number: Option<(String, Option<NatureOfAddressChoice>)>,
+    /// A call from the PSTN routed to a trunk group: its outgoing circuit ([`super::transit`]).
+    pub transit: Option<Box<super::transit::TransitLeg>>,
+    /// The media hold of the SIP leg (RFC 3398 9): for a call suspended from the PSTN
+    /// towards a peer without ISUP, and for a hold from the SIP side.
+    pub hold: MediaHold,
+}
+
+/// RFC 3398 9: where the media of a call's SIP leg stands, and our SDP's version.
+#[derive(Debug, Default)]
+pub struct MediaHold {
+    /// The PSTN suspended the call (SUS) and the SIP peer is to stop sending (9.1).
+    pub wanted: bool,
+    /// What our latest re-INVITE asked for (hold or resume).
+    pub sent: bool,
+    /// Our re-INVITE awaits its final response: the next one waits (RFC 3261 14.1).
+    pub pending: bool,
+    /// The SIP side holds the call: a CPG "remote hold" went to the PSTN (9.2).
+    pub remote_hold: bool,
+    /// The version of our latest SDP (RFC 3264 8: one more with each change) and its
+    /// direction attribute; 0: the first SDP (version 1, sendrecv).
+    pub sdp_version: u64,
+    pub sdp_direction: Option<&'static str>,
+}
+
+impl MediaHold {
+    /// The version for an SDP with `direction`: one more than the last when it changes.
+    fn version_for(&mut self, direction: &'static str) -> u64 {
+        let last = self.sdp_direction.unwrap_or("sendrecv");
+        let v = self.sdp_version.max(1);
+        self.sdp_version = if last == direction { v } else { v + 1 };
+        self.sdp_direction = Some(direction);
+        self.sdp_version
+    }
 }
 
 /// The INVITEs of a call from the PSTN with overlap carried into SIP (RFC 3578 3.2): one per
@@ -154,6 +191,9 @@ impl Call {
             t10_due: None,
             invite_key: None,
             sip_overlap: None,
+            route_number: None,
+            transit: None,
+            hold: MediaHold::default(),
         }
     }
 }
@@ -287,10 +327,19 @@ impl Gateway {
         if let Some(old) = self.by_circuit.get(&(trunk, cic)).copied() {
             // Q.764 2.9.5.1: a new IAM on a circuit ISUP saw as idle: the old call is over on
             // this side.
-            if let Some(c) = self.calls.get_mut(&old) {
-                c.pstn_done = true;
+            let transit = match self.calls.get_mut(&old) {
+                Some(c) => {
+                    c.pstn_done = true;
+                    c.transit.is_some()
+                }
+                None => false,
+            };
+            if transit {
+                let rel = progress::release_message(cause_indicators(cause::NORMAL));
+                self.transit_release_out(now, old, rel);
+            } else {
+                self.clear_sip(now, old, cause::NORMAL);
             }
-            self.clear_sip(now, old, cause::NORMAL);
         }
         let collecting = call.digits.is_some();
         let sip_overlap = call.sip_overlap.is_some();
@@ -387,6 +436,7 @@ impl Gateway {
         match self.routes.lookup(&c.called) {
             Some(d) => {
                 c.alternates = d.targets.into();
+                c.route_number = Some((d.number, d.noa));
                 self.try_next_target(now, id, cause::NO_ROUTE);
             }
             None => self.release_pstn(now, id, cause::NO_ROUTE),
@@ -421,7 +471,7 @@ impl Gateway {
 
     /// Sends the INVITE to the next target of the call; releases the circuit with
     /// `cause_if_none` when there is none left.
-    fn try_next_target(&mut self, now: Instant, id: CallId, cause_if_none: u8) {
+    fn try_next_target(&mut self, now: Instant, id: CallId, mut cause_if_none: u8) {
         loop {
             let Some(c) = self.calls.get_mut(&id) else {
                 return;
@@ -431,9 +481,16 @@ impl Gateway {
                 return;
             };
             let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
-            let RouteTarget::Sip { uri } = target else {
-                // Transit to another trunk (ISUP to ISUP) is not done here: the next target.
-                continue;
+            let uri = match target {
+                RouteTarget::Sip { uri } => uri,
+                // ISUP to ISUP: the gateway as a transit exchange (Q.764).
+                RouteTarget::Trunk { group } => match self.transit_setup(now, id, &group) {
+                    TransitSetup::Routed | TransitSetup::Released => return,
+                    TransitSetup::Failed(cause) => {
+                        cause_if_none = cause;
+                        continue;
+                    }
+                },
             };
             let Ok(uri) = Uri::parse(&uri) else {
                 continue;
@@ -485,11 +542,11 @@ impl Gateway {
     }
 
     /// Releases the circuit of a call with `cause` (REL; ISUP supervises the RLC).
-    fn release_pstn(&mut self, now: Instant, id: CallId, cause: u8) {
+    pub(super) fn release_pstn(&mut self, now: Instant, id: CallId, cause: u8) {
         self.release_pstn_with(now, id, progress::release_message(cause_indicators(cause)));
     }
 
-    fn release_pstn_with(&mut self, now: Instant, id: CallId, rel: Message) {
+    pub(super) fn release_pstn_with(&mut self, now: Instant, id: CallId, rel: Message) {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
@@ -561,10 +618,9 @@ impl Gateway {
                 }
                 self.reattempt(now, id, outgoing_iam);
             }
-            IsupEvent::Suspend { sus: m, .. }
-            | IsupEvent::Resume { res: m, .. }
-            | IsupEvent::CallMessage { message: m, .. }
-            | IsupEvent::Information { inf: m, .. } => {
+            IsupEvent::Suspend { sus: m, .. } => self.pstn_suspended(now, id, m, true),
+            IsupEvent::Resume { res: m, .. } => self.pstn_suspended(now, id, m, false),
+            IsupEvent::CallMessage { message: m, .. } | IsupEvent::Information { inf: m, .. } => {
                 // RFC 3372 6 / RFC 3398 9.1, 13.1: carried in INFO to an ISUP-aware peer.
                 self.info_to_sip(now, id, &m)
             }
@@ -577,6 +633,16 @@ impl Gateway {
         let Some(c) = self.calls.get_mut(&id) else {
             return;
         };
+        if c.answered && !is_acm && !c.trusted {
+            // RFC 3398 9.2, last paragraph: a CPG with hold indicators from the PSTN: the SIP
+            // side is asked to stop (or to go on) sending media. (To a trusted peer the CPG
+            // itself goes, in INFO.)
+            if let Some(hold) = progress::cpg_hold(&m) {
+                c.hold.wanted = hold;
+                return self.send_hold_reinvite(now, id);
+            }
+            return;
+        }
         let Some(h) = c.sip.filter(|_| !c.from_pstn && !c.answered) else {
             return;
         };
@@ -793,10 +859,11 @@ impl Gateway {
     /// SIP side at once with cause 41; the circuits come back idle with the GRS ISUP sends
     /// when MTP resumes (Q.764 2.9.3.1, [`crate::isup::ResetOnResume`]).
     pub(super) fn relation_lost(&mut self, now: Instant, trunk: usize) {
+        self.transit_relation_lost(now, trunk);
         let ids: Vec<CallId> = self
             .calls
             .values()
-            .filter(|c| c.trunk == trunk && c.cic.is_some())
+            .filter(|c| c.trunk == trunk && c.cic.is_some() && c.transit.is_none())
             .map(|c| c.id)
             .collect();
         for id in ids {
@@ -859,6 +926,92 @@ impl Gateway {
                 });
             }
         }
+    }
+
+    /// SUS (`suspend`) or RES from the PSTN (RFC 3398 9.1): to a peer that understands ISUP
+    /// (trusted) the message itself in INFO; to any other, on an answered call, a re-INVITE
+    /// asking it to stop sending media (our offer inactive: no audio passes end to end while
+    /// the call is suspended) and, on RES, one asking it to send again. A RES goes the way
+    /// its SUS went. T6/T2 (Q.764 2.4.3) are ISUP's: their expiry releases the call as a REL
+    /// would (10.2.2).
+    fn pstn_suspended(&mut self, now: Instant, id: CallId, m: Message, suspend: bool) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if c.trusted {
+            return self.info_to_sip(now, id, &m);
+        }
+        if !c.answered || c.sip_done || c.sip.is_none() {
+            return;
+        }
+        if !suspend && !c.hold.wanted {
+            // A RES whose SUS asked nothing of the SIP side.
+            return;
+        }
+        c.hold.wanted = suspend;
+        self.send_hold_reinvite(now, id);
+    }
+
+    /// The re-INVITE for the hold state the call wants (RFC 3398 9.1), unless it is what was
+    /// last asked or one is pending (the next goes when its final response comes).
+    fn send_hold_reinvite(&mut self, now: Instant, id: CallId) {
+        let Some(c) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(h) = c.sip.filter(|_| !c.sip_done) else {
+            return;
+        };
+        if c.hold.pending || c.hold.wanted == c.hold.sent {
+            return;
+        }
+        let wanted = c.hold.wanted;
+        let direction = if wanted { "inactive" } else { "sendrecv" };
+        let version = c.hold.version_for(direction);
+        let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+        let mut sdp = self.circuit_sdp(trunk, cic, version);
+        if sdp.is_empty() {
+            return;
+        }
+        if wanted {
+            sdp = progress::sdp_with_direction(&sdp, direction);
+        }
+        match self
+            .ua
+            .request(now, h, Method::Invite, Some(("application/sdp", sdp)))
+        {
+            Ok(()) => {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.hold.pending = true;
+                    c.hold.sent = wanted;
+                }
+            }
+            Err(e) => self.events.push_back(GatewayEvent::Refused {
+                call: Some(id.0),
+                what: format!("re-INVITE: {e}"),
+            }),
+        }
+    }
+
+    /// A final response to a request we sent within a call: after our re-INVITE's, the next
+    /// hold state if it changed meanwhile. A refused re-INVITE leaves the media as it was
+    /// (the call goes on, as RFC 3398 5.6 has it for INFO).
+    pub(super) fn sip_request_response(
+        &mut self,
+        now: Instant,
+        h: CallHandle,
+        response: &SipMessage,
+    ) {
+        let Some(&id) = self.by_sip.get(&h) else {
+            return;
+        };
+        let is_invite = response.cseq().is_ok_and(|c| c.method == Method::Invite);
+        let Some(c) = self.calls.get_mut(&id).filter(|_| is_invite) else {
+            return;
+        };
+        // A refusal (488, or 491 for glare, RFC 3261 14.1) is not retried: the next
+        // re-INVITE goes when the PSTN changes its mind (SUS after RES or the reverse).
+        c.hold.pending = false;
+        self.send_hold_reinvite(now, id);
     }
 
     /// T11 expired with no ACM sent: an ACM with called party's status "no indication" (RFC
@@ -1137,7 +1290,39 @@ impl Gateway {
                 (200, None)
             }
             (Some(Method::Invite | Method::Update), Some(c)) => {
-                let sdp = self.circuit_sdp(c.trunk, c.cic.unwrap_or(0), 2);
+                // RFC 3264 6.1: the answer's direction mirrors the offer's; RFC 3398 9.2: an
+                // offer that holds the call (or takes it off hold) is told to the PSTN in a
+                // CPG with the generic notification "remote hold" ("remote retrieval").
+                let offer = body::split(&request, c.trusted).ok().and_then(|b| b.sdp);
+                let direction = offer
+                    .as_deref()
+                    .map_or("sendrecv", progress::answer_direction);
+                let holds = offer.as_deref().and_then(progress::sdp_holds);
+                let (trunk, cic) = (c.trunk, c.cic.unwrap_or(0));
+                let notify = holds.filter(|h| {
+                    c.answered && !c.pstn_done && c.transit.is_none() && *h != c.hold.remote_hold
+                });
+                let version = match id.and_then(|i| self.calls.get_mut(&i)) {
+                    Some(c) => {
+                        if let Some(h) = notify {
+                            c.hold.remote_hold = h;
+                        }
+                        c.hold.version_for(direction)
+                    }
+                    None => 1,
+                };
+                if let (Some(h), Some(t)) = (notify, self.trunks.get_mut(trunk)) {
+                    if let Err(e) = t.isup.progress(now, cic, progress::hold_cpg(h)) {
+                        self.events.push_back(GatewayEvent::Refused {
+                            call: id.map(|i| i.0),
+                            what: format!("CPG for a hold: {e}"),
+                        });
+                    }
+                }
+                let mut sdp = self.circuit_sdp(trunk, cic, version);
+                if direction != "sendrecv" && !sdp.is_empty() {
+                    sdp = progress::sdp_with_direction(&sdp, direction);
+                }
                 (
                     200,
                     (!sdp.is_empty()).then(|| ("application/sdp".to_string(), sdp)),

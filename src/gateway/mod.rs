@@ -17,6 +17,7 @@
 pub mod call;
 pub mod qsig;
 pub mod shell;
+pub mod transit;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -601,7 +602,9 @@ impl Gateway {
             } => self.sip_ended(now, call, reason.as_deref(), bye.as_deref()),
             UaEvent::Confirmed { .. } => {}
             UaEvent::Request { call, request, key } => self.sip_request(now, call, request, key),
-            UaEvent::RequestResponse { .. } => {}
+            UaEvent::RequestResponse { call, response } => {
+                self.sip_request_response(now, call, &response)
+            }
             UaEvent::Discarded { reason } => {
                 self.events.push_back(GatewayEvent::SipDiscarded { reason })
             }
@@ -634,7 +637,11 @@ impl Gateway {
                 self.relation_lost(now, trunk);
                 self.log_isup(trunk, IsupEvent::RelationPaused);
             }
-            (Some(id), e) => self.circuit_event(now, id, e),
+            (Some(id), e) => {
+                if let Some(e) = self.transit_event(now, id, trunk, e) {
+                    self.circuit_event(now, id, e)
+                }
+            }
             (
                 None,
                 IsupEvent::DualSeizure {
@@ -690,12 +697,13 @@ impl Gateway {
         let Some(c) = self.calls.get(&id) else {
             return;
         };
-        if !(c.pstn_done && c.sip_done) {
+        if !(c.pstn_done && c.sip_done && c.transit.as_ref().is_none_or(|t| t.done)) {
             return;
         }
         let Some(c) = self.calls.remove(&id) else {
             return;
         };
+        self.transit_forget(&c);
         if let Some(cic) = c.cic {
             if self.by_circuit.get(&(c.trunk, cic)) == Some(&id) {
                 self.by_circuit.remove(&(c.trunk, cic));

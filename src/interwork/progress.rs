@@ -453,9 +453,158 @@ pub fn release_message(cause: CauseIndicators) -> Message {
     Message::rel(cause)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Suspend/resume and hold (RFC 3398 9)
+
+/// Q.763 3.25 generic notification indicator, "remote hold" (the Q.931 notification
+/// description 1111001).
+pub const NOTIFICATION_REMOTE_HOLD: u8 = 0x79;
+/// Q.763 3.25 generic notification indicator, "remote retrieval" (1111010; "remote hold
+/// released" in some variants).
+pub const NOTIFICATION_REMOTE_RETRIEVAL: u8 = 0x7a;
+
+/// RFC 3398 9.2: the CPG that tells the PSTN the SIP side put the call on hold (`hold`) or
+/// took it off: event "progress" with a generic notification indicator "remote hold" or
+/// "remote retrieval" (extension bit set: one octet).
+pub fn hold_cpg(hold: bool) -> Message {
+    let n = if hold {
+        NOTIFICATION_REMOTE_HOLD
+    } else {
+        NOTIFICATION_REMOTE_RETRIEVAL
+    };
+    Message::cpg(EventInformation::default().with_event_indicator(EventIndicator::Progress)).with(
+        sipt_codecs::isup::Parameter::unknown(code::GENERIC_NOTIFICATION_INDICATOR, &[0x80 | n]),
+    )
+}
+
+/// RFC 3398 9.2 (last paragraph): the hold news of a CPG from the PSTN: `Some(true)` for
+/// "remote hold", `Some(false)` for "remote retrieval", `None` for anything else.
+pub fn cpg_hold(cpg: &Message) -> Option<bool> {
+    cpg.parameters().iter().find_map(|p| {
+        if p.code() != code::GENERIC_NOTIFICATION_INDICATOR {
+            return None;
+        }
+        let mut v = Vec::new();
+        p.encode_value(&mut v).ok()?;
+        match v.first().map(|o| o & 0x7f) {
+            Some(NOTIFICATION_REMOTE_HOLD) => Some(true),
+            Some(NOTIFICATION_REMOTE_RETRIEVAL) => Some(false),
+            _ => None,
+        }
+    })
+}
+
+/// Whether an SDP offer puts the call on hold (RFC 3264 8.4): its first audio stream (else
+/// its first stream) is sendonly or inactive, or its connection address is 0.0.0.0 (the
+/// RFC 2543 way). `None`: not SDP we can read, or no stream.
+pub fn sdp_holds(sdp: &[u8]) -> Option<bool> {
+    use crate::sip::sdp::{Direction, Sdp};
+    let sdp = Sdp::parse(sdp).ok()?;
+    let media = sdp
+        .media
+        .iter()
+        .find(|m| m.m.media == "audio")
+        .or_else(|| sdp.media.first())?;
+    let zero = media
+        .connection(&sdp)
+        .is_some_and(|c| c.address == "0.0.0.0");
+    Some(
+        zero || matches!(
+            media.direction(&sdp),
+            Direction::SendOnly | Direction::Inactive
+        ),
+    )
+}
+
+/// The direction attribute of an answer to `offer` (RFC 3264 6.1): recvonly to sendonly,
+/// sendonly to recvonly, inactive to inactive, sendrecv otherwise.
+pub fn answer_direction(offer: &[u8]) -> &'static str {
+    use crate::sip::sdp::{Direction, Sdp};
+    let direction = Sdp::parse(offer).ok().and_then(|sdp| {
+        let media = sdp
+            .media
+            .iter()
+            .find(|m| m.m.media == "audio")
+            .or_else(|| sdp.media.first())?;
+        Some(media.direction(&sdp))
+    });
+    match direction {
+        Some(Direction::SendOnly) => "recvonly",
+        Some(Direction::RecvOnly) => "sendonly",
+        Some(Direction::Inactive) => "inactive",
+        _ => "sendrecv",
+    }
+}
+
+/// `sdp` with its direction attribute lines (`a=sendrecv` and the like) made `a=<direction>`;
+/// without one, the attribute is added at the end (the last media section).
+pub fn sdp_with_direction(sdp: &[u8], direction: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(sdp);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut replaced = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if matches!(
+            bare,
+            "a=sendrecv" | "a=sendonly" | "a=recvonly" | "a=inactive"
+        ) {
+            out.push_str("a=");
+            out.push_str(direction);
+            out.push_str("\r\n");
+            replaced = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if !replaced && !out.is_empty() {
+        if !out.ends_with('\n') {
+            out.push_str("\r\n");
+        }
+        out.push_str("a=");
+        out.push_str(direction);
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hold_cpg_round_trips_its_notification() {
+        for hold in [true, false] {
+            let m = hold_cpg(hold);
+            let bytes = m.to_bytes().expect("encode");
+            let back = Message::decode(&bytes).expect("decode");
+            assert_eq!(cpg_hold(&back), Some(hold));
+        }
+        assert_eq!(cpg_hold(&Message::cpg(EventInformation::default())), None);
+    }
+
+    #[test]
+    fn hold_offers_and_their_answers() {
+        let base = "v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+        let with = |a: &str| format!("{base}a={a}\r\n").into_bytes();
+        assert_eq!(sdp_holds(base.as_bytes()), Some(false));
+        assert_eq!(sdp_holds(&with("sendrecv")), Some(false));
+        assert_eq!(sdp_holds(&with("sendonly")), Some(true));
+        assert_eq!(sdp_holds(&with("inactive")), Some(true));
+        assert_eq!(sdp_holds(&with("recvonly")), Some(false));
+        let zero = base.replace("c=IN IP4 192.0.2.9", "c=IN IP4 0.0.0.0");
+        assert_eq!(sdp_holds(zero.as_bytes()), Some(true));
+        assert_eq!(sdp_holds(b"not sdp"), None);
+        assert_eq!(answer_direction(&with("sendonly")), "recvonly");
+        assert_eq!(answer_direction(&with("inactive")), "inactive");
+        assert_eq!(answer_direction(&with("recvonly")), "sendonly");
+        assert_eq!(answer_direction(base.as_bytes()), "sendrecv");
+        let held = sdp_with_direction(&with("sendrecv"), "inactive");
+        assert_eq!(held, with("inactive"));
+        assert_eq!(
+            sdp_with_direction(base.as_bytes(), "inactive"),
+            with("inactive")
+        );
+    }
 
     #[test]
     fn tables_have_one_row_per_code() {

@@ -1,6 +1,7 @@
 //! The gateway between a far exchange (a second `Isup`, OPC 2) and a far SIP user agent (a
 //! second `UserAgent` at 192.0.2.9) on an in-memory network with simulated time; shared by
-//! the gateway tests (`mod gateway_rig;`).
+//! the gateway tests (`mod gateway_rig;`). With a configuration of two ISUP trunks
+//! ([`TRANSIT_CONFIG`]) a second far exchange (`pstn2`) serves the gateway's trunk 1.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -55,6 +56,56 @@ prefix = "7"
 to = "trunk:pstn"
 "#;
 
+/// Two ISUP trunks for transit (Q.764, ISUP -> ISUP): trunk 0 "e1-0" (group "pstn", far
+/// exchange `pstn`, point code 2) and trunk 1 "e1-1" (group "pstn-b", far exchange `pstn2`,
+/// point code 3). Called numbers 8... go to group "pstn-b" as they are; 86... with the first
+/// two digits replaced by 4930, international; 7... to group "pstn" (back where they came
+/// from, when they came on trunk 0); 49... to the far UA.
+pub const TRANSIT_CONFIG: &str = r#"
+[sip]
+listen = ["udp:192.0.2.1:5060"]
+trusted = []
+
+[[link]]
+name = "e1-0"
+protocol = "isup"
+transport = "frames"
+path = "unix:/nonexistent"
+opc = 1
+dpc = 2
+cics = "1-31"
+trunk_group = "pstn"
+
+[[link]]
+name = "e1-1"
+protocol = "isup"
+transport = "frames"
+path = "unix:/nonexistent-b"
+opc = 1
+dpc = 3
+cics = "1-31"
+trunk_group = "pstn-b"
+
+[[route]]
+prefix = "49"
+to = "sip:{number}@192.0.2.9:5060"
+
+[[route]]
+prefix = "7"
+to = "trunk:pstn"
+
+[[route]]
+prefix = "8"
+to = "trunk:pstn-b"
+
+[[route]]
+prefix = "86"
+strip = 2
+prepend = "+4930"
+noa = "international"
+to = "trunk:pstn-b"
+"#;
+
 /// The gateway between a far exchange and a far UA.
 pub struct Rig {
     pub now: Instant,
@@ -70,6 +121,11 @@ pub struct Rig {
     pub isup_sent: Vec<sipt_codecs::isup::CicMessage>,
     /// Every SIP message the gateway sent to the far UA's address.
     pub sip_sent: Vec<Vec<u8>>,
+    /// The far exchange on the gateway's trunk 1, when the configuration has one.
+    pub pstn2: Option<Isup>,
+    pub pstn2_events: Vec<IsupEvent>,
+    /// Every ISUP message the gateway sent on trunk 1 (those on trunk 0 are `isup_sent`).
+    pub isup_sent2: Vec<sipt_codecs::isup::CicMessage>,
 }
 
 impl Rig {
@@ -82,6 +138,11 @@ impl Rig {
         )
         .expect("gateway");
         let pstn = Isup::new(IsupConfig::new(2, 1, 1..=31)).expect("far exchange");
+        let pstn2 = gw.trunks().get(1).map(|t| {
+            let cics: Vec<u16> = t.isup.cics().collect();
+            let (opc, dpc) = (t.isup.config().opc, t.isup.config().dpc);
+            Isup::new(IsupConfig::new(dpc, opc, cics)).expect("second far exchange")
+        });
         let far = UserAgent::new(UaConfig::new("192.0.2.9", 5060, TransportKind::Udp), 9);
         let mut rig = Rig {
             now: Instant::ZERO,
@@ -94,9 +155,16 @@ impl Rig {
             far_down: false,
             isup_sent: Vec::new(),
             sip_sent: Vec::new(),
+            pstn2,
+            pstn2_events: Vec::new(),
+            isup_sent2: Vec::new(),
         };
         rig.pstn.handle_mtp(rig.now, MtpIndication::Resume);
         rig.gw.handle_mtp(rig.now, 0, MtpIndication::Resume);
+        if let Some(p) = rig.pstn2.as_mut() {
+            p.handle_mtp(rig.now, MtpIndication::Resume);
+            rig.gw.handle_mtp(rig.now, 1, MtpIndication::Resume);
+        }
         rig.settle();
         rig
     }
@@ -105,14 +173,30 @@ impl Rig {
     pub fn deliver(&mut self) {
         loop {
             let mut moved = false;
-            while let Some((_, _, m)) = self.gw.poll_isup_transmit() {
+            while let Some((trunk, _, m)) = self.gw.poll_isup_transmit() {
                 moved = true;
-                self.isup_sent.push(m.clone());
-                self.pstn.handle_message(self.now, m);
+                match (trunk, self.pstn2.as_mut()) {
+                    (1, Some(p)) => {
+                        self.isup_sent2.push(m.clone());
+                        p.handle_message(self.now, m);
+                    }
+                    _ => {
+                        self.isup_sent.push(m.clone());
+                        self.pstn.handle_message(self.now, m);
+                    }
+                }
             }
             while let Some((_, m)) = self.pstn.poll_transmit() {
                 moved = true;
                 self.gw.handle_isup(self.now, 0, m);
+            }
+            while let Some((_, m)) = self.pstn2.as_mut().and_then(|p| p.poll_transmit()) {
+                moved = true;
+                self.gw.handle_isup(self.now, 1, m);
+            }
+            while let Some(e) = self.pstn2.as_mut().and_then(|p| p.poll_event()) {
+                moved = true;
+                self.pstn2_events.push(e);
             }
             while let Some(o) = self.gw.poll_sip_transmit() {
                 moved = true;
@@ -166,6 +250,7 @@ impl Rig {
                 self.gw.poll_timeout(),
                 self.pstn.poll_timeout(),
                 self.far.poll_timeout(),
+                self.pstn2.as_ref().and_then(|p| p.poll_timeout()),
             ]
             .into_iter()
             .flatten()
@@ -183,6 +268,11 @@ impl Rig {
             }
             if self.far.poll_timeout().is_some_and(|x| x <= self.now) {
                 self.far.handle_timeout(self.now);
+            }
+            if let Some(p) = self.pstn2.as_mut() {
+                if p.poll_timeout().is_some_and(|x| x <= self.now) {
+                    p.handle_timeout(self.now);
+                }
             }
         }
     }
@@ -230,6 +320,25 @@ impl Rig {
         self.pstn_events.iter().find(|e| f(e))
     }
 
+    /// The second far exchange (a rig made with [`TRANSIT_CONFIG`]).
+    pub fn pstn2(&mut self) -> &mut Isup {
+        self.pstn2
+            .as_mut()
+            .expect("a configuration with two trunks")
+    }
+
+    pub fn pstn2_saw(&self, f: impl Fn(&IsupEvent) -> bool) -> Option<&IsupEvent> {
+        self.pstn2_events.iter().find(|e| f(e))
+    }
+
+    /// The circuit of the first IAM the second far exchange received.
+    pub fn setup_cic2(&self) -> Option<u16> {
+        self.pstn2_events.iter().find_map(|e| match e {
+            IsupEvent::Setup { cic, .. } => Some(*cic),
+            _ => None,
+        })
+    }
+
     pub fn ended(&self) -> Vec<&GatewayEvent> {
         self.gw_events
             .iter()
@@ -252,6 +361,12 @@ impl Rig {
         for cic in self.pstn.cics() {
             let s = self.pstn.circuit_status(cic).expect("status");
             assert_eq!(s.call, CallStatus::Idle, "far circuit {cic}: {s:?}");
+        }
+        if let Some(p) = self.pstn2.as_ref() {
+            for cic in p.cics() {
+                let s = p.circuit_status(cic).expect("status");
+                assert_eq!(s.call, CallStatus::Idle, "second far circuit {cic}: {s:?}");
+            }
         }
         assert_eq!(
             self.gw.ua().calls(),
