@@ -1644,6 +1644,26 @@ fn answer_reinvites(rig: &mut Rig, from: usize) -> Vec<String> {
     offers
 }
 
+/// A call from the PSTN on `cic` to 4930123456, answered by the far UA with its SDP.
+fn answered_from_pstn(rig: &mut Rig, cic: u16) -> sipt_mgc::sip::ua::CallHandle {
+    rig.pstn
+        .setup(rig.now, cic, iam("4930123456"))
+        .expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(
+            rig.now,
+            call,
+            200,
+            "OK",
+            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
+        )
+        .expect("200");
+    rig.settle();
+    call
+}
+
 /// The version of an SDP's origin line.
 fn sdp_version(sdp: &str) -> u64 {
     sdp.lines()
@@ -1661,19 +1681,7 @@ fn suspend_and_resume_to_an_untrusted_peer_are_re_invites() {
     use sipt_codecs::isup::SuspendResumeIndicators;
     use sipt_mgc::sip::message::Method;
     let mut rig = Rig::new(CONFIG);
-    rig.pstn.setup(rig.now, 14, iam("4930123456")).expect("IAM");
-    rig.settle();
-    let (call, _) = rig.far_incoming();
-    rig.far
-        .respond(
-            rig.now,
-            call,
-            200,
-            "OK",
-            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
-        )
-        .expect("200");
-    rig.settle();
+    answered_from_pstn(&mut rig, 14);
     let mark = rig.far_events.len();
     let sus = Message::suspend_resume(
         MessageType::Sus,
@@ -1759,19 +1767,7 @@ fn a_hold_from_sip_is_a_cpg_with_remote_hold() {
     use sipt_mgc::interwork::progress;
     use sipt_mgc::sip::message::Method;
     let mut rig = Rig::new(CONFIG);
-    rig.pstn.setup(rig.now, 15, iam("4930123456")).expect("IAM");
-    rig.settle();
-    let (call, _) = rig.far_incoming();
-    rig.far
-        .respond(
-            rig.now,
-            call,
-            200,
-            "OK",
-            Some(("application/sdp", FAR_SDP.as_bytes().to_vec())),
-        )
-        .expect("200");
-    rig.settle();
+    let call = answered_from_pstn(&mut rig, 15);
     let mut holds = Vec::new();
     for (direction, answer) in [("sendonly", "a=recvonly"), ("sendrecv", "a=sendrecv")] {
         let mark = rig.far_events.len();

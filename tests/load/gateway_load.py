@@ -167,6 +167,28 @@ def sim_summary(path):
     return {}
 
 
+def percentile(values, q):
+    if not values:
+        return None
+    v = sorted(values)
+    return v[min(len(v) - 1, int(q * len(v)))]
+
+
+def added_latency(log):
+    """p50, p99 and max of `added_us` (call_routed: the time from the set-up message in to
+    the other leg's out, measured by the gateway's shell on the wall clock), in us."""
+    added = []
+    with open(log) as f:
+        for line in f:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == "call_routed" and e.get("added_us") is not None:
+                added.append(e["added_us"])
+    return percentile(added, 0.5), percentile(added, 0.99), max(added) if added else None
+
+
 def held_calls(log):
     """The most calls answered and not yet ended at once, from the gateway's log."""
     held = peak = 0
@@ -231,13 +253,15 @@ def stop(proc, sig=signal.SIGINT, timeout=10):
             proc.wait()
 
 
-def report(name, window, answered_sip, failed, peak_held, rss0, rss_peak, cpu):
+def report(name, window, answered_sip, failed, peak_held, rss0, rss_peak, cpu, log):
     rate = answered_sip / window if window > 0 else 0.0
     growth = max(rss_peak - rss0, 0)
     per_call = growth * 1024 / peak_held if peak_held else 0
+    p50, p99, worst = added_latency(log)
     print(f"{name}: {rate:.1f} calls/s sustained over {window:.1f} s; failed calls {failed}; "
           f"most calls held at once {peak_held}; gateway RSS {rss0} KiB before, {rss_peak} KiB at peak "
-          f"(+{growth} KiB: {per_call:.0f} bytes per call held); CPU s: {cpu}")
+          f"(+{growth} KiB: {per_call:.0f} bytes per call held); CPU s: {cpu}; "
+          f"added latency (set-up in -> out) p50 {p50} us, p99 {p99} us, max {worst} us")
 
 
 def pstn_to_sip(a, d):
@@ -295,7 +319,7 @@ settle_ms = 3000
     failed = len(failures) + failed_gw + (placed - sim_answered)
     # The load window is the configured duration: calls are placed over it.
     report("pstn-to-sip", a.duration, sim_answered, failed, peak_held,
-           rss0, max(sampler.peak, rss0), cpu)
+           rss0, max(sampler.peak, rss0), cpu, log)
     codes = [sim.returncode for sim in sims]
     print(f"  simulators ({n}): placed {placed}, answered {sim_answered}, "
           f"failures {failures[:3]}; gateway: answered {answered}, ended {ended}, "
@@ -344,7 +368,7 @@ def sip_to_pstn(a, d):
     ok, failed_sipp = sipp_stats(os.path.join(d, "s2p-sipp-stats.csv"))
     failed = (failed_sipp if failed_sipp is not None else calls) + failed_gw
     report("sip-to-pstn", elapsed - a.hold, ok or 0, failed, peak_held, rss0,
-           max(sampler.peak, rss0), cpu)
+           max(sampler.peak, rss0), cpu, log)
     print(f"  sipp UAC: {calls} calls, successful {ok}, failed {failed_sipp}, exit {uac.returncode}; "
           f"gateway: answered {answered}, ended {ended}, failed {failed_gw}")
     return failed == 0 and uac.returncode == 0 and ok == calls
