@@ -224,6 +224,46 @@ impl QsigRig {
             .expect("INVITE")
     }
 
+    /// [`QsigRig::sip_call`] with headers and a body of the test's.
+    pub fn sip_call_with(
+        &mut self,
+        number: &str,
+        display: Option<&str>,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> CallHandle {
+        let mut from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+        if let Some(d) = display {
+            from.set_display_name(d);
+        }
+        self.far
+            .invite_with(
+                self.now,
+                from,
+                Uri::parse(&format!("sip:{number}@192.0.2.1")).expect("uri"),
+                vec![Target::new(TransportKind::Udp, gw_addr())],
+                headers,
+                body,
+            )
+            .expect("INVITE")
+    }
+
+    /// The SETUP the PBX received (its call and the message).
+    pub fn pbx_incoming(&self) -> qsig::IncomingCall {
+        self.pbx_events
+            .iter()
+            .find_map(|e| match e {
+                CallEvent::IncomingCall(i) => Some((**i).clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no SETUP at the PBX: {:#?}", self.gw_events))
+    }
+
+    /// The gateway's config with the far UA trusted.
+    pub fn trusted_config() -> String {
+        QSIG_CONFIG.replace("trusted = []", "trusted = [\"192.0.2.9\"]")
+    }
+
     pub fn ended(&self) -> Vec<&GatewayEvent> {
         self.gw_events
             .iter()
