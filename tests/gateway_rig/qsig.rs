@@ -53,6 +53,10 @@ pub struct QsigRig {
     pub gw_events: Vec<GatewayEvent>,
     /// The D-channel carries nothing (the span is cut).
     pub link_cut: bool,
+    /// Every Q.921 frame the gateway sent to the PBX, in order (a capture for tshark).
+    pub dchannel_sent: Vec<Vec<u8>>,
+    /// Every SIP datagram the gateway sent, in order.
+    pub sip_sent: Vec<Vec<u8>>,
 }
 
 impl QsigRig {
@@ -79,6 +83,8 @@ impl QsigRig {
             far_events: Vec::new(),
             gw_events: Vec::new(),
             link_cut: false,
+            dchannel_sent: Vec::new(),
+            sip_sent: Vec::new(),
         };
         rig.gw.start_dchannels(rig.now);
         rig.pbx.start(rig.now);
@@ -101,6 +107,7 @@ impl QsigRig {
                 if !self.link_cut {
                     self.pbx.handle_frame(self.now, &frame);
                 }
+                self.dchannel_sent.push(frame);
             }
             let mut frame = Vec::new();
             while self.pbx.poll_transmit(self.now, &mut frame) {
@@ -112,6 +119,7 @@ impl QsigRig {
             }
             while let Some(o) = self.gw.poll_sip_transmit() {
                 moved = true;
+                self.sip_sent.push(o.bytes.clone());
                 if o.target.addr == far_addr() {
                     self.far.handle_received(
                         self.now,
