@@ -848,3 +848,148 @@ fn alerting_and_progress_go_reliably_to_a_caller_that_supports_100rel() {
     rig.settle();
     rig.assert_clean();
 }
+
+// ------------------------------------------------------------------ overlap receiving
+
+fn overlap_setup(rig: &mut QsigRig, digits: &str) -> CallId {
+    let mut req = SetupRequest::new(Number::new(
+        TypeOfNumber::Unknown0,
+        NumberingPlan::Unknown0,
+        digits,
+    ));
+    req.sending_complete = false;
+    rig.pbx_do(|c, now| c.setup(now, req)).expect("SETUP")
+}
+
+fn information(rig: &mut QsigRig, call: CallId, digits: &str, complete: bool) {
+    let r = sipt_mgc::qsig::InformationRequest {
+        called: Some(Number::new(
+            TypeOfNumber::Unknown0,
+            NumberingPlan::Unknown0,
+            digits,
+        )),
+        sending_complete: complete,
+        extra: Vec::new(),
+    };
+    rig.pbx_do(|c, now| c.information(now, call, r))
+        .expect("INFORMATION");
+    rig.settle();
+}
+
+fn setup_acknowledged(rig: &QsigRig, call: CallId) -> bool {
+    rig.pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::SetupAcknowledged { call: c, .. } if *c == call))
+}
+
+fn invited_number(invite: &sipt_mgc::sip::message::Message) -> String {
+    invite
+        .request_uri()
+        .and_then(|u| u.user.clone())
+        .unwrap_or_default()
+}
+
+/// RFC 4497 8.2.2.1: a SETUP without Sending complete whose number no route matches yet:
+/// SETUP ACKNOWLEDGE, then the INFORMATION digits until a route matches, then one INVITE
+/// with the whole number and CALL PROCEEDING.
+#[test]
+fn overlap_receiving_collects_digits_until_a_route_matches() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let call = overlap_setup(&mut rig, "4");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call), "{:#?}", rig.pbx_events);
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    information(&mut rig, call, "930123", false);
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930123");
+    assert!(rig
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Proceeding { call: c, .. } if *c == call)));
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 486, "Busy Here", None)
+        .expect("486");
+    rig.settle();
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(17));
+    rig.assert_clean();
+}
+
+/// With `overlap = "en-bloc"` on the link only Sending complete, 15 digits or T302 end the
+/// number (8.2.2: "timers ... Sending complete"); the SETUP in the INVITE's application/QSIG
+/// body has the whole number.
+#[test]
+fn overlap_en_bloc_link_waits_for_sending_complete_or_t302() {
+    let config = QsigRig::trusted_config().replace(
+        "trunk_group = \"pbx\"",
+        "trunk_group = \"pbx\"\noverlap = \"en-bloc\"",
+    );
+    // Sending complete in INFORMATION.
+    let mut rig = QsigRig::new(&config);
+    let call = overlap_setup(&mut rig, "49");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call));
+    information(&mut rig, call, "30", false);
+    rig.run_for(Duration::from_secs(10));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    information(&mut rig, call, "123", true);
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930123");
+    let carried = qsig_part(&invite).expect("SETUP in the INVITE");
+    assert_eq!(
+        carried
+            .find(|e| e.as_called_party_number())
+            .map(|n| n.digits.clone()),
+        Some("4930123".to_string())
+    );
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 486, "Busy Here", None)
+        .expect("486");
+    rig.settle();
+    rig.assert_clean();
+
+    // T302 (15 s after the latest INFORMATION): the number is what came.
+    let mut rig = QsigRig::new(&config);
+    let call = overlap_setup(&mut rig, "49");
+    rig.settle();
+    information(&mut rig, call, "30", false);
+    rig.run_for(Duration::from_secs(14));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    rig.run_for(Duration::from_secs(2));
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930");
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 404, "Not Found", None)
+        .expect("404");
+    rig.settle();
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(1));
+    rig.assert_clean();
+}
+
+/// T302 with a number no route matches: DISCONNECT, cause 28 (Q.931 table 9-1).
+#[test]
+fn overlap_t302_without_a_route_gives_cause_28() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let call = overlap_setup(&mut rig, "5");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call));
+    information(&mut rig, call, "55", false);
+    rig.run_for(Duration::from_secs(20));
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(28));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    rig.assert_clean();
+}

@@ -1821,3 +1821,20 @@ fn called_name_in_alerting_and_the_180_both_ways() {
         Some(Name::restricted("Dave"))
     );
 }
+
+#[test]
+fn collected_digits_are_written_into_the_setup() {
+    let mut m = Message::new(MessageType::Setup, cr())
+        .with(InformationElement::CalledPartyNumber(intl("49")));
+    set_called_digits(&mut m, "+4930123");
+    let n = m.find(|e| e.as_called_party_number()).unwrap();
+    assert_eq!(
+        (n.digits.as_str(), n.type_of_number),
+        ("4930123", TypeOfNumber::International)
+    );
+    assert!(m
+        .information_elements
+        .contains(&InformationElement::SendingComplete));
+    assert_eq!(QsigDigits::from_setup(&m).number(), "+4930123");
+    assert!(QsigDigits::from_setup(&m).is_complete());
+}

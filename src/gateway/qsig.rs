@@ -18,6 +18,11 @@
 //!   DISCONNECT.
 //! - Clearing from the PBX (8.4.1, [`qsig::clearing_for`]): BYE, CANCEL or the final response
 //!   of Table 1, each with a Reason: Q.850 header (RFC 3326).
+//! - Overlap receiving (8.2.2.1, the en-bloc conversion; 8.2.2.2, overlap carried into SIP,
+//!   is not done): a SETUP whose number is not complete (no Sending complete, under 15
+//!   digits, and — unless the link says `overlap = "en-bloc"` — no route but the default one
+//!   matches) gets SETUP ACKNOWLEDGE; INFORMATION digits are added until the number is
+//!   complete or T302 expires, then one INVITE and CALL PROCEEDING.
 //! - SIP bridging (RFC 3204, RFC 3372): to a trusted peer every SIP message of the call
 //!   carries the QSIG message it stands for as application/QSIG (SETUP in the INVITE,
 //!   ALERTING/PROGRESS in the 18x, CONNECT in the 200, the first clearing message in the BYE
@@ -145,6 +150,8 @@ pub struct QsigCall {
     pub setup: Option<QsigMessage>,
     /// The INVITE (from SIP): 100rel wanted.
     pub reliable: bool,
+    /// Overlap receiving (RFC 4497 8.2.2.1): the digits so far, until the number is complete.
+    pub digits: Option<qsig::QsigDigits>,
 }
 
 impl QsigCall {
@@ -170,6 +177,7 @@ impl QsigCall {
             status: None,
             setup: None,
             reliable: false,
+            digits: None,
         }
     }
 }
@@ -266,15 +274,24 @@ impl Gateway {
                     self.qsig_settle(now, id);
                 }
             }
-            CallEvent::OverlapTimeout { call } => {
-                // Overlap receiving is not offered (SETUP ACKNOWLEDGE is never sent): a
-                // late digit collection ends as "invalid number format" (Q.931 table 9-1).
-                self.dchannel_do(now, trunk, |c| {
-                    c.disconnect(now, call, CauseValue::InvalidNumberFormat)
-                });
+            CallEvent::OverlapTimeout { call } => match lookup(self, &call) {
+                // RFC 4497 8.2.2.1.2: T302 expired: the number is what came.
+                Some(id) if self.qcalls.get(&id).is_some_and(|c| c.digits.is_some()) => {
+                    self.qsig_digits_done(now, id, true)
+                }
+                // Q.931 table 9-1: not ours to collect: "invalid number format".
+                _ => {
+                    self.dchannel_do(now, trunk, |c| {
+                        c.disconnect(now, call, CauseValue::InvalidNumberFormat)
+                    });
+                }
+            },
+            CallEvent::Information { call, message, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_information(now, id, &message);
+                }
             }
             CallEvent::ConnectAcknowledged { .. }
-            | CallEvent::Information { .. }
             | CallEvent::Notify { .. }
             | CallEvent::Facility { .. }
             | CallEvent::Status { .. }
@@ -324,10 +341,24 @@ impl Gateway {
         let mut call = QsigCall::new(id, true, trunk, called.clone(), now);
         call.qsig = Some(ic.call);
         call.channel = Some(ic.channel);
+        let digits = qsig::QsigDigits::from_setup(&ic.message);
         call.setup = Some(ic.message);
         call.sip_done = true; // no SIP leg yet
+        let collect = !self.qsig_number_complete(trunk, &digits);
+        if collect {
+            call.digits = Some(digits);
+        }
         self.by_qsig.insert((trunk, ic.call), id);
         self.qcalls.insert(id, call);
+        if collect {
+            // RFC 4497 8.2.2.1.1: SETUP ACKNOWLEDGE, T302 (the call layer's), and the digits
+            // of INFORMATION messages until the number is complete.
+            let q = ic.call;
+            self.dchannel_do(now, trunk, |c| {
+                c.setup_acknowledge(now, q, crate::qsig::Response::default())
+            });
+            return;
+        }
         match self.routes.lookup(&called) {
             Some(d) => {
                 if let Some(c) = self.qcalls.get_mut(&id) {
@@ -335,6 +366,74 @@ impl Gateway {
                 }
                 self.qsig_next_target(now, id, CauseValue::NoRouteToDestination);
             }
+            None => self.qsig_disconnect(now, id, cause(CauseValue::NoRouteToDestination)),
+        }
+    }
+
+    /// Whether the gateway can determine the called number to be complete (RFC 4497 8.2.2:
+    /// "timers; numbering plan information; the presence of a Sending complete"): Sending
+    /// complete or the 15 digits of E.164 ([`qsig::QsigDigits::is_complete`]); and, on a link
+    /// without `overlap = "en-bloc"` (or `"sip"`, which is taken as en-bloc here: 8.2.2.2,
+    /// overlap carried into SIP, is not done), a route other than the default one (prefix
+    /// "") that matches the number — the routing table is the numbering plan information.
+    /// With `overlap = "en-bloc"` only Sending complete, 15 digits or T302 end the number.
+    fn qsig_number_complete(&self, trunk: usize, digits: &qsig::QsigDigits) -> bool {
+        if digits.is_complete() {
+            return true;
+        }
+        let en_bloc = self
+            .qsig_trunks
+            .get(trunk)
+            .is_some_and(|t| t.link.overlap != crate::interwork::overlap::Overlap::None);
+        !en_bloc
+            && self
+                .routes
+                .lookup(digits.number())
+                .is_some_and(|d| !d.prefix.is_empty())
+    }
+
+    /// INFORMATION in overlap receiving (8.2.2.1.2): the digits join the number; the call is
+    /// routed once it is complete (the call layer restarts T302 otherwise).
+    fn qsig_information(&mut self, now: Instant, id: CallId, info: &QsigMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let trunk = c.trunk;
+        let Some(d) = c.digits.as_mut() else {
+            return;
+        };
+        d.add_information(info);
+        let d = d.clone();
+        if self.qsig_number_complete(trunk, &d) {
+            self.qsig_digits_done(now, id, false);
+        }
+    }
+
+    /// The collected number is the called number (8.2.2.1.2: "the concatenation of
+    /// information in the Called party number information element in the received QSIG SETUP
+    /// and INFORMATION messages"): it goes into the SETUP (the template of the INVITE and its
+    /// application/QSIG body) and the call is routed, with CALL PROCEEDING. No route: cause
+    /// 28 after T302 (the number was never complete, Q.931 table 9-1), 3 otherwise.
+    fn qsig_digits_done(&mut self, now: Instant, id: CallId, timer: bool) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let Some(d) = c.digits.take() else {
+            return;
+        };
+        c.called = d.number().to_string();
+        if let Some(setup) = c.setup.as_mut() {
+            qsig::set_called_digits(setup, d.number());
+        }
+        let called = c.called.clone();
+        match self.routes.lookup(&called) {
+            Some(r) => {
+                if let Some(c) = self.qcalls.get_mut(&id) {
+                    c.alternates = r.targets.into();
+                }
+                self.qsig_next_target(now, id, CauseValue::NoRouteToDestination);
+            }
+            None if timer => self.qsig_disconnect(now, id, cause(CauseValue::InvalidNumberFormat)),
             None => self.qsig_disconnect(now, id, cause(CauseValue::NoRouteToDestination)),
         }
     }

@@ -1265,6 +1265,33 @@ impl QsigDigits {
     }
 }
 
+/// Writes the collected number (routing form) into a SETUP's called party number, its type
+/// of number and numbering plan kept (the "+" of an international number comes from the type
+/// of number), and adds Sending complete: the SETUP then reads as the en-bloc one the SIP side
+/// gets (8.2.2.1.2).
+pub fn set_called_digits(setup: &mut Message, number: &str) {
+    let digits = number.trim_start_matches('+');
+    for e in &mut setup.information_elements {
+        if let InformationElement::CalledPartyNumber(n) = e {
+            n.digits = digits.to_string();
+        }
+    }
+    if setup.find(|e| e.as_called_party_number()).is_none() {
+        setup
+            .information_elements
+            .push(InformationElement::CalledPartyNumber(Number::new(
+                TypeOfNumber::Unknown0,
+                NumberingPlan::Unknown0,
+                digits,
+            )));
+    }
+    if !has_sending_complete(setup) {
+        setup
+            .information_elements
+            .push(InformationElement::SendingComplete);
+    }
+}
+
 fn has_sending_complete(m: &Message) -> bool {
     m.information_elements
         .iter()
