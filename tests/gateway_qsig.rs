@@ -330,3 +330,666 @@ fn pbx_call_to_a_trusted_peer_carries_the_setup_as_application_qsig() {
         "{pai}"
     );
 }
+
+// ------------------------------------------------------------------ SIP bridging (RFC 3204)
+
+use sipt_codecs::q931::{
+    BearerCapability, CallReference, Cause, CauseValue, ChannelIdentification, InformationElement,
+    Location, Message as QsigMessage, MessageType, ProgressDescription, ProgressIndicator,
+    UserInformationLayer1Protocol,
+};
+use sipt_codecs::qsig::{
+    called_name, calling_name, connected_name, Argument, Ber, Facility, Invoke, TagClass,
+};
+use sipt_mgc::interwork::body;
+
+const SDP: &[u8] = b"v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+
+fn facility_ie(invoke: Invoke) -> InformationElement {
+    InformationElement::Facility(Facility::invoke(invoke).expect("facility"))
+}
+
+/// A Facility IE with an operation the mapping knows nothing of (local opcode 99, an OCTET
+/// STRING argument): only an encapsulated message can carry it.
+fn opaque_facility(tag: u8) -> InformationElement {
+    facility_ie(Invoke::new(
+        40 + i64::from(tag),
+        99,
+        Some(Argument::Raw(Ber::primitive(
+            TagClass::Universal,
+            4,
+            vec![0xde, 0xad, tag],
+        ))),
+    ))
+}
+
+fn facilities(m: &QsigMessage) -> Vec<InformationElement> {
+    m.information_elements
+        .iter()
+        .filter(|e| matches!(e, InformationElement::Facility(_)))
+        .cloned()
+        .collect()
+}
+
+fn intl(digits: &str) -> Number {
+    Number::new(
+        TypeOfNumber::International,
+        NumberingPlan::IsdnTelephony,
+        digits,
+    )
+}
+
+/// The far PBX's SETUP as a far gateway encapsulates it: a channel of its own, the calling
+/// name "Carol", an opaque operation, the number +4940111222 to 7001.
+fn far_setup() -> QsigMessage {
+    QsigMessage::new(MessageType::Setup, CallReference::new(5, false))
+        .with(InformationElement::BearerCapability(
+            BearerCapability::speech(UserInformationLayer1Protocol::G711ALaw),
+        ))
+        .with(InformationElement::ChannelIdentification(
+            ChannelIdentification::primary_b_channel(30, true),
+        ))
+        .with(facility_ie(calling_name(1, Name::allowed("Carol"))))
+        .with(opaque_facility(1))
+        .with(InformationElement::CallingPartyNumber(intl("4940111222")))
+        .with(InformationElement::CalledPartyNumber(Number::new(
+            TypeOfNumber::Unknown0,
+            NumberingPlan::Unknown0,
+            "7001",
+        )))
+        .with(InformationElement::SendingComplete)
+}
+
+/// The QSIG message of a SIP message's application/QSIG part.
+fn qsig_part(m: &sipt_mgc::sip::message::Message) -> Option<QsigMessage> {
+    let octets = body::split(m, true).ok()?.qsig?;
+    QsigMessage::decode(&octets).ok()
+}
+
+fn qsig_body(sdp: Option<&[u8]>, m: &QsigMessage) -> Option<(String, Vec<u8>)> {
+    body::build_qsig(sdp, Some(&m.to_bytes().expect("encodes")), true)
+}
+
+fn as_body(b: &Option<(String, Vec<u8>)>) -> Option<(&str, Vec<u8>)> {
+    b.as_ref().map(|(ct, b)| (ct.as_str(), b.clone()))
+}
+
+fn far_response(
+    rig: &QsigRig,
+    h: sipt_mgc::sip::ua::CallHandle,
+    status: u16,
+) -> sipt_mgc::sip::message::Message {
+    rig.far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Progress { call, response } | UaEvent::Answered { call, response }
+                if *call == h && response.status() == Some(status) =>
+            {
+                Some(response.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no {status} at the far UA: {:#?}", rig.far_events))
+}
+
+#[test]
+fn sip_bridging_the_setup_of_a_trusted_peer_is_the_template_and_backward_messages_travel() {
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let template = far_setup();
+    let b = qsig_body(Some(SDP), &template);
+    let pai = vec![(
+        "P-Asserted-Identity",
+        "\"Carol\" <sip:+4940111222@192.0.2.9;user=phone>".to_string(),
+    )];
+    let h = rig.sip_call_with("7001", Some("Carol"), &pai, as_body(&b));
+    rig.settle();
+    let inc = rig.pbx_incoming();
+    // Its Facility IEs arrive whole, the opaque operation too; the name once.
+    assert_eq!(facilities(&inc.message), facilities(&template));
+    assert_eq!(inc.calling_name, Some(Name::allowed("Carol")));
+    // The called number as routed (same digits: the template's type and plan), the calling
+    // number the template's, the channel our own.
+    assert_eq!(
+        inc.called,
+        Some(Number::new(
+            TypeOfNumber::Unknown0,
+            NumberingPlan::Unknown0,
+            "7001"
+        ))
+    );
+    assert_eq!(
+        inc.calling.as_ref().map(|n| n.digits.as_str()),
+        Some("4940111222")
+    );
+    let chan = inc.message.find(|e| match e {
+        InformationElement::ChannelIdentification(c) => Some(c.clone()),
+        _ => None,
+    });
+    assert_ne!(
+        chan,
+        Some(ChannelIdentification::primary_b_channel(30, true))
+    );
+    assert!(inc
+        .message
+        .information_elements
+        .contains(&InformationElement::SendingComplete));
+
+    // ALERTING with a calledName and an opaque operation: the 180 carries it, and the name
+    // as the asserted display name.
+    let call = inc.call;
+    let alerting = Response {
+        progress: None,
+        extra: vec![
+            facility_ie(called_name(3, Name::allowed("Dave"))),
+            opaque_facility(2),
+        ],
+    };
+    rig.pbx_do(|c, now| c.alerting(now, call, alerting))
+        .expect("ALERTING");
+    rig.settle();
+    let r180 = far_response(&rig, h, 180);
+    let carried = qsig_part(&r180).expect("an application/QSIG part in the 180");
+    assert_eq!(carried.message_type, MessageType::Alerting);
+    assert!(facilities(&carried).contains(&opaque_facility(2)));
+    let pai = r180
+        .get("P-Asserted-Identity")
+        .unwrap_or_default()
+        .to_string();
+    assert!(pai.contains("Dave") && pai.contains("7001"), "{pai}");
+
+    // CONNECT with connectedName: the 200 carries it, PAI with the name.
+    let connect = ConnectResponse {
+        connected: Some(intl("497001")),
+        connected_name: Some(Name::allowed("Dave")),
+        progress: None,
+        extra: vec![opaque_facility(3)],
+    };
+    rig.pbx_do(|c, now| c.connect(now, call, connect))
+        .expect("CONNECT");
+    rig.settle();
+    let ok = far_response(&rig, h, 200);
+    let carried = qsig_part(&ok).expect("an application/QSIG part in the 200");
+    assert_eq!(carried.message_type, MessageType::Connect);
+    assert!(facilities(&carried).contains(&opaque_facility(3)));
+    let pai = ok
+        .get("P-Asserted-Identity")
+        .unwrap_or_default()
+        .to_string();
+    assert!(pai.contains("Dave") && pai.contains("+497001"), "{pai}");
+    assert!(body::split(&ok, true).expect("body").sdp.is_some());
+
+    // The PBX hangs up: the BYE carries its DISCONNECT.
+    rig.run_for(Duration::from_secs(1));
+    let cause = Cause::new(
+        Location::PrivateNetworkLocalUser,
+        CauseValue::NormalCallClearing,
+    );
+    rig.pbx_do(|c, now| c.disconnect_with(now, call, cause, vec![opaque_facility(4)]))
+        .expect("DISCONNECT");
+    rig.settle();
+    let bye = rig
+        .far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Ended { bye: Some(b), .. } => Some(b.clone()),
+            _ => None,
+        })
+        .expect("BYE");
+    let carried = qsig_part(&bye).expect("an application/QSIG part in the BYE");
+    assert_eq!(carried.message_type, MessageType::Disconnect);
+    assert!(facilities(&carried).contains(&opaque_facility(4)));
+    rig.assert_clean();
+}
+
+#[test]
+fn sip_bridging_bodies_of_a_trusted_peer_are_used_for_the_messages_to_the_pbx() {
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let call = pbx_call(&mut rig);
+    rig.settle();
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(
+        qsig_part(&invite).map(|m| m.message_type),
+        Some(MessageType::Setup)
+    );
+    let cr = CallReference::new(9, true);
+    // 180 with the far PBX's ALERTING alone (handling=required).
+    let alerting = QsigMessage::new(MessageType::Alerting, cr)
+        .with(facility_ie(called_name(1, Name::allowed("Erin"))))
+        .with(opaque_facility(5));
+    let b = qsig_body(None, &alerting);
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 180, "Ringing", as_body(&b))
+        .expect("180");
+    rig.settle();
+    let (name, message) = rig
+        .pbx_events
+        .iter()
+        .find_map(|e| match e {
+            CallEvent::Alerting {
+                call: c,
+                called_name,
+                message,
+                ..
+            } if *c == call => Some((called_name.clone(), message.clone())),
+            _ => None,
+        })
+        .expect("ALERTING at the PBX");
+    assert_eq!(name, Some(Name::allowed("Erin")));
+    assert!(facilities(&message).contains(&opaque_facility(5)));
+    // One calledName only (the 180 had no PAI; the template's is used).
+    assert_eq!(facilities(&message).len(), 2);
+
+    // 200 with SDP and the far PBX's CONNECT.
+    let connect = QsigMessage::new(MessageType::Connect, cr)
+        .with(facility_ie(connected_name(2, Name::allowed("Erin"))))
+        .with(opaque_facility(6))
+        .with(InformationElement::ProgressIndicator(ProgressIndicator {
+            coding_standard: sipt_codecs::q931::CodingStandard::ItuT,
+            location: Location::PrivateNetworkRemoteUser,
+            progress_description: ProgressDescription::NotEndToEndIsdn,
+        }))
+        .with(InformationElement::ConnectedNumber(intl("4930123")));
+    let b = qsig_body(Some(SDP), &connect);
+    let now = rig.now;
+    rig.far
+        .respond_with(now, h, 200, "OK", &[], as_body(&b))
+        .expect("200");
+    rig.settle();
+    let (connected, name, message) = rig
+        .pbx_events
+        .iter()
+        .find_map(|e| match e {
+            CallEvent::Connected {
+                call: c,
+                connected,
+                connected_name,
+                message,
+                ..
+            } if *c == call => Some((connected.clone(), connected_name.clone(), message.clone())),
+            _ => None,
+        })
+        .expect("CONNECT at the PBX");
+    assert_eq!(name, Some(Name::allowed("Erin")));
+    assert_eq!(connected.map(|n| n.digits), Some("4930123".to_string()));
+    assert!(facilities(&message).contains(&opaque_facility(6)));
+
+    // BYE with the far PBX's DISCONNECT: its cause (with its location) and its facility.
+    rig.run_for(Duration::from_secs(1));
+    let disconnect = QsigMessage::new(MessageType::Disconnect, cr)
+        .with(InformationElement::Cause(Cause::new(
+            Location::PrivateNetworkRemoteUser,
+            CauseValue::from_code(31),
+        )))
+        .with(opaque_facility(7));
+    let b = qsig_body(None, &disconnect);
+    let now = rig.now;
+    rig.far
+        .hangup_with(now, h, None, &[], as_body(&b))
+        .expect("BYE");
+    rig.settle();
+    let (cause, message) = rig
+        .pbx_events
+        .iter()
+        .find_map(|e| match e {
+            CallEvent::Disconnected {
+                call: c,
+                cause,
+                message,
+            } if *c == call => Some((cause.clone(), message.clone())),
+            _ => None,
+        })
+        .expect("DISCONNECT at the PBX");
+    let cause = cause.expect("cause");
+    assert_eq!(
+        (cause.cause_value.code(), cause.location),
+        (31, Location::PrivateNetworkRemoteUser)
+    );
+    assert!(facilities(&message).contains(&opaque_facility(7)));
+    rig.assert_clean();
+}
+
+#[test]
+fn untrusted_peers_get_no_qsig_bodies_and_theirs_are_ignored() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let b = qsig_body(Some(SDP), &far_setup());
+    let h = rig.sip_call_with("7001", None, &[], as_body(&b));
+    rig.settle();
+    let inc = rig.pbx_incoming();
+    assert!(
+        !facilities(&inc.message).contains(&opaque_facility(1)),
+        "an untrusted peer's SETUP was used"
+    );
+    assert_eq!(inc.calling_name, None);
+    let call = inc.call;
+    // A restricted calledName and a connectedName: neither reaches an untrusted peer.
+    let alerting = Response {
+        progress: None,
+        extra: vec![facility_ie(called_name(3, Name::restricted("Dave")))],
+    };
+    rig.pbx_do(|c, now| c.alerting(now, call, alerting))
+        .expect("ALERTING");
+    rig.settle();
+    let r180 = far_response(&rig, h, 180);
+    assert!(qsig_part(&r180).is_none());
+    assert!(r180.get("P-Asserted-Identity").is_none());
+    assert!(!String::from_utf8_lossy(&r180.to_bytes()).contains("Dave"));
+    let connect = ConnectResponse {
+        connected: Some(intl("497001")),
+        connected_name: Some(Name::allowed("Dave")),
+        ..ConnectResponse::default()
+    };
+    rig.pbx_do(|c, now| c.connect(now, call, connect))
+        .expect("CONNECT");
+    rig.settle();
+    let ok = far_response(&rig, h, 200);
+    assert!(qsig_part(&ok).is_none());
+    assert!(ok.get("P-Asserted-Identity").is_none());
+    let now = rig.now;
+    rig.far.hangup(now, h).expect("BYE");
+    rig.settle();
+    rig.assert_clean();
+}
+
+#[test]
+fn required_bodies_the_gateway_cannot_use_get_415_or_400() {
+    use sipt_codecs::rfc3204::{self, BodyPart, Handling, IsupBase};
+    let connect = QsigMessage::new(MessageType::Connect, CallReference::new(1, false));
+    let cases: Vec<(Vec<BodyPart>, u16)> = vec![
+        // a QSIG message that is no SETUP, required
+        (
+            vec![BodyPart::qsig(
+                connect.to_bytes().unwrap(),
+                Handling::Required,
+            )],
+            415,
+        ),
+        // an ISUP IAM (required) cannot become a SETUP
+        (
+            vec![
+                BodyPart::sdp(SDP),
+                BodyPart::isup(IsupBase::ItuT92Plus, hex_iam(), Handling::Required),
+            ],
+            415,
+        ),
+        // QSIG octets that do not decode, required
+        (
+            vec![BodyPart::qsig(vec![0x08, 0x02, 0x00], Handling::Required)],
+            400,
+        ),
+    ];
+    for (parts, status) in cases {
+        let mut rig = QsigRig::new(&QsigRig::trusted_config());
+        let b = rfc3204::build(&parts);
+        let h = rig.sip_call_with(
+            "7001",
+            None,
+            &[],
+            Some((b.content_type.as_str(), b.bytes.clone())),
+        );
+        rig.settle();
+        let r = rig
+            .far_events
+            .iter()
+            .find_map(|e| match e {
+                UaEvent::Rejected { call, response } if *call == h => Some(response.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no rejection: {:#?}", rig.far_events));
+        assert_eq!(r.status(), Some(status), "{parts:?}");
+        if status == 415 {
+            assert!(r
+                .get("Accept")
+                .is_some_and(|a| a.contains("application/qsig")));
+        }
+        assert!(!rig
+            .pbx_events
+            .iter()
+            .any(|e| matches!(e, CallEvent::IncomingCall(_))));
+        rig.assert_clean();
+    }
+    // The same QSIG CONNECT with handling=optional is ignored: the call goes on.
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let b = rfc3204::build(&[
+        BodyPart::sdp(SDP),
+        BodyPart::qsig(connect.to_bytes().unwrap(), Handling::Optional),
+    ]);
+    rig.sip_call_with(
+        "7001",
+        None,
+        &[],
+        Some((b.content_type.as_str(), b.bytes.clone())),
+    );
+    rig.settle();
+    rig.pbx_incoming();
+}
+
+/// An ITU IAM (message type first, as in an RFC 3204 body; README.md's example).
+fn hex_iam() -> Vec<u8> {
+    vec![
+        0x01, 0x00, 0x49, 0x00, 0x00, 0x03, 0x02, 0x00, 0x07, 0x04, 0x10, 0x00, 0x33, 0x63, 0x21,
+        0x43, 0x00,
+    ]
+}
+
+#[test]
+fn a_call_from_a_trusted_peer_refused_by_the_pbx_gets_its_disconnect_in_the_final_response() {
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let h = rig.sip_call("7002", None);
+    rig.settle();
+    let call = rig.pbx_incoming().call;
+    let cause = Cause::new(Location::PrivateNetworkLocalUser, CauseValue::UserBusy);
+    rig.pbx_do(|c, now| c.disconnect_with(now, call, cause, vec![opaque_facility(8)]))
+        .expect("DISCONNECT");
+    rig.settle();
+    let r = rig
+        .far_events
+        .iter()
+        .find_map(|e| match e {
+            UaEvent::Rejected { call: c, response } if *c == h => Some(response.clone()),
+            _ => None,
+        })
+        .expect("final response");
+    assert_eq!(r.status(), Some(486));
+    let carried = qsig_part(&r).expect("an application/QSIG part in the 486");
+    assert_eq!(carried.message_type, MessageType::Disconnect);
+    assert!(facilities(&carried).contains(&opaque_facility(8)));
+    rig.assert_clean();
+}
+
+/// RFC 4497 8.3.3, 8.3.4 with RFC 3262: the caller supports 100rel (our UA's INVITE says
+/// `Supported: 100rel`), so ALERTING and PROGRESS go as reliable 18x, each with its RSeq; the
+/// 200 for CONNECT follows the PRACKs and nothing is left behind.
+#[test]
+fn alerting_and_progress_go_reliably_to_a_caller_that_supports_100rel() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let h = rig.sip_call("7001", None);
+    rig.settle();
+    let call = rig.pbx_incoming().call;
+    rig.pbx_do(|c, now| c.alerting(now, call, Response::default()))
+        .expect("ALERTING");
+    rig.settle();
+    let pi8 = ProgressIndicator {
+        coding_standard: sipt_codecs::q931::CodingStandard::ItuT,
+        location: Location::PrivateNetworkLocalUser,
+        progress_description: ProgressDescription::InBandInformationAvailable,
+    };
+    rig.pbx_do(|c, now| c.progress(now, call, pi8, Vec::new()))
+        .expect("PROGRESS");
+    rig.settle();
+    let r180 = far_response(&rig, h, 180);
+    let r183 = far_response(&rig, h, 183);
+    for r in [&r180, &r183] {
+        assert_eq!(r.get("Require"), Some("100rel"), "{r:?}");
+    }
+    let rseq = |r: &sipt_mgc::sip::message::Message| -> u32 {
+        r.get("RSeq")
+            .and_then(|v| v.trim().parse().ok())
+            .expect("RSeq")
+    };
+    assert_eq!(rseq(&r183), rseq(&r180) + 1);
+    assert!(
+        body::split(&r183, false).expect("body").sdp.is_some(),
+        "early media"
+    );
+    rig.pbx_do(|c, now| c.connect(now, call, ConnectResponse::default()))
+        .expect("CONNECT");
+    rig.settle();
+    far_response(&rig, h, 200);
+    // No 18x retransmitted for want of a PRACK.
+    let sent_18x = rig
+        .far_events
+        .iter()
+        .filter(|e| matches!(e, UaEvent::Progress { call, .. } if *call == h))
+        .count();
+    assert_eq!(sent_18x, 2, "{:#?}", rig.far_events);
+    let now = rig.now;
+    rig.far.hangup(now, h).expect("BYE");
+    rig.settle();
+    rig.assert_clean();
+}
+
+// ------------------------------------------------------------------ overlap receiving
+
+fn overlap_setup(rig: &mut QsigRig, digits: &str) -> CallId {
+    let mut req = SetupRequest::new(Number::new(
+        TypeOfNumber::Unknown0,
+        NumberingPlan::Unknown0,
+        digits,
+    ));
+    req.sending_complete = false;
+    rig.pbx_do(|c, now| c.setup(now, req)).expect("SETUP")
+}
+
+fn information(rig: &mut QsigRig, call: CallId, digits: &str, complete: bool) {
+    let r = sipt_mgc::qsig::InformationRequest {
+        called: Some(Number::new(
+            TypeOfNumber::Unknown0,
+            NumberingPlan::Unknown0,
+            digits,
+        )),
+        sending_complete: complete,
+        extra: Vec::new(),
+    };
+    rig.pbx_do(|c, now| c.information(now, call, r))
+        .expect("INFORMATION");
+    rig.settle();
+}
+
+fn setup_acknowledged(rig: &QsigRig, call: CallId) -> bool {
+    rig.pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::SetupAcknowledged { call: c, .. } if *c == call))
+}
+
+fn invited_number(invite: &sipt_mgc::sip::message::Message) -> String {
+    invite
+        .request_uri()
+        .and_then(|u| u.user.clone())
+        .unwrap_or_default()
+}
+
+/// RFC 4497 8.2.2.1: a SETUP without Sending complete whose number no route matches yet:
+/// SETUP ACKNOWLEDGE, then the INFORMATION digits until a route matches, then one INVITE
+/// with the whole number and CALL PROCEEDING.
+#[test]
+fn overlap_receiving_collects_digits_until_a_route_matches() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let call = overlap_setup(&mut rig, "4");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call), "{:#?}", rig.pbx_events);
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    information(&mut rig, call, "930123", false);
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930123");
+    assert!(rig
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Proceeding { call: c, .. } if *c == call)));
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 486, "Busy Here", None)
+        .expect("486");
+    rig.settle();
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(17));
+    rig.assert_clean();
+}
+
+/// With `overlap = "en-bloc"` on the link only Sending complete, 15 digits or T302 end the
+/// number (8.2.2: "timers ... Sending complete"); the SETUP in the INVITE's application/QSIG
+/// body has the whole number.
+#[test]
+fn overlap_en_bloc_link_waits_for_sending_complete_or_t302() {
+    let config = QsigRig::trusted_config().replace(
+        "trunk_group = \"pbx\"",
+        "trunk_group = \"pbx\"\noverlap = \"en-bloc\"",
+    );
+    // Sending complete in INFORMATION.
+    let mut rig = QsigRig::new(&config);
+    let call = overlap_setup(&mut rig, "49");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call));
+    information(&mut rig, call, "30", false);
+    rig.run_for(Duration::from_secs(10));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    information(&mut rig, call, "123", true);
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930123");
+    let carried = qsig_part(&invite).expect("SETUP in the INVITE");
+    assert_eq!(
+        carried
+            .find(|e| e.as_called_party_number())
+            .map(|n| n.digits.clone()),
+        Some("4930123".to_string())
+    );
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 486, "Busy Here", None)
+        .expect("486");
+    rig.settle();
+    rig.assert_clean();
+
+    // T302 (15 s after the latest INFORMATION): the number is what came.
+    let mut rig = QsigRig::new(&config);
+    let call = overlap_setup(&mut rig, "49");
+    rig.settle();
+    information(&mut rig, call, "30", false);
+    rig.run_for(Duration::from_secs(14));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    rig.run_for(Duration::from_secs(2));
+    let (h, invite) = rig.far_incoming();
+    assert_eq!(invited_number(&invite), "4930");
+    let now = rig.now;
+    rig.far
+        .respond(now, h, 404, "Not Found", None)
+        .expect("404");
+    rig.settle();
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(1));
+    rig.assert_clean();
+}
+
+/// T302 with a number no route matches: DISCONNECT, cause 28 (Q.931 table 9-1).
+#[test]
+fn overlap_t302_without_a_route_gives_cause_28() {
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let call = overlap_setup(&mut rig, "5");
+    rig.settle();
+    assert!(setup_acknowledged(&rig, call));
+    information(&mut rig, call, "55", false);
+    rig.run_for(Duration::from_secs(20));
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(28));
+    assert!(!rig
+        .far_events
+        .iter()
+        .any(|e| matches!(e, UaEvent::Incoming { .. })));
+    rig.assert_clean();
+}

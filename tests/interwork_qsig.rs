@@ -1548,3 +1548,293 @@ mod no_panics {
         }
     }
 }
+
+// ------------------------------------------------------------------ SIP bridging (RFC 3204)
+
+fn opaque(tag: u8) -> InformationElement {
+    use sipt_codecs::qsig::{Argument, Ber, Invoke, TagClass};
+    facility(Invoke::new(
+        50 + i64::from(tag),
+        99,
+        Some(Argument::Raw(Ber::primitive(
+            TagClass::Universal,
+            4,
+            vec![tag],
+        ))),
+    ))
+}
+
+fn facilities_of(ies: &[InformationElement]) -> Vec<&InformationElement> {
+    ies.iter()
+        .filter(|e| matches!(e, InformationElement::Facility(_)))
+        .collect()
+}
+
+#[test]
+fn setup_from_template_keeps_what_the_mapping_cannot_express() {
+    let mut template = setup(Some(allowed_number()), Some(Name::allowed("Carol")), None);
+    template.information_elements.insert(1, opaque(1));
+    template.information_elements.insert(
+        1,
+        InformationElement::ChannelIdentification(
+            sipt_codecs::q931::ChannelIdentification::primary_b_channel(30, true),
+        ),
+    );
+    // A trusted INVITE for the same identity and number, as a far gateway sends it.
+    let inv = invite(
+        "\"Carol\" <sip:+4930999@h>",
+        &[(
+            "P-Asserted-Identity",
+            "\"Carol\" <sip:+4930999@h;user=phone>",
+        )],
+    );
+    let mapped = invite_to_setup(&inv, "+4930123", &trusted_defaults()).unwrap();
+    assert!(mapped.calling_name.is_some());
+    let req = setup_from_template(mapped, &template);
+    // Same digits: the template's called and calling numbers (type, plan, screening).
+    assert_eq!(
+        Some(&req.called),
+        template.find(|e| e.as_called_party_number())
+    );
+    assert_eq!(
+        req.calling.as_ref(),
+        template.find(|e| e.as_calling_party_number())
+    );
+    // The name is the template's Facility IE; not a second one.
+    assert_eq!(req.calling_name, None);
+    assert_eq!(
+        facilities_of(&req.extra),
+        facilities_of(&template.information_elements)
+    );
+    // Never the template's channel, bearer or numbers in extra.
+    assert!(req.extra.iter().all(|e| !matches!(
+        e,
+        InformationElement::ChannelIdentification(_)
+            | InformationElement::BearerCapability(_)
+            | InformationElement::CalledPartyNumber(_)
+            | InformationElement::CallingPartyNumber(_)
+            | InformationElement::SendingComplete
+    )));
+    assert_eq!(req.channel, ChannelRequest::Any);
+}
+
+#[test]
+fn setup_from_template_writes_in_what_sip_changed() {
+    let template = setup(
+        Some(allowed_number()),
+        None,
+        Some(leg2(1, DiversionReason::Cfu)),
+    );
+    // The route changed the number; SIP asks for privacy; SIP saw two diversions; a name.
+    let inv = invite(
+        "\"Zed\" <sip:anonymous@anonymous.invalid>",
+        &[
+            ("P-Asserted-Identity", "\"Zed\" <sip:+4940111222@h;user=phone>"),
+            ("Privacy", "id"),
+            (
+                "History-Info",
+                "<sip:+4930111@h;user=phone>;index=1, <sip:+4930222@h;user=phone;cause=302>;index=1.1, <sip:+4930123@h;user=phone;cause=302>;index=1.1.1",
+            ),
+        ],
+    );
+    let mapped = invite_to_setup(&inv, "+4930999", &trusted_defaults()).unwrap();
+    let req = setup_from_template(mapped, &template);
+    assert_eq!(req.called.digits, "4930999");
+    let calling = req.calling.expect("calling");
+    assert_eq!(
+        calling.presentation,
+        Some(Presentation::Restricted),
+        "privacy added"
+    );
+    assert_eq!(calling.digits, "4940111222");
+    assert_eq!(req.calling_name, Some(Name::restricted("Zed")));
+    let legs: Vec<u8> = req
+        .extra
+        .iter()
+        .filter_map(|e| e.as_facility())
+        .filter_map(|f| f.contents())
+        .flat_map(|c| c.invokes().cloned().collect::<Vec<_>>())
+        .filter_map(|i| match i.argument {
+            Some(sipt_codecs::qsig::Argument::DivertingLegInformation2(d)) => {
+                Some(d.diversion_counter)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(legs, vec![2], "SIP's diversion replaces the template's one");
+
+    // A restriction in the template is never lifted by SIP.
+    let template = setup(Some(restricted_number()), None, None);
+    let inv = invite(
+        "<sip:+4930999@h>",
+        &[("P-Asserted-Identity", "<sip:+4930999@h;user=phone>")],
+    );
+    let mapped = invite_to_setup(&inv, "+4930123", &trusted_defaults()).unwrap();
+    let req = setup_from_template(mapped, &template);
+    assert_eq!(
+        req.calling.and_then(|n| n.presentation),
+        Some(Presentation::Restricted)
+    );
+}
+
+#[test]
+fn backward_templates_give_progress_connect_and_clearing() {
+    let pi = |d| ProgressIndicator {
+        coding_standard: sipt_codecs::q931::CodingStandard::ItuT,
+        location: Location::PrivateNetworkRemoteUser,
+        progress_description: d,
+    };
+    // ALERTING: the template's progress indicator and facility; a calledName of SIP's only
+    // when the template has none.
+    let alerting = Message::new(MessageType::Alerting, cr())
+        .with(InformationElement::ProgressIndicator(pi(
+            ProgressDescription::InBandInformationAvailable,
+        )))
+        .with(opaque(2));
+    let mapped = sipt_mgc::qsig::Response {
+        progress: None,
+        extra: vec![called_name_facility(Name::allowed("Dave")).unwrap()],
+    };
+    let r = response_from_template(mapped.clone(), &alerting);
+    assert_eq!(
+        r.progress,
+        Some(pi(ProgressDescription::InBandInformationAvailable))
+    );
+    assert_eq!(r.extra.len(), 2, "{:?}", r.extra);
+    let with_name = alerting
+        .clone()
+        .with(facility(sipt_codecs::qsig::called_name(
+            1,
+            Name::allowed("Erin"),
+        )));
+    let r = response_from_template(mapped, &with_name);
+    assert_eq!(
+        message_name(
+            &Message {
+                information_elements: r.extra.clone(),
+                ..with_name.clone()
+            },
+            opcode::CALLED_NAME
+        ),
+        Some(Name::allowed("Erin"))
+    );
+    assert_eq!(facilities_of(&r.extra).len(), 2);
+
+    // CONNECT: the template's connected number when SIP asserts the same digits.
+    let connect_t = connect(Some(intl("4930123")), Some(Name::allowed("Erin"))).with(opaque(3));
+    let mapped = sipt_mgc::qsig::ConnectResponse {
+        connected: Some(Number::new(
+            TypeOfNumber::National,
+            NumberingPlan::IsdnTelephony,
+            "4930123",
+        )),
+        connected_name: Some(Name::allowed("Erin")),
+        progress: None,
+        extra: Vec::new(),
+    };
+    let c = connect_from_template(mapped, &connect_t);
+    assert_eq!(c.connected, Some(intl("4930123")));
+    assert_eq!(
+        c.connected_name, None,
+        "the template's connectedName is in extra"
+    );
+    assert_eq!(facilities_of(&c.extra).len(), 2);
+
+    // DISCONNECT: the template's cause whole, its other elements.
+    let mut cause_t = Cause::new(Location::PrivateNetworkRemoteUser, CauseValue::UserBusy);
+    cause_t.diagnostics = vec![0x01];
+    let disc = Message::new(MessageType::Disconnect, cr())
+        .with(InformationElement::Cause(cause_t.clone()))
+        .with(opaque(4));
+    let (c, extra) = clearing_from_template(
+        Cause::new(Location::User, CauseValue::NormalCallClearing),
+        &disc,
+    );
+    assert_eq!(c, cause_t);
+    assert_eq!(extra, vec![opaque(4)]);
+    assert_eq!(
+        disconnect_message(&cause_t).find(|e| match e {
+            InformationElement::Cause(c) => Some(c.clone()),
+            _ => None,
+        }),
+        Some(cause_t)
+    );
+    // The types carried per SIP message.
+    assert_eq!(qsig_types_for_status(180), &[MessageType::Alerting]);
+    assert_eq!(qsig_types_for_status(183), &[MessageType::Progress]);
+    assert_eq!(qsig_types_for_status(200), &[MessageType::Connect]);
+    assert_eq!(qsig_types_for_status(486), CLEARING_TYPES);
+    let octets = disc.to_bytes().unwrap();
+    assert!(encapsulated_message(&octets, CLEARING_TYPES).is_some());
+    assert!(encapsulated_message(&octets, &[MessageType::Connect]).is_none());
+    assert!(encapsulated_message(&[0x08, 0x02], CLEARING_TYPES).is_none());
+}
+
+#[test]
+fn called_name_in_alerting_and_the_180_both_ways() {
+    let alerting = |n: Name| {
+        Message::new(MessageType::Alerting, cr())
+            .with(facility(sipt_codecs::qsig::called_name(1, n)))
+    };
+    let h = alerting_to_180(&alerting(Name::allowed("Dave")), "+4930123", &ctx(true));
+    let pai = header(&h, "P-Asserted-Identity").expect("PAI");
+    assert!(
+        pai.contains("\"Dave\"") && pai.contains("+4930123"),
+        "{pai}"
+    );
+    assert_eq!(header(&h, "Privacy"), None);
+    let h = alerting_to_180(&alerting(Name::restricted("Dave")), "+4930123", &ctx(true));
+    assert_eq!(header(&h, "Privacy"), Some("id"));
+    // Never to an untrusted peer; nothing without a name.
+    assert!(alerting_to_180(&alerting(Name::allowed("Dave")), "+4930123", &ctx(false)).is_empty());
+    assert!(alerting_to_180(
+        &Message::new(MessageType::Alerting, cr()),
+        "+4930123",
+        &ctx(true)
+    )
+    .is_empty());
+
+    let r = response(
+        180,
+        &[(
+            "P-Asserted-Identity",
+            "\"Dave\" <sip:+4930123@h;user=phone>",
+        )],
+    );
+    assert_eq!(
+        provisional_called_name(&r, &trusted_defaults()),
+        Some(Name::allowed("Dave"))
+    );
+    assert_eq!(provisional_called_name(&r, &QsigDefaults::default()), None);
+    let r = response(
+        180,
+        &[
+            (
+                "P-Asserted-Identity",
+                "\"Dave\" <sip:+4930123@h;user=phone>",
+            ),
+            ("Privacy", "id"),
+        ],
+    );
+    assert_eq!(
+        provisional_called_name(&r, &trusted_defaults()),
+        Some(Name::restricted("Dave"))
+    );
+}
+
+#[test]
+fn collected_digits_are_written_into_the_setup() {
+    let mut m = Message::new(MessageType::Setup, cr())
+        .with(InformationElement::CalledPartyNumber(intl("49")));
+    set_called_digits(&mut m, "+4930123");
+    let n = m.find(|e| e.as_called_party_number()).unwrap();
+    assert_eq!(
+        (n.digits.as_str(), n.type_of_number),
+        ("4930123", TypeOfNumber::International)
+    );
+    assert!(m
+        .information_elements
+        .contains(&InformationElement::SendingComplete));
+    assert_eq!(QsigDigits::from_setup(&m).number(), "+4930123");
+    assert!(QsigDigits::from_setup(&m).is_complete());
+}

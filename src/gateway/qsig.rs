@@ -18,6 +18,23 @@
 //!   DISCONNECT.
 //! - Clearing from the PBX (8.4.1, [`qsig::clearing_for`]): BYE, CANCEL or the final response
 //!   of Table 1, each with a Reason: Q.850 header (RFC 3326).
+//! - Overlap receiving (8.2.2.1, the en-bloc conversion; 8.2.2.2, overlap carried into SIP,
+//!   is not done): a SETUP whose number is not complete (no Sending complete, under 15
+//!   digits, and — unless the link says `overlap = "en-bloc"` — no route but the default one
+//!   matches) gets SETUP ACKNOWLEDGE; INFORMATION digits are added until the number is
+//!   complete or T302 expires, then one INVITE and CALL PROCEEDING.
+//! - SIP bridging (RFC 3204, RFC 3372): to a trusted peer every SIP message of the call
+//!   carries the QSIG message it stands for as application/QSIG (SETUP in the INVITE,
+//!   ALERTING/PROGRESS in the 18x, CONNECT in the 200, the first clearing message in the BYE
+//!   or the final response; a CANCEL carries none); from a trusted peer such a message is the
+//!   template of ours ([`qsig::setup_from_template`] and the other `*_from_template`), so that
+//!   Facility IEs the mapping cannot express reach the PBX. An untrusted peer's bodies are
+//!   ignored. A part we cannot use with handling=required: 415 with Accept, or 400.
+//! - Names (ECMA-164): callingName <-> From/P-Asserted-Identity display name,
+//!   connectedName <-> the 200's, calledName (ALERTING) <-> the 180's P-Asserted-Identity;
+//!   asserted identities only to and from trusted peers.
+//! - Reliable provisional responses (RFC 3262): the UA sends the 180/183 reliably when the
+//!   INVITE supports 100rel, as for ISUP calls.
 //! - The D-channel lost (Q.931 5.8.9): [`crate::qsig::QsigCalls`] clears the calls not active
 //!   at once and the active ones after T309, each with a `Cleared` event: the SIP legs are
 //!   cleared from it like any other clearing. When the link returns the call layer restarts
@@ -133,6 +150,8 @@ pub struct QsigCall {
     pub setup: Option<QsigMessage>,
     /// The INVITE (from SIP): 100rel wanted.
     pub reliable: bool,
+    /// Overlap receiving (RFC 4497 8.2.2.1): the digits so far, until the number is complete.
+    pub digits: Option<qsig::QsigDigits>,
 }
 
 impl QsigCall {
@@ -158,8 +177,18 @@ impl QsigCall {
             status: None,
             setup: None,
             reliable: false,
+            digits: None,
         }
     }
+}
+
+/// What the gateway knows of the peer that sent an INVITE.
+#[derive(Debug)]
+pub(super) struct SipPeer {
+    /// In the `trusted` list: its bodies are read and ours sent (RFC 3372).
+    pub trusted: bool,
+    /// The SETUP its application/QSIG part carried (RFC 3204), the template of ours.
+    pub template: Option<QsigMessage>,
 }
 
 /// Causes the gateway gives on the QSIG side (Q.850).
@@ -221,19 +250,23 @@ impl Gateway {
                     self.qsig_connected(now, id, &message);
                 }
             }
-            CallEvent::Disconnected { call, cause, .. } => {
+            CallEvent::Disconnected {
+                call,
+                cause,
+                message,
+            } => {
                 if let Some(id) = lookup(self, &call) {
-                    self.qsig_clearing(now, id, cause, None);
+                    self.qsig_clearing(now, id, cause, None, Some(&message));
                 }
             }
             CallEvent::Cleared {
                 call,
                 cause,
                 reason,
-                ..
+                message,
             } => {
                 if let Some(id) = lookup(self, &call) {
-                    self.qsig_clearing(now, id, cause, Some(reason));
+                    self.qsig_clearing(now, id, cause, Some(reason), message.as_ref());
                     self.by_qsig.remove(&(trunk, call));
                     if let Some(c) = self.qcalls.get_mut(&id) {
                         c.qsig_done = true;
@@ -241,15 +274,24 @@ impl Gateway {
                     self.qsig_settle(now, id);
                 }
             }
-            CallEvent::OverlapTimeout { call } => {
-                // Overlap receiving is not offered (SETUP ACKNOWLEDGE is never sent): a
-                // late digit collection ends as "invalid number format" (Q.931 table 9-1).
-                self.dchannel_do(now, trunk, |c| {
-                    c.disconnect(now, call, CauseValue::InvalidNumberFormat)
-                });
+            CallEvent::OverlapTimeout { call } => match lookup(self, &call) {
+                // RFC 4497 8.2.2.1.2: T302 expired: the number is what came.
+                Some(id) if self.qcalls.get(&id).is_some_and(|c| c.digits.is_some()) => {
+                    self.qsig_digits_done(now, id, true)
+                }
+                // Q.931 table 9-1: not ours to collect: "invalid number format".
+                _ => {
+                    self.dchannel_do(now, trunk, |c| {
+                        c.disconnect(now, call, CauseValue::InvalidNumberFormat)
+                    });
+                }
+            },
+            CallEvent::Information { call, message, .. } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_information(now, id, &message);
+                }
             }
             CallEvent::ConnectAcknowledged { .. }
-            | CallEvent::Information { .. }
             | CallEvent::Notify { .. }
             | CallEvent::Facility { .. }
             | CallEvent::Status { .. }
@@ -299,10 +341,24 @@ impl Gateway {
         let mut call = QsigCall::new(id, true, trunk, called.clone(), now);
         call.qsig = Some(ic.call);
         call.channel = Some(ic.channel);
+        let digits = qsig::QsigDigits::from_setup(&ic.message);
         call.setup = Some(ic.message);
         call.sip_done = true; // no SIP leg yet
+        let collect = !self.qsig_number_complete(trunk, &digits);
+        if collect {
+            call.digits = Some(digits);
+        }
         self.by_qsig.insert((trunk, ic.call), id);
         self.qcalls.insert(id, call);
+        if collect {
+            // RFC 4497 8.2.2.1.1: SETUP ACKNOWLEDGE, T302 (the call layer's), and the digits
+            // of INFORMATION messages until the number is complete.
+            let q = ic.call;
+            self.dchannel_do(now, trunk, |c| {
+                c.setup_acknowledge(now, q, crate::qsig::Response::default())
+            });
+            return;
+        }
         match self.routes.lookup(&called) {
             Some(d) => {
                 if let Some(c) = self.qcalls.get_mut(&id) {
@@ -310,6 +366,74 @@ impl Gateway {
                 }
                 self.qsig_next_target(now, id, CauseValue::NoRouteToDestination);
             }
+            None => self.qsig_disconnect(now, id, cause(CauseValue::NoRouteToDestination)),
+        }
+    }
+
+    /// Whether the gateway can determine the called number to be complete (RFC 4497 8.2.2:
+    /// "timers; numbering plan information; the presence of a Sending complete"): Sending
+    /// complete or the 15 digits of E.164 ([`qsig::QsigDigits::is_complete`]); and, on a link
+    /// without `overlap = "en-bloc"` (or `"sip"`, which is taken as en-bloc here: 8.2.2.2,
+    /// overlap carried into SIP, is not done), a route other than the default one (prefix
+    /// "") that matches the number — the routing table is the numbering plan information.
+    /// With `overlap = "en-bloc"` only Sending complete, 15 digits or T302 end the number.
+    fn qsig_number_complete(&self, trunk: usize, digits: &qsig::QsigDigits) -> bool {
+        if digits.is_complete() {
+            return true;
+        }
+        let en_bloc = self
+            .qsig_trunks
+            .get(trunk)
+            .is_some_and(|t| t.link.overlap != crate::interwork::overlap::Overlap::None);
+        !en_bloc
+            && self
+                .routes
+                .lookup(digits.number())
+                .is_some_and(|d| !d.prefix.is_empty())
+    }
+
+    /// INFORMATION in overlap receiving (8.2.2.1.2): the digits join the number; the call is
+    /// routed once it is complete (the call layer restarts T302 otherwise).
+    fn qsig_information(&mut self, now: Instant, id: CallId, info: &QsigMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let trunk = c.trunk;
+        let Some(d) = c.digits.as_mut() else {
+            return;
+        };
+        d.add_information(info);
+        let d = d.clone();
+        if self.qsig_number_complete(trunk, &d) {
+            self.qsig_digits_done(now, id, false);
+        }
+    }
+
+    /// The collected number is the called number (8.2.2.1.2: "the concatenation of
+    /// information in the Called party number information element in the received QSIG SETUP
+    /// and INFORMATION messages"): it goes into the SETUP (the template of the INVITE and its
+    /// application/QSIG body) and the call is routed, with CALL PROCEEDING. No route: cause
+    /// 28 after T302 (the number was never complete, Q.931 table 9-1), 3 otherwise.
+    fn qsig_digits_done(&mut self, now: Instant, id: CallId, timer: bool) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        let Some(d) = c.digits.take() else {
+            return;
+        };
+        c.called = d.number().to_string();
+        if let Some(setup) = c.setup.as_mut() {
+            qsig::set_called_digits(setup, d.number());
+        }
+        let called = c.called.clone();
+        match self.routes.lookup(&called) {
+            Some(r) => {
+                if let Some(c) = self.qcalls.get_mut(&id) {
+                    c.alternates = r.targets.into();
+                }
+                self.qsig_next_target(now, id, CauseValue::NoRouteToDestination);
+            }
+            None if timer => self.qsig_disconnect(now, id, cause(CauseValue::InvalidNumberFormat)),
             None => self.qsig_disconnect(now, id, cause(CauseValue::NoRouteToDestination)),
         }
     }
@@ -394,6 +518,17 @@ impl Gateway {
 
     /// Clears the QSIG leg with DISCONNECT (Q.931 5.3.2), once.
     fn qsig_disconnect(&mut self, now: Instant, id: CallId, cause: Cause) {
+        self.qsig_disconnect_with(now, id, cause, Vec::new())
+    }
+
+    /// [`Gateway::qsig_disconnect`] with further elements (from an encapsulated message).
+    fn qsig_disconnect_with(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        cause: Cause,
+        extra: Vec<sipt_codecs::q931::InformationElement>,
+    ) {
         let Some(c) = self.qcalls.get_mut(&id) else {
             return;
         };
@@ -407,7 +542,7 @@ impl Gateway {
         let (trunk, q) = (c.trunk, c.qsig);
         if let Some(q) = q {
             self.dchannel_do(now, trunk, |calls| {
-                calls.disconnect_with(now, q, cause, Vec::new())
+                calls.disconnect_with(now, q, cause, extra)
             });
         }
         self.qsig_settle(now, id);
@@ -441,14 +576,25 @@ impl Gateway {
             UaEvent::TimedOut { .. } => self.qsig_sip_rejected(now, id, None),
             UaEvent::Cancelled { reason, .. } => {
                 let c = reason_cause(reason.as_deref());
-                self.qsig_sip_ended(now, id, c)
+                self.qsig_sip_ended(now, id, c, Vec::new())
             }
             UaEvent::Ended { reason, bye, .. } => {
                 let c = match bye {
                     Some(b) => qsig::cause_for_request(b),
                     None => reason_cause(reason.as_deref()),
                 };
-                self.qsig_sip_ended(now, id, c)
+                // RFC 3204: a trusted peer's BYE may carry the far PBX's clearing message.
+                let trusted = self.qcalls.get(&id).is_some_and(|c| c.trusted);
+                match bye
+                    .as_ref()
+                    .and_then(|b| encapsulated(b, trusted, qsig::CLEARING_TYPES))
+                {
+                    Some(t) => {
+                        let (c, extra) = qsig::clearing_from_template(c, &t);
+                        self.qsig_sip_ended(now, id, c, extra)
+                    }
+                    None => self.qsig_sip_ended(now, id, c, Vec::new()),
+                }
             }
             UaEvent::Request {
                 request, key, call, ..
@@ -488,6 +634,9 @@ impl Gateway {
 
     /// A 1xx to our INVITE: ALERTING or PROGRESS (8.2.1.2, 8.2.1.3).
     fn qsig_sip_progress(&mut self, now: Instant, id: CallId, response: &SipMessage) {
+        let trusted = self.qcalls.get(&id).is_some_and(|c| c.trusted);
+        // ECMA-164: the 180's asserted display name as calledName.
+        let called_name = qsig::provisional_called_name(response, &self.qsig_defaults(trusted));
         let Some(c) = self.qcalls.get_mut(&id) else {
             return;
         };
@@ -506,6 +655,25 @@ impl Gateway {
         };
         let (trunk, Some(q)) = (c.trunk, c.qsig) else {
             return;
+        };
+        let template = encapsulated(response, trusted, qsig::qsig_types_for_status(status));
+        let back = match back {
+            QsigBackward::Alerting(mut r) => {
+                r.extra
+                    .extend(called_name.and_then(qsig::called_name_facility));
+                QsigBackward::Alerting(r)
+            }
+            b => b,
+        };
+        // RFC 3204: the far PBX's ALERTING or PROGRESS is the template.
+        let back = match (back, &template) {
+            (QsigBackward::Alerting(r), Some(t)) => {
+                QsigBackward::Alerting(qsig::response_from_template(r, t))
+            }
+            (QsigBackward::Progress(r), Some(t)) => {
+                QsigBackward::Progress(qsig::response_from_template(r, t))
+            }
+            (b, None) => b,
         };
         match back {
             QsigBackward::Alerting(r) => {
@@ -546,6 +714,15 @@ impl Gateway {
             .push_back(GatewayEvent::CallAnswered { call: id.0 });
         let d = self.qsig_defaults(trusted);
         let r = qsig::ok_to_connect(response, &d);
+        // RFC 3204: the far PBX's CONNECT is the template.
+        let r = match encapsulated(
+            response,
+            trusted,
+            &[sipt_codecs::q931::MessageType::Connect],
+        ) {
+            Some(t) => qsig::connect_from_template(r, &t),
+            None => r,
+        };
         if let Some(q) = q {
             self.dchannel_do(now, trunk, |calls| calls.connect(now, q, r));
         }
@@ -579,6 +756,7 @@ impl Gateway {
             };
             return self.qsig_next_target(now, id, fallback);
         }
+        let trusted = c.trusted;
         let cause = match response {
             Some(r) => qsig::cause_for_response(r),
             // 8.4.5: a SIP timer: 102.
@@ -587,11 +765,24 @@ impl Gateway {
                     .unwrap_or(CauseValue::RecoveryOnTimerExpiry)
             }),
         };
-        self.qsig_disconnect(now, id, cause);
+        // RFC 3204: the far PBX's clearing message gives the cause and what rides with it.
+        match response.and_then(|r| encapsulated(r, trusted, qsig::CLEARING_TYPES)) {
+            Some(t) => {
+                let (cause, extra) = qsig::clearing_from_template(cause, &t);
+                self.qsig_disconnect_with(now, id, cause, extra)
+            }
+            None => self.qsig_disconnect(now, id, cause),
+        }
     }
 
     /// BYE or CANCEL from SIP: DISCONNECT (8.4.2, 8.4.3).
-    fn qsig_sip_ended(&mut self, now: Instant, id: CallId, cause: Cause) {
+    fn qsig_sip_ended(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        cause: Cause,
+        extra: Vec<sipt_codecs::q931::InformationElement>,
+    ) {
         let Some(c) = self.qcalls.get_mut(&id) else {
             return;
         };
@@ -602,7 +793,7 @@ impl Gateway {
         if !c.answered && c.status.is_none() {
             c.status = Some(487);
         }
-        self.qsig_disconnect(now, id, cause);
+        self.qsig_disconnect_with(now, id, cause, extra);
     }
 
     // ============================================================ from SIP
@@ -652,14 +843,22 @@ impl Gateway {
             })
             .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
             .is_some_and(|ip| self.trusted.contains(ip));
-        if let Err(p) = body::split(invite, trusted) {
-            let _ = self
-                .ua
-                .respond_with(now, h, p.status(), &p.reason_phrase(), &[], None);
-            self.ua.forget(h);
-            return true;
-        }
-        self.qsig_incoming_invite(now, h, invite, &group, &decision.number, trusted);
+        // RFC 3204 6: a part we cannot use with handling=required: 415 (with Accept, RFC
+        // 3261 21.4.13) or 400; the SETUP of a trusted peer is the template of ours.
+        let template = match qsig::invite_setup(invite, trusted) {
+            Ok(t) => t,
+            Err(p) => {
+                let accept = [("Accept", body::accept().to_string())];
+                let headers: &[(&str, String)] = if p.status() == 415 { &accept } else { &[] };
+                let _ = self
+                    .ua
+                    .respond_with(now, h, p.status(), &p.reason_phrase(), headers, None);
+                self.ua.forget(h);
+                return true;
+            }
+        };
+        let peer = SipPeer { trusted, template };
+        self.qsig_incoming_invite(now, h, invite, &group, &decision.number, peer);
         true
     }
 
@@ -672,8 +871,9 @@ impl Gateway {
         invite: &SipMessage,
         group: &str,
         number: &str,
-        trusted: bool,
+        peer: SipPeer,
     ) {
+        let SipPeer { trusted, template } = peer;
         let id = self.new_call_id();
         self.stats.calls_started += 1;
         self.events.push_back(GatewayEvent::CallStarted {
@@ -692,7 +892,11 @@ impl Gateway {
         self.qcalls.insert(id, call);
         let d = self.qsig_defaults(trusted);
         let req = match qsig::invite_to_setup(invite, number, &d) {
-            Ok(r) => r,
+            // RFC 3204 / issue 6: SIP bridging: the far PBX's SETUP with what SIP changed.
+            Ok(r) => match &template {
+                Some(t) => qsig::setup_from_template(r, t),
+                None => r,
+            },
             Err(_) => return self.qsig_clear_sip(now, id, &cause(CauseValue::InvalidNumberFormat)),
         };
         let trunks: Vec<usize> = self
@@ -746,13 +950,33 @@ impl Gateway {
             self.events
                 .push_back(GatewayEvent::CallAlerting { call: id.0 });
         }
-        let (trunk, channel, h) = (c.trunk, c.channel.unwrap_or(0), c.sip);
-        let sdp = qsig::opens_media(message).then(|| self.channel_sdp(trunk, channel, 1));
+        let (trunk, channel, h, trusted) = (c.trunk, c.channel.unwrap_or(0), c.sip, c.trusted);
+        let called = c.called.clone();
+        let sdp = qsig::opens_media(message)
+            .then(|| self.channel_sdp(trunk, channel, 1))
+            .filter(|s| !s.is_empty());
+        // ECMA-164 calledName in ALERTING: the 180's P-Asserted-Identity (trusted peers).
+        let headers = if status == 180 {
+            let ctx = SetupContext {
+                host: &self.settings.host,
+                trusted,
+                country_code: self.settings.country_code.as_deref(),
+                diversion_header: self.settings.diversion_header,
+            };
+            qsig::alerting_to_180(message, &called, &ctx)
+        } else {
+            Vec::new()
+        };
+        // RFC 3204: the ALERTING or PROGRESS itself to a trusted peer. The UA sends the 18x
+        // reliably when the INVITE supports 100rel (RFC 3262 3; RFC 4497 8.3.3, 8.3.4).
+        let octets = message.to_bytes().ok();
+        let body = body::build_qsig(sdp.as_deref(), octets.as_deref(), trusted);
         if let Some(h) = h {
-            let body = sdp
-                .filter(|s| !s.is_empty())
-                .map(|s| ("application/sdp", s));
-            if let Err(e) = self.ua.respond(now, h, status, reason_phrase(status), body) {
+            let body = body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone()));
+            if let Err(e) =
+                self.ua
+                    .respond_with(now, h, status, reason_phrase(status), &headers, body)
+            {
                 self.refused(id, format!("{status}: {e}"));
             }
         }
@@ -779,8 +1003,15 @@ impl Gateway {
         };
         let headers = qsig::connect_to_200(message, &ctx);
         let sdp = self.channel_sdp(trunk, channel, 1);
+        // RFC 3204: the CONNECT itself to a trusted peer.
+        let octets = message.to_bytes().ok();
+        let body = body::build_qsig(
+            (!sdp.is_empty()).then_some(sdp.as_slice()),
+            octets.as_deref(),
+            trusted,
+        );
         if let Some(h) = h {
-            let body = (!sdp.is_empty()).then_some(("application/sdp", sdp));
+            let body = body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone()));
             if let Err(e) = self.ua.respond_with(now, h, 200, "OK", &headers, body) {
                 self.refused(id, format!("200: {e}"));
             }
@@ -795,6 +1026,7 @@ impl Gateway {
         id: CallId,
         cause_ie: Option<Cause>,
         reason: Option<ClearReason>,
+        message: Option<&QsigMessage>,
     ) {
         let Some(c) = self.qcalls.get_mut(&id) else {
             return;
@@ -814,14 +1046,37 @@ impl Gateway {
         if c.cause.is_none() {
             c.cause = Some(cause_ie.cause_value.code());
         }
-        self.qsig_clear_sip(now, id, &cause_ie);
+        let message = message.filter(|m| qsig::CLEARING_TYPES.contains(&m.message_type));
+        self.qsig_clear_sip_with(now, id, &cause_ie, message);
     }
 
     /// Clears the SIP leg for a QSIG cause (8.4.1) with a Reason header.
     fn qsig_clear_sip(&mut self, now: Instant, id: CallId, cause_ie: &Cause) {
+        self.qsig_clear_sip_with(now, id, cause_ie, None);
+    }
+
+    /// [`Gateway::qsig_clear_sip`]; to a trusted peer the BYE or the final response carries
+    /// the clearing message (RFC 3204; the PBX's own when at hand, else a DISCONNECT with the
+    /// cause, as the ISUP side sends a REL made from the cause). A CANCEL carries no body.
+    fn qsig_clear_sip_with(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        cause_ie: &Cause,
+        message: Option<&QsigMessage>,
+    ) {
         let Some(c) = self.qcalls.get(&id) else {
             return;
         };
+        let trusted = c.trusted;
+        let octets = trusted
+            .then(|| match message {
+                Some(m) => m.to_bytes().ok(),
+                None => qsig::disconnect_message(cause_ie).to_bytes().ok(),
+            })
+            .flatten();
+        let body = body::build_qsig(None, octets.as_deref(), trusted);
+        let body = body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone()));
         let (Some(h), false) = (c.sip, c.sip_done) else {
             return self.qsig_settle(now, id);
         };
@@ -838,14 +1093,16 @@ impl Gateway {
                     c.status = Some(status);
                 }
                 self.ua
-                    .respond_with(now, h, status, reason_phrase(status), &headers, None)
+                    .respond_with(now, h, status, reason_phrase(status), &headers, body)
             }
             // The UA sends the BYE once the ACK is in, and a CANCEL only after a provisional
             // response (RFC 3261 9.1), as 8.4.1 items 2 and 4 ask.
-            SipClearing::Bye
-            | SipClearing::ByeAfterAck
-            | SipClearing::Cancel
-            | SipClearing::AwaitResponse => self.ua.hangup_with(now, h, None, &headers, None),
+            SipClearing::Bye | SipClearing::ByeAfterAck => {
+                self.ua.hangup_with(now, h, None, &headers, body)
+            }
+            SipClearing::Cancel | SipClearing::AwaitResponse => {
+                self.ua.hangup_with(now, h, None, &headers, None)
+            }
         };
         if let Err(e) = r {
             self.refused(id, format!("clearing the SIP leg: {e}"));
@@ -890,6 +1147,20 @@ impl Gateway {
             duration_ms: now.saturating_duration_since(c.started).as_millis() as u64,
         });
     }
+}
+
+/// The encapsulated QSIG message of one of `types` in a SIP message from a trusted peer
+/// (RFC 3204); None from an untrusted one (its bodies are ignored, RFC 3372).
+fn encapsulated(
+    m: &SipMessage,
+    trusted: bool,
+    types: &[sipt_codecs::q931::MessageType],
+) -> Option<QsigMessage> {
+    if !trusted {
+        return None;
+    }
+    let octets = body::split(m, true).ok()?.qsig?;
+    qsig::encapsulated_message(&octets, types)
 }
 
 /// The cause of a Reason: Q.850 header (RFC 3326), else 16, location 'user' (8.4.2, 8.4.3).

@@ -1265,6 +1265,33 @@ impl QsigDigits {
     }
 }
 
+/// Writes the collected number (routing form) into a SETUP's called party number, its type
+/// of number and numbering plan kept (the "+" of an international number comes from the type
+/// of number), and adds Sending complete: the SETUP then reads as the en-bloc one the SIP side
+/// gets (8.2.2.1.2).
+pub fn set_called_digits(setup: &mut Message, number: &str) {
+    let digits = number.trim_start_matches('+');
+    for e in &mut setup.information_elements {
+        if let InformationElement::CalledPartyNumber(n) = e {
+            n.digits = digits.to_string();
+        }
+    }
+    if setup.find(|e| e.as_called_party_number()).is_none() {
+        setup
+            .information_elements
+            .push(InformationElement::CalledPartyNumber(Number::new(
+                TypeOfNumber::Unknown0,
+                NumberingPlan::Unknown0,
+                digits,
+            )));
+    }
+    if !has_sending_complete(setup) {
+        setup
+            .information_elements
+            .push(InformationElement::SendingComplete);
+    }
+}
+
 fn has_sending_complete(m: &Message) -> bool {
     m.information_elements
         .iter()
@@ -1300,6 +1327,369 @@ pub fn overlap_invite(previous: &str, new: &str, template: &Number) -> OverlapIn
         }
         _ => OverlapInvite::Ambiguous,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SIP bridging of QSIG (RFC 3204 application/QSIG; RFC 3372 call model "SIP bridging")
+//
+// Not in RFC 4497 (a pure translation, its 7). Between two gateways that trust each other the
+// QSIG message itself rides in the SIP message (RFC 3204 3.2: "QSIG message starting at
+// protocol discriminator"), so that what the mapping cannot express — Facility IEs with
+// supplementary service APDUs above all — reaches the far PBX. As for ISUP
+// ([`super::setup::invite_to_iam`] with an encapsulated IAM, RFC 3398 7.2.1.1), the
+// encapsulated message is the template and only what SIP changed is written into it:
+// - the called number from the Request-URI as routed (the template's type of number and
+//   numbering plan kept when the digits are the same);
+// - the calling (connected) number when SIP asserts other digits; a restriction the SIP side
+//   asks for is added, one in the template never lifted (privacy fails safe);
+// - the channel identification is always our own (the call layer's, Q.931 5.1.2);
+// - a name or diversion operation the mapping made is added only when the template has none
+//   of that operation.
+
+/// The invoke id of a calledName this module builds (as [`DIVERSION_INVOKE_ID`]).
+pub const CALLED_NAME_INVOKE_ID: i64 = 0x7f01;
+
+/// The QSIG message of an application/QSIG part when it is of one of `types` (a message of
+/// another type or that does not decode is no template: the mapping alone is used).
+pub fn encapsulated_message(octets: &[u8], types: &[MessageType]) -> Option<Message> {
+    Message::decode(octets)
+        .ok()
+        .filter(|m| types.contains(&m.message_type))
+}
+
+/// The QSIG message types RFC 3204 bodies carry in each SIP message of a call, as this
+/// gateway sends and reads them: SETUP in the INVITE, ALERTING in a 180, PROGRESS in another
+/// 18x, CONNECT in the 2xx, the first clearing message in a BYE or a 4xx-6xx.
+pub fn qsig_types_for_status(status: u16) -> &'static [MessageType] {
+    match status {
+        180 => &[MessageType::Alerting],
+        101..=199 => &[MessageType::Progress],
+        200..=299 => &[MessageType::Connect],
+        _ => CLEARING_TYPES,
+    }
+}
+
+/// The first clearing messages (Q.931 5.3; RFC 4497 8.4.1), carried in a BYE or a final
+/// response.
+pub const CLEARING_TYPES: &[MessageType] = &[
+    MessageType::Disconnect,
+    MessageType::Release,
+    MessageType::ReleaseComplete,
+];
+
+/// Why the QSIG part of an INVITE cannot be used, when it must be (RFC 3204 6:
+/// handling=required): 415 (an ISUP part, or a QSIG message that is not a SETUP) or 400 (QSIG
+/// octets that do not decode).
+pub fn invite_setup(
+    invite: &SipMessage,
+    trusted: bool,
+) -> Result<Option<Message>, super::body::BodyProblem> {
+    use super::body::BodyProblem;
+    use sipt_codecs::rfc3204::{Handling, PartType};
+    // the generic checks (multipart, versions, untrusted parts ignored)
+    let body = super::body::split(invite, trusted)?;
+    if !trusted {
+        return Ok(None);
+    }
+    let parts = invite
+        .body_parts()
+        .map_err(|e| BodyProblem::Malformed(format!("Malformed body: {e}")))?;
+    let mut setup = None;
+    for part in &parts {
+        let required = part.handling() != Handling::Optional;
+        match part.part_type() {
+            // an ISUP message cannot become a QSIG one: this trunk cannot use it
+            PartType::Isup { .. } if required && body.isup.is_some() => {
+                return Err(BodyProblem::Unsupported {
+                    content_type: part.content_type.clone(),
+                });
+            }
+            PartType::Qsig { .. }
+                if setup.is_none() && body.qsig.as_deref() == Some(&part.body) =>
+            {
+                match Message::decode(&part.body) {
+                    Ok(m) if m.message_type == MessageType::Setup => setup = Some(m),
+                    Ok(_) if required => {
+                        return Err(BodyProblem::Unsupported {
+                            content_type: part.content_type.clone(),
+                        })
+                    }
+                    Err(e) if required => {
+                        return Err(BodyProblem::Malformed(format!("Malformed QSIG body: {e}")))
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(setup)
+}
+
+/// The name operations of a message's Facility IEs (callingName, calledName, ...; ECMA-164).
+fn has_invoke(msg: &Message, op: i64) -> bool {
+    msg.information_elements
+        .iter()
+        .filter_map(|e| e.as_facility())
+        .filter_map(Facility::contents)
+        .flat_map(|c| c.invokes())
+        .any(|i| i.opcode.local() == Some(op))
+}
+
+/// Whether a Facility IE holds only invokes of `op`.
+fn only_invokes_of(e: &InformationElement, op: i64) -> bool {
+    let Some(c) = e.as_facility().and_then(Facility::contents) else {
+        return false;
+    };
+    let ops: Vec<Option<i64>> = c.invokes().map(|i| i.opcode.local()).collect();
+    !ops.is_empty() && c.apdus().count() == ops.len() && ops.iter().all(|o| *o == Some(op))
+}
+
+/// The mapped elements whose operations the template lacks (a name or diversion the
+/// mapping made from SIP headers).
+fn added_from_sip(mapped: Vec<InformationElement>, template: &Message) -> Vec<InformationElement> {
+    mapped
+        .into_iter()
+        .filter(|e| {
+            let ops: Vec<i64> = e
+                .as_facility()
+                .and_then(Facility::contents)
+                .map(|c| c.invokes().filter_map(|i| i.opcode.local()).collect())
+                .unwrap_or_default();
+            !ops.iter().any(|op| has_invoke(template, *op))
+        })
+        .collect()
+}
+
+fn same_digits(a: &Number, b: &Number) -> bool {
+    a.digits == b.digits
+}
+
+/// A number asserted through SIP against the template's: the template's when the digits are
+/// the same (its type, plan, screening kept), SIP's otherwise; a restriction asked for in SIP
+/// is added, the template's never lifted.
+fn merge_number(template: Option<&Number>, sip: Option<Number>) -> Option<Number> {
+    let restrict_sip = sip.as_ref().is_some_and(|n| restricted(n.presentation));
+    let mut n = match (template, sip) {
+        (Some(t), Some(s)) if same_digits(t, &s) || s.digits.is_empty() => t.clone(),
+        (_, Some(s)) => s,
+        (t, None) => t.cloned()?,
+    };
+    if restrict_sip && n.presentation != Some(Presentation::Restricted) {
+        n.presentation = Some(Presentation::Restricted);
+        n.screening.get_or_insert(Screening::NetworkProvided);
+    }
+    Some(n)
+}
+
+/// The template's elements that ride along: all but those the call layer writes itself
+/// (`written`) — the channel identification always.
+fn carried(
+    template: &Message,
+    mut written: impl FnMut(&InformationElement) -> bool,
+) -> Vec<InformationElement> {
+    template
+        .information_elements
+        .iter()
+        .filter(|e| !matches!(e, InformationElement::ChannelIdentification(_)) && !written(e))
+        .cloned()
+        .collect()
+}
+
+/// The SETUP for an INVITE that carried one (RFC 3204; module section above): `mapped` is
+/// [`invite_to_setup`]'s request, `template` the encapsulated SETUP. Bearer capability,
+/// progress indicators, Facility IEs, subaddresses, compatibility information, user-user and
+/// every element of another codeset come from the template; the called number from
+/// `mapped` (the route's) unless the digits are the same; the calling number by
+/// [`merge_number`]'s rule; the calling name and diversion of `mapped` only when the template
+/// has none. The channel stays `mapped`'s (the call layer chooses it).
+pub fn setup_from_template(mapped: SetupRequest, template: &Message) -> SetupRequest {
+    let t_called = template.find(|e| e.as_called_party_number());
+    let called = match t_called {
+        Some(t) if same_digits(t, &mapped.called) => t.clone(),
+        _ => mapped.called,
+    };
+    let calling = merge_number(
+        template.find(|e| e.as_calling_party_number()),
+        mapped.calling,
+    );
+    let bearer = template
+        .find(|e| match e {
+            InformationElement::BearerCapability(b) => Some(b.clone()),
+            _ => None,
+        })
+        .unwrap_or(mapped.bearer);
+    let calling_name = mapped
+        .calling_name
+        .filter(|_| !has_invoke(template, opcode::CALLING_NAME));
+    // a diversion in the SIP network beyond the template's: SIP's replaces it
+    let sip_counter = mapped
+        .extra
+        .iter()
+        .filter_map(|e| e.as_facility())
+        .filter_map(Facility::contents)
+        .flat_map(|c| c.invokes())
+        .find_map(|i| match &i.argument {
+            Some(Argument::DivertingLegInformation2(d)) => Some(d.diversion_counter),
+            _ => None,
+        });
+    let t_counter = message_diversion(template).map(|d| d.diversion_counter);
+    let sip_diverts_more = matches!((sip_counter, t_counter), (Some(s), Some(t)) if s > t);
+    let mut extra = carried(template, |e| {
+        matches!(
+            e,
+            InformationElement::BearerCapability(_)
+                | InformationElement::CalledPartyNumber(_)
+                | InformationElement::CallingPartyNumber(_)
+                | InformationElement::SendingComplete
+        ) || (sip_diverts_more && only_invokes_of(e, opcode::DIVERTING_LEG_INFORMATION2))
+    });
+    let mut template_view = template.clone();
+    if sip_diverts_more {
+        template_view
+            .information_elements
+            .retain(|e| !only_invokes_of(e, opcode::DIVERTING_LEG_INFORMATION2));
+    }
+    extra.extend(added_from_sip(mapped.extra, &template_view));
+    SetupRequest {
+        called,
+        calling,
+        calling_name,
+        bearer,
+        channel: mapped.channel,
+        sending_complete: mapped.sending_complete,
+        progress: None,
+        extra,
+    }
+}
+
+fn first_progress(m: &Message) -> Option<ProgressIndicator> {
+    m.find(|e| match e {
+        InformationElement::ProgressIndicator(p) => Some(p.clone()),
+        _ => None,
+    })
+}
+
+/// ALERTING or PROGRESS to the PBX from an encapsulated one (RFC 3204): the template's
+/// progress indicator (else `mapped`'s) and all its other elements but the channel
+/// identification; `mapped`'s elements (a calledName from the 180's P-Asserted-Identity) only
+/// for operations the template lacks.
+pub fn response_from_template(mapped: Response, template: &Message) -> Response {
+    let progress = first_progress(template).or(mapped.progress);
+    let mut skipped = false;
+    let mut extra = carried(template, |e| {
+        // the first progress indicator is `progress`, written by the call layer
+        let first = matches!(e, InformationElement::ProgressIndicator(_)) && !skipped;
+        if first {
+            skipped = true;
+        }
+        first && progress.is_some()
+    });
+    extra.extend(added_from_sip(mapped.extra, template));
+    Response { progress, extra }
+}
+
+/// CONNECT to the PBX from an encapsulated one (RFC 3204): the connected number by
+/// [`merge_number`]'s rule, the template's connectedName (else `mapped`'s), progress
+/// indicator and every other element but the channel identification.
+pub fn connect_from_template(mapped: ConnectResponse, template: &Message) -> ConnectResponse {
+    let t_connected = template.find(|e| match e {
+        InformationElement::ConnectedNumber(n) => Some(n),
+        _ => None,
+    });
+    let connected = merge_number(t_connected, mapped.connected);
+    let progress = first_progress(template).or(mapped.progress);
+    let mut skipped = false;
+    let extra = carried(template, |e| match e {
+        InformationElement::ConnectedNumber(_) => true,
+        InformationElement::ProgressIndicator(_) if !skipped && progress.is_some() => {
+            skipped = true;
+            true
+        }
+        _ => false,
+    });
+    let mut extra = extra;
+    extra.extend(added_from_sip(mapped.extra, template));
+    ConnectResponse {
+        connected,
+        connected_name: mapped
+            .connected_name
+            .filter(|_| !has_invoke(template, opcode::CONNECTED_NAME)),
+        progress,
+        extra,
+    }
+}
+
+/// The cause and further elements of the DISCONNECT to the PBX for an encapsulated clearing
+/// message (DISCONNECT, RELEASE or RELEASE COMPLETE; RFC 3204): its Cause IE whole (location
+/// and diagnostics, which a Reason header cannot carry), else `mapped`; every other element
+/// but the channel identification.
+pub fn clearing_from_template(
+    mapped: Cause,
+    template: &Message,
+) -> (Cause, Vec<InformationElement>) {
+    let cause = template
+        .find(|e| match e {
+            InformationElement::Cause(c) => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap_or(mapped);
+    let extra = carried(template, |e| matches!(e, InformationElement::Cause(_)));
+    (cause, extra)
+}
+
+/// A DISCONNECT with `cause` only: what goes to a trusted peer when the clearing was the
+/// gateway's own or the PBX's message is not at hand (as RFC 3398 does with a REL made from
+/// the cause).
+pub fn disconnect_message(cause: &Cause) -> Message {
+    Message::new(
+        MessageType::Disconnect,
+        sipt_codecs::q931::CallReference::new(0, false),
+    )
+    .with(InformationElement::Cause(cause.clone()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Called name (ECMA-164 calledName in ALERTING; not in RFC 4497)
+
+/// The identity headers of a 180 for an ALERTING with a calledName: to a trusted peer,
+/// P-Asserted-Identity with the called number (`called`, routing form: the party the PBX
+/// delivered the call to) and the name as display name, `Privacy: id` when the name is
+/// restricted; nothing to an untrusted peer or without a name ([`connect_to_200`]'s rules).
+pub fn alerting_to_180(
+    alerting: &Message,
+    called: &str,
+    ctx: &SetupContext,
+) -> Vec<(&'static str, String)> {
+    let mut headers = Vec::new();
+    if !ctx.trusted || called.trim_start_matches('+').is_empty() {
+        return headers;
+    }
+    let (text, private) = match name_display(message_name(alerting, opcode::CALLED_NAME).as_ref()) {
+        NameDisplay::Public(t) => (t, false),
+        NameDisplay::Private(t) => (t, true),
+        NameDisplay::None => return headers,
+    };
+    let mut pai = NameAddr::new(number_uri(called, ctx.host));
+    pai.set_display_name(&text);
+    headers.push(("P-Asserted-Identity", pai.to_string()));
+    if private {
+        headers.push(("Privacy", "id".to_string()));
+    }
+    headers
+}
+
+/// The calledName for a 180 from a trusted peer: the display name of its P-Asserted-Identity,
+/// restricted with Privacy id (user, header); None otherwise (an untrusted peer's is not
+/// believed, as for [`ok_to_connect`]).
+pub fn provisional_called_name(response: &SipMessage, d: &QsigDefaults) -> Option<Name> {
+    let pai = asserted(response, d.peer_trusted)?;
+    name_for_display(display_of(&pai).as_deref(), read_privacy(response))
+}
+
+/// The Facility IE of a calledName invoke ([`CALLED_NAME_INVOKE_ID`]).
+pub fn called_name_facility(name: Name) -> Option<InformationElement> {
+    facility(sipt_codecs::qsig::called_name(CALLED_NAME_INVOKE_ID, name))
 }
 
 #[cfg(test)]

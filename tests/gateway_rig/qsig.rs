@@ -53,6 +53,10 @@ pub struct QsigRig {
     pub gw_events: Vec<GatewayEvent>,
     /// The D-channel carries nothing (the span is cut).
     pub link_cut: bool,
+    /// Every Q.921 frame the gateway sent to the PBX, in order (a capture for tshark).
+    pub dchannel_sent: Vec<Vec<u8>>,
+    /// Every SIP datagram the gateway sent, in order.
+    pub sip_sent: Vec<Vec<u8>>,
 }
 
 impl QsigRig {
@@ -79,6 +83,8 @@ impl QsigRig {
             far_events: Vec::new(),
             gw_events: Vec::new(),
             link_cut: false,
+            dchannel_sent: Vec::new(),
+            sip_sent: Vec::new(),
         };
         rig.gw.start_dchannels(rig.now);
         rig.pbx.start(rig.now);
@@ -101,6 +107,7 @@ impl QsigRig {
                 if !self.link_cut {
                     self.pbx.handle_frame(self.now, &frame);
                 }
+                self.dchannel_sent.push(frame);
             }
             let mut frame = Vec::new();
             while self.pbx.poll_transmit(self.now, &mut frame) {
@@ -112,6 +119,7 @@ impl QsigRig {
             }
             while let Some(o) = self.gw.poll_sip_transmit() {
                 moved = true;
+                self.sip_sent.push(o.bytes.clone());
                 if o.target.addr == far_addr() {
                     self.far.handle_received(
                         self.now,
@@ -222,6 +230,46 @@ impl QsigRig {
                 None,
             )
             .expect("INVITE")
+    }
+
+    /// [`QsigRig::sip_call`] with headers and a body of the test's.
+    pub fn sip_call_with(
+        &mut self,
+        number: &str,
+        display: Option<&str>,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> CallHandle {
+        let mut from = NameAddr::new(Uri::parse("sip:+4940111222@192.0.2.9").expect("uri"));
+        if let Some(d) = display {
+            from.set_display_name(d);
+        }
+        self.far
+            .invite_with(
+                self.now,
+                from,
+                Uri::parse(&format!("sip:{number}@192.0.2.1")).expect("uri"),
+                vec![Target::new(TransportKind::Udp, gw_addr())],
+                headers,
+                body,
+            )
+            .expect("INVITE")
+    }
+
+    /// The SETUP the PBX received (its call and the message).
+    pub fn pbx_incoming(&self) -> qsig::IncomingCall {
+        self.pbx_events
+            .iter()
+            .find_map(|e| match e {
+                CallEvent::IncomingCall(i) => Some((**i).clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no SETUP at the PBX: {:#?}", self.gw_events))
+    }
+
+    /// The gateway's config with the far UA trusted.
+    pub fn trusted_config() -> String {
+        QSIG_CONFIG.replace("trusted = []", "trusted = [\"192.0.2.9\"]")
     }
 
     pub fn ended(&self) -> Vec<&GatewayEvent> {
