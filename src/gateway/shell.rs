@@ -52,6 +52,8 @@ pub struct GatewayShell {
     events: TransportEvents,
     log: Option<Box<dyn Write + Send>>,
     buf: Vec<u8>,
+    /// Where the next step starts looking among the links (see [`first_ready`]).
+    turn: usize,
 }
 
 impl std::fmt::Debug for GatewayShell {
@@ -121,6 +123,7 @@ impl GatewayShell {
             gateway,
             mtps,
             dlinks,
+            turn: 0,
             transport,
             events,
             log,
@@ -195,6 +198,8 @@ impl GatewayShell {
         }
         let mtps = &mut self.mtps;
         let clock = self.clock;
+        let turn = self.turn;
+        self.turn = self.turn.wrapping_add(1);
         let any_mtp = async {
             if mtps.is_empty() {
                 match wake {
@@ -208,12 +213,7 @@ impl GatewayShell {
                 .map(|m| Box::pin(m.step(wake)) as _)
                 .collect();
             std::future::poll_fn(|cx| {
-                for (i, f) in futs.iter_mut().enumerate() {
-                    if let Poll::Ready(n) = f.as_mut().poll(cx) {
-                        return Poll::Ready((i, n));
-                    }
-                }
-                Poll::Pending
+                first_ready(turn, futs.len(), |i| futs[i].as_mut().poll(cx).map(Some))
             })
             .await
         };
@@ -226,12 +226,10 @@ impl GatewayShell {
                 .map(|d| (!d.stopped).then(|| Box::pin(d.link.recv()) as Recv<'_>))
                 .collect();
             std::future::poll_fn(|cx| {
-                for (i, f) in futs.iter_mut().enumerate() {
-                    if let Some(Poll::Ready(e)) = f.as_mut().map(|f| f.as_mut().poll(cx)) {
-                        return Poll::Ready((i, e));
-                    }
-                }
-                Poll::Pending
+                first_ready(turn, futs.len(), |i| match futs[i].as_mut() {
+                    Some(f) => f.as_mut().poll(cx).map(Some),
+                    None => Poll::Ready(None),
+                })
             })
             .await
         };
@@ -490,4 +488,23 @@ pub async fn run(config: &Config, log: Box<dyn Write + Send>) -> Result<(), RunE
             }
         }
     }
+}
+
+/// The first of `n` futures, looking from `turn % n` round, that is ready with something
+/// (`poll(i)`: `Ready(Some(output))`; `Ready(None)`: nothing to wait for there). Each step
+/// starts one further on, so that a link with frames always waiting cannot keep the others
+/// from being read: starved, their MTP2 would acknowledge nothing and the far ends' T7 expire
+/// (Q.703 5.3.1), as it did with six relations at 1000 calls/s before this.
+fn first_ready<T>(
+    turn: usize,
+    n: usize,
+    mut poll: impl FnMut(usize) -> Poll<Option<T>>,
+) -> Poll<(usize, T)> {
+    for k in 0..n {
+        let i = (turn + k) % n;
+        if let Poll::Ready(Some(out)) = poll(i) {
+            return Poll::Ready((i, out));
+        }
+    }
+    Poll::Pending
 }
