@@ -77,6 +77,8 @@ impl DChannelShell {
             );
         }
         let notice = tokio::select! {
+            // A frame waiting is taken before a timer (as in the MTP shell).
+            biased;
             e = self.link.recv() => match e {
                 Some(e) => self.handle(e),
                 None => {

@@ -203,6 +203,11 @@ impl MtpShell {
         self.flush();
         let wake = earliest(deadline, self.next_wake());
         let notice = tokio::select! {
+            // A unit waiting is taken before the wake-up: if the timer won a tie, the silence
+            // would be counted (octet counting, SUERM: Q.703 10.2) while the far end's units
+            // sit in the queue because this process was busy, and a loaded gateway would
+            // take its links out of service.
+            biased;
             e = self.events.recv() => match e {
                 Some((id, e)) => self.handle(id, e),
                 // Every forwarder has stopped: only when the links are gone.

@@ -627,8 +627,7 @@ impl Switch<'_> {
                 self.place(now, CallRef::Load(n), 0);
                 if n + 1 < self.load_total {
                     if let (Some(up), Some(l)) = (self.up_at, &self.scenario.load) {
-                        let at = up + Duration::from_secs_f64((n + 1) as f64 / l.cps);
-                        self.agenda.at(at, Task::LoadTick(n + 1));
+                        self.agenda.at(l.at(up, n + 1), Task::LoadTick(n + 1));
                     }
                 }
             }
@@ -885,7 +884,7 @@ impl Switch<'_> {
         let load_done = self.scenario.load.as_ref().is_none_or(|_| {
             self.up_at
                 .zip(self.scenario.load.as_ref())
-                .is_some_and(|(up, l)| now >= up + ms(l.duration_ms))
+                .is_some_and(|(up, l)| now >= l.at(up, 0) + ms(l.duration_ms))
         });
         if !self.end_scheduled
             && self.to_start == 0

@@ -330,8 +330,8 @@ pub(crate) fn schedule_scenario<T: From<Start>>(
     for (i, a) in scenario.actions.iter().enumerate() {
         agenda.at(up + ms(a.at_ms), Start::Act(i).into());
     }
-    if scenario.load_calls() > 0 {
-        agenda.at(up, Start::LoadTick(0).into());
+    if let Some(l) = scenario.load.as_ref().filter(|_| scenario.load_calls() > 0) {
+        agenda.at(l.at(up, 0), Start::LoadTick(0).into());
     }
     if scenario.end.after_ms > 0 {
         agenda.at(up + ms(scenario.end.after_ms), Start::End.into());
@@ -342,7 +342,7 @@ pub(crate) fn schedule_scenario<T: From<Start>>(
             .iter()
             .map(|c| c.at_ms + c.release_after_ms)
             .chain(scenario.actions.iter().map(|a| a.at_ms))
-            .chain(scenario.load.iter().map(|l| l.duration_ms + l.hold_ms))
+            .chain(scenario.load.iter().map(|l| l.start_ms + l.duration_ms + l.hold_ms))
             .max()
             .unwrap_or(0);
         agenda.at(

@@ -540,8 +540,7 @@ impl Pbx<'_> {
                 self.place(now, CallRef::Load(n), 0);
                 if n + 1 < self.load_total {
                     if let (Some(up), Some(l)) = (self.up_at, &self.scenario.load) {
-                        let at = up + Duration::from_secs_f64((n + 1) as f64 / l.cps);
-                        self.agenda.at(at, Task::LoadTick(n + 1));
+                        self.agenda.at(l.at(up, n + 1), Task::LoadTick(n + 1));
                     }
                 }
             }
@@ -775,7 +774,7 @@ impl Pbx<'_> {
         }
         let load_done = self.scenario.load.as_ref().is_none_or(|l| {
             self.up_at
-                .is_some_and(|up| now >= up + ms(l.duration_ms + l.hold_ms))
+                .is_some_and(|up| now >= l.done_at(up))
         });
         if !self.end_scheduled
             && self.to_start == 0

@@ -39,6 +39,7 @@
 //! cps = 10.0
 //! hold_ms = 2000
 //! duration_ms = 10000
+//! start_ms = 0             # the first call this long after the link is up
 //! called = "4930xxxx"      # each x is a digit of a counter, so every call has its own number
 //! calling = "4940111222"
 //!
@@ -252,6 +253,10 @@ pub struct Load {
     #[serde(default = "hold")]
     pub hold_ms: u64,
     pub duration_ms: u64,
+    /// How long after the link is up the first call is placed (0: at once): time for the
+    /// circuit resets of the link's start, or for several simulators to begin together.
+    #[serde(default)]
+    pub start_ms: u64,
     #[serde(default = "load_called")]
     pub called: String,
     #[serde(default)]
@@ -266,6 +271,17 @@ fn load_called() -> String {
 }
 
 impl Load {
+    /// When the `n`-th call (from 0) is placed, the link having come up at `up`.
+    pub fn at(&self, up: crate::time::Instant, n: u64) -> crate::time::Instant {
+        up + std::time::Duration::from_millis(self.start_ms)
+            + std::time::Duration::from_secs_f64(n as f64 / self.cps)
+    }
+
+    /// When the last call has been placed and held: the load is over.
+    pub fn done_at(&self, up: crate::time::Instant) -> crate::time::Instant {
+        up + std::time::Duration::from_millis(self.start_ms + self.duration_ms + self.hold_ms)
+    }
+
     /// The called number of the `n`-th call: every `x` of the pattern replaced by a digit of
     /// `n`, last `x` least significant.
     pub fn called_number(&self, n: u64) -> String {
@@ -436,12 +452,23 @@ mod tests {
             cps: 1.0,
             hold_ms: 1,
             duration_ms: 1,
+            start_ms: 0,
             called: "49x0xx".into(),
             calling: None,
         };
         assert_eq!(l.called_number(0), "490000");
         assert_eq!(l.called_number(123), "491023");
         assert_eq!(l.called_number(1234), "492034");
+        // start_ms shifts the whole load; calls follow at 1/cps.
+        let up = crate::time::Instant::from_millis(1000);
+        let later = Load {
+            start_ms: 500,
+            cps: 4.0,
+            ..l.clone()
+        };
+        assert_eq!(later.at(up, 0), crate::time::Instant::from_millis(1500));
+        assert_eq!(later.at(up, 2), crate::time::Instant::from_millis(2000));
+        assert_eq!(later.done_at(up), crate::time::Instant::from_millis(1502));
     }
 
     #[test]

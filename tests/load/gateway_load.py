@@ -45,6 +45,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPP_DIR = os.path.join(ROOT, "fixtures", "sip", "sipp")
 CICS = 4000  # one relation: ITU-T CICs have 12 bits (Q.763 1.2)
+STAGGER = 1.5  # seconds between the simulators' starts
 
 
 def free_udp_port():
@@ -269,13 +270,19 @@ def pstn_to_sip(a, d):
     socks = [os.path.join(d, f"pstn-{i}.sock") for i in range(n)]
     gw_port, sipp_port = free_udp_port(), free_udp_port()
     gw_conf = gateway_config(d, socks, gw_port, sipp_port)
-    load = os.path.join(d, "load.toml")
-    with open(load, "w") as f:
-        f.write(f"""
+    # The simulators start STAGGER s apart, so that the circuit resets of each relation's start
+    # (the gateway's GRS of its 4000 circuits, Q.764 2.9.3.1, and the simulator's) do not all
+    # come at once; each one's load begins so that all begin together.
+    loads = []
+    for i in range(n):
+        load = os.path.join(d, f"load-{i}.toml")
+        with open(load, "w") as f:
+            f.write(f"""
 [load]
 cps = {a.cps / n}
 hold_ms = {int(a.hold * 1000)}
 duration_ms = {int(a.duration * 1000)}
+start_ms = {int(((n - 1 - i) * STAGGER + 3) * 1000)}
 called = "4930xxxxxxxx"
 calling = "4940111222"
 
@@ -283,6 +290,7 @@ calling = "4940111222"
 wait_up_ms = 30000
 settle_ms = 3000
 """)
+        loads.append(load)
     uas = subprocess.Popen(
         [a.sipp, "-sf", os.path.join(SIPP_DIR, "uas_basic.xml"), "-t", "u1", "-d", "2000"]
         + sipp_args(d, "p2s-sipp", sipp_port),
@@ -292,10 +300,12 @@ settle_ms = 3000
     sampler = Sampler(gw.pid)
     sims, outs = [], []
     for i, sock in enumerate(socks):
+        if i:
+            time.sleep(STAGGER)
         out = os.path.join(d, f"p2s-sim-{i}.jsonl")
         outs.append(out)
         sims.append(subprocess.Popen(
-            [a.binary, "sim", "--config", sim_config(d, sock, i), "--scenario", load],
+            [a.binary, "sim", "--config", sim_config(d, sock, i), "--scenario", loads[i]],
             stdout=open(out, "w"), stderr=open(out + ".err", "w")))
     # Links up and the resets done before the first call: the RSS before the load.
     for out in outs:
@@ -337,6 +347,8 @@ def sip_to_pstn(a, d):
     wait_for(log, lambda e: e.get("event") == "started", 10, "the gateway's start")
     sims, outs = [], []
     for i, sock in enumerate(socks):
+        if i:
+            time.sleep(STAGGER)
         out = os.path.join(d, f"s2p-sim-{i}.jsonl")
         outs.append(out)
         sims.append(subprocess.Popen([a.binary, "sim", "--config", sim_config(d, sock, i)],
