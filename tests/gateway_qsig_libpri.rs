@@ -10,7 +10,8 @@
 //!   abandoned while sipp rings (CANCEL, 8.4.1). A SETUP with divertingLegInformation2
 //!   (ECMA-174, libpri's redirecting information) becomes an INVITE with History-Info.
 //! - SIP -> PBX (8.3): sipp's INVITE with a display name becomes a SETUP whose calling name
-//!   libpri shows; libpri's CONNECT becomes sipp's 200.
+//!   libpri shows; libpri's CONNECT becomes sipp's 200. A Diversion header becomes the
+//!   divertingLegInformation2 libpri reports as redirecting information.
 //! - Fault: the D-channel lost mid-call (libpri killed) releases the SIP leg with BYE; a new
 //!   libpri on the link gets the gateway's RESTART (Q.931 5.5) and a new call works.
 //! - Bridging (RFC 3372, RFC 3204): libpri -> gateway A -> SIP with application/QSIG ->
@@ -510,6 +511,41 @@ fn sip_call_with_a_name_reaches_the_pbx_and_is_answered() {
     assert!(ladder.contains(&"< 180 INVITE".to_owned()), "{out}");
     assert!(ladder.contains(&"< 200 INVITE".to_owned()), "{out}");
     assert!(ladder.contains(&"< 200 BYE".to_owned()), "{out}");
+    let ended = rig.gateway.call_ended(secs(5));
+    assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.assert_no_refusals();
+}
+
+/// sipp calls 2001 with a Diversion header (uac_diverted: diverted once by 4930555 on busy,
+/// RFC 5806) and libpri answers by itself: libpri's SETUP has the divertingLegInformation2
+/// the gateway made of it (ECMA-174: diversionCounter 1, diversionReason cfb, divertingNr
+/// 4930555), which libpri reports as its redirecting information: the number, the reason
+/// "busy" (PRI_REDIR_FORWARD_ON_BUSY, 1) and the counter 1, no original called party.
+#[test]
+fn sip_call_with_diversion_reaches_the_pbx() {
+    if !peers_here() {
+        return;
+    }
+    let mut rig = start("gwq-sip-divert", &[to_pbx("2")], &["--auto-answer"]);
+    let out = Sipp::uac(
+        "gwq-uac-diverted",
+        sipp::scenario("uac_diverted.xml"),
+        rig.gateway.sip,
+    )
+    .service("2001")
+    .key("calling", "4940111222")
+    .key("diverter", "4930555")
+    .key("diversion_reason", "user-busy")
+    .pause(Duration::from_millis(100))
+    .timeout(secs(20))
+    .run();
+    out.assert_success(1);
+    let setup = rig.pbx.expect("setup", secs(5));
+    assert_eq!(setup["called"], "2001", "{setup}");
+    assert_eq!(setup["redirecting"], "4930555", "divertingNr: {setup}");
+    assert_eq!(setup["redirecting_reason"], 1, "user-busy -> cfb: {setup}");
+    assert_eq!(setup["redirecting_count"], 1, "diversionCounter: {setup}");
+    assert_eq!(setup["orig_called"], "", "one diversion: {setup}");
     let ended = rig.gateway.call_ended(secs(5));
     assert_eq!(ended["answered"], true, "{ended}");
     rig.gateway.assert_no_refusals();
