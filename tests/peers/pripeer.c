@@ -22,13 +22,36 @@
  *   --timeout S           exit after S seconds whatever happens (600)
  *
  * Commands on stdin, one per line:
- *   call CH CALLED CALLING [NAME...] | proceeding CH | alert CH | answer CH
+ *   call CH CALLED CALLING [NAME...] [KEY=VALUE...] | proceeding CH | alert CH | answer CH
  *   hangup CH [CAUSE] | restart CH | ping | quit
- * CH is the B-channel; a call is known by its B-channel.
+ * CH is the B-channel; a call is known by its B-channel. The words of `call` after CALLING
+ * are the calling name, except those with '=', which give the call redirecting information
+ * (pri_sr_set_redirecting_parties before pri_setup; numbers with plan unknown, presentation
+ * allowed; names in one word, '_' for a space):
+ *   redirecting=NUM        the diverting party's number (redirecting.from)
+ *   redirecting_name=NAME  its name
+ *   reason=R               the reason of the last diversion
+ *   count=N                the diversion counter (default 1)
+ *   orig_called=NUM        the original called number (sent only with count >= 2)
+ *   orig_called_name=NAME  its name (likewise)
+ *   orig_reason=R          the reason of the first diversion (likewise)
+ * R is unknown, busy (cfb), noreply (cfnr), unconditional (cfu), deflection, or libpri's
+ * PRI_REDIR_* number. On QSIG libpri sends them as ECMA-174 divertingLegInformation2
+ * (operation 21) in a Facility IE of the SETUP, mapping the reasons to the QSIG
+ * DiversionReason (busy -> cfb, noreply -> cfnr, unconditional -> cfu, others -> unknown),
+ * and then no Redirecting number IE; on other switch types, a Redirecting number IE (or
+ * ETSI's divertingLegInformation2 in PTP mode).
  *
  * Output: one JSON object per line, {"event": NAME, "t": ms since start, ...}. Besides
  * libpri's events, every Q.931 message sent or received is reported as a "q931" event, and
  * with --trace every frame as a "frame" event.
+ *
+ * The "setup" event (a SETUP received) has the called and calling numbers and name and the
+ * redirecting information libpri read (on QSIG from divertingLegInformation2):
+ * redirecting_count (the diversion counter; 0: not redirected), redirecting (the diverting
+ * number), redirecting_plan, redirecting_name, redirecting_reason (PRI_REDIR_*: 0 unknown,
+ * 1 busy, 2 no reply, 15 unconditional), orig_called, orig_called_name and orig_reason
+ * (-1 when there is no original called party).
  *
  * libpri is driven through pri_new_cb(): its read callback is handed the frame this program
  * received, its write callback sends the frame (libpri's 2 FCS octets included) on the socket.
@@ -391,6 +414,30 @@ static void ev_call(const char *name, int channel, int cref, q931_call *c)
 	ev_end();
 }
 
+/* The redirecting information of a SETUP (on QSIG: divertingLegInformation2, ECMA-174):
+ * libpri's legacy ring fields, and the diversion counter from the PRI_SUBCMD_REDIRECTING
+ * subcommand libpri adds when the counter is not 0 (0: no redirection). */
+static void ev_redirecting(const pri_event_ring *r)
+{
+	int i, count = 0;
+
+	if (r->subcmds) {
+		for (i = 0; i < r->subcmds->counter_subcmd && i < PRI_MAX_SUBCOMMANDS; i++) {
+			if (r->subcmds->subcmd[i].cmd == PRI_SUBCMD_REDIRECTING) {
+				count = r->subcmds->subcmd[i].u.redirecting.count;
+			}
+		}
+	}
+	ev_int("redirecting_count", count);
+	ev_str("redirecting", r->redirectingnum);
+	ev_int("redirecting_plan", r->callingplanrdnis);
+	ev_str("redirecting_name", r->redirectingname);
+	ev_int("redirecting_reason", r->redirectingreason);
+	ev_str("orig_called", r->origcallednum);
+	ev_str("orig_called_name", r->origcalledname);
+	ev_int("orig_reason", r->origredirectingreason);
+}
+
 static void handle_event(pri_event *e)
 {
 	int ch;
@@ -437,6 +484,7 @@ static void handle_event(pri_event *e)
 		ev_int("layer1", e->ring.layer1);
 		ev_bool("complete", e->ring.complete);
 		ev_bool("flexible", e->ring.flexible);
+		ev_redirecting(&e->ring);
 		ev_end();
 		if (ch >= ch_lo && ch <= ch_hi && ch < MAX_CH) {
 			if (calls[ch]) {
@@ -550,27 +598,101 @@ static q931_call *call_on(const char *what, long ch)
 	return calls[ch];
 }
 
+/* A redirection reason by libpri's name (PRI_REDIR_*: Q.931 4.5.15 / Q.952 codes, which
+ * libpri maps to the QSIG DiversionReason of ECMA-174 for a QSIG link: busy -> cfb,
+ * noreply -> cfnr, unconditional -> cfu, anything else -> unknown) or number; -1 if neither. */
+static int parse_redir_reason(const char *s)
+{
+	long v;
+
+	if (!strcasecmp(s, "unknown")) return PRI_REDIR_UNKNOWN;
+	if (!strcasecmp(s, "busy") || !strcasecmp(s, "cfb")) return PRI_REDIR_FORWARD_ON_BUSY;
+	if (!strcasecmp(s, "noreply") || !strcasecmp(s, "cfnr")) return PRI_REDIR_FORWARD_ON_NO_REPLY;
+	if (!strcasecmp(s, "unconditional") || !strcasecmp(s, "cfu")) return PRI_REDIR_UNCONDITIONAL;
+	if (!strcasecmp(s, "deflection")) return PRI_REDIR_DEFLECTION;
+	v = parse_num(s);
+	return v >= 0 && v <= 15 ? (int) v : -1;
+}
+
+static void party_number(struct pri_party_number *n, const char *digits)
+{
+	n->valid = 1;
+	n->presentation = PRES_ALLOWED_USER_NUMBER_NOT_SCREENED;
+	n->plan = PRI_UNKNOWN;
+	snprintf(n->str, sizeof(n->str), "%s", digits);
+}
+
+static void party_name(struct pri_party_name *n, const char *name)
+{
+	n->valid = 1;
+	n->presentation = PRI_PRES_ALLOWED;
+	n->char_set = 1; /* iso8859-1 */
+	snprintf(n->str, sizeof(n->str), "%s", name);
+}
+
+/* A name given as one word: '_' stands for a space ("Carol_Diverter"). */
+static void unword(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && src[i]; i++) {
+		dst[i] = src[i] == '_' ? ' ' : src[i];
+	}
+	dst[i] = '\0';
+}
+
+/* call CH CALLED CALLING [NAME...] [KEY=VALUE...]: the words with '=' are the redirecting
+ * information (header comment), the others after CALLING the calling name. */
 static void cmd_call(char **w, int n)
 {
 	long ch = n > 1 ? parse_num(w[1]) : -1;
-	char name[256];
+	char name[256], text[64];
 	struct pri_sr *sr;
+	struct pri_party_redirecting redir;
+	int redirected = 0;
 	q931_call *c;
 	int i;
 
 	if (n < 4 || ch < ch_lo || ch > ch_hi || ch >= MAX_CH) {
-		ev_error("call", "usage: call CH CALLED CALLING [NAME...] (CH within --channels)");
+		ev_error("call", "usage: call CH CALLED CALLING [NAME...] [redirecting=NUM ...] (CH within --channels)");
 		return;
 	}
 	if (calls[ch]) {
 		ev_error("call", "B-channel busy");
 		return;
 	}
+	memset(&redir, 0, sizeof(redir));
 	name[0] = '\0';
 	for (i = 4; i < n; i++) {
+		char *eq = strchr(w[i], '=');
 		size_t used = strlen(name);
 
-		snprintf(name + used, sizeof(name) - used, "%s%s", i > 4 ? " " : "", w[i]);
+		if (!eq) {
+			snprintf(name + used, sizeof(name) - used, "%s%s", used ? " " : "", w[i]);
+			continue;
+		}
+		*eq++ = '\0';
+		redirected = 1;
+		if (!strcmp(w[i], "redirecting")) {
+			party_number(&redir.from.number, eq);
+		} else if (!strcmp(w[i], "redirecting_name")) {
+			unword(text, sizeof(text), eq);
+			party_name(&redir.from.name, text);
+		} else if (!strcmp(w[i], "orig_called")) {
+			party_number(&redir.orig_called.number, eq);
+		} else if (!strcmp(w[i], "orig_called_name")) {
+			unword(text, sizeof(text), eq);
+			party_name(&redir.orig_called.name, text);
+		} else if (!strcmp(w[i], "reason") && parse_redir_reason(eq) >= 0) {
+			redir.reason = parse_redir_reason(eq);
+		} else if (!strcmp(w[i], "orig_reason") && parse_redir_reason(eq) >= 0) {
+			redir.orig_reason = parse_redir_reason(eq);
+		} else if (!strcmp(w[i], "count") && parse_num(eq) >= 1) {
+			redir.count = (int) parse_num(eq);
+		} else {
+			ev_error("call", "unknown or bad KEY=VALUE (redirecting, redirecting_name, reason, count, orig_called, orig_called_name, orig_reason)");
+			return;
+		}
 	}
 	c = pri_new_call(pri);
 	sr = pri_sr_new();
@@ -583,6 +705,13 @@ static void cmd_call(char **w, int n)
 	pri_sr_set_bearer(sr, PRI_TRANS_CAP_SPEECH, PRI_LAYER_1_ALAW);
 	pri_sr_set_called(sr, w[2], PRI_UNKNOWN, 1);
 	pri_sr_set_caller(sr, w[3], name[0] ? name : NULL, PRI_UNKNOWN, PRES_ALLOWED_USER_NUMBER_NOT_SCREENED);
+	if (redirected) {
+		/* libpri: a count of 0 with a redirecting number is taken as 1. On a QSIG link
+		 * (with pri_facility_enable) the SETUP then carries divertingLegInformation2 in a
+		 * Facility IE and no Redirecting number IE (libpri 1.6 pri_call_add_standard_apdus,
+		 * transmit_redirecting_number). */
+		pri_sr_set_redirecting_parties(sr, &redir);
+	}
 	if (pri_setup(pri, c, sr)) {
 		ev_error("call", "pri_setup failed");
 		pri_sr_free(sr);
