@@ -817,10 +817,9 @@ fn two_gateways_bridge_libpri_to_libpri_with_the_name_and_the_diversion() {
 /// As above, for what only the encapsulated SETUP can carry (RFC 3204, issue 6: "facility
 /// information the mapping cannot express still arrives at the far PBX"): the names in
 /// divertingLegInformation2 (redirectingName "Carol Diverter", originalCalledName "Dave"),
-/// which History-Info does not carry. Gateway B builds its SETUP from the INVITE's headers
-/// alone and drops them today.
+/// which History-Info does not carry: gateway B builds its SETUP on the encapsulated one,
+/// whose Facility information element it keeps.
 #[test]
-#[ignore = "gateway B ignores the application/QSIG SETUP of a trusted peer: the diverting names are lost"]
 fn two_gateways_bridge_libpri_to_libpri_with_the_diverting_names() {
     if !peers_here() {
         return;

@@ -342,7 +342,12 @@ pub(crate) fn schedule_scenario<T: From<Start>>(
             .iter()
             .map(|c| c.at_ms + c.release_after_ms)
             .chain(scenario.actions.iter().map(|a| a.at_ms))
-            .chain(scenario.load.iter().map(|l| l.start_ms + l.duration_ms + l.hold_ms))
+            .chain(
+                scenario
+                    .load
+                    .iter()
+                    .map(|l| l.start_ms + l.duration_ms + l.hold_ms),
+            )
             .max()
             .unwrap_or(0);
         agenda.at(

@@ -772,10 +772,11 @@ impl Pbx<'_> {
         if !self.finite || self.up_at.is_none() || self.scenario.end.after_ms > 0 {
             return;
         }
-        let load_done = self.scenario.load.as_ref().is_none_or(|l| {
-            self.up_at
-                .is_some_and(|up| now >= l.done_at(up))
-        });
+        let load_done = self
+            .scenario
+            .load
+            .as_ref()
+            .is_none_or(|l| self.up_at.is_some_and(|up| now >= l.done_at(up)));
         if !self.end_scheduled
             && self.to_start == 0
             && load_done
