@@ -59,7 +59,7 @@ pub struct Call {
     pub sip: Option<CallHandle>,
     /// The called number in the routing form, as received (the key of the routing table).
     pub called: String,
-    /// The IAM received (from the PSTN) or sent (towards it).
+    /// The IAM received (from the PSTN) or sent (towards it), until the call is answered.
     pub iam: Option<Message>,
     /// SIP targets still to try (RFC 3398 has the gateway try alternates on 503, 408 and
     /// timeout; the route lists them).
@@ -705,6 +705,9 @@ impl Gateway {
             return;
         };
         c.answered = true;
+        // The IAM served the set-up (the INVITE, alternates, repeat attempts, overlap): not
+        // kept for the length of the call.
+        c.iam = None;
         let (trunk, cic, trusted) = (c.trunk, c.cic.unwrap_or(0), c.trusted);
         self.stats.calls_answered += 1;
         self.events
@@ -1119,6 +1122,9 @@ impl Gateway {
             return;
         };
         c.answered = true;
+        // The IAM served the set-up (the INVITE, alternates, overlap's INVITEs): not kept for
+        // the length of the call.
+        c.iam = None;
         // The body is read once: the SDP answer is kept, an ANM/CON from a trusted peer used.
         let parts = body::split(response, c.trusted).ok();
         let m = parts
