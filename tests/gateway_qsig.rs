@@ -128,6 +128,34 @@ fn pbx_call_with_name_reaches_sip_with_display_name_and_is_answered() {
     rig.assert_clean();
 }
 
+/// RFC 4497 8.2.1.1: the INVITE supports 100rel — once. The mapping leaves Supported to the
+/// UA (`Supported: 100rel, timer`), as the ISUP path does, so there is one header field with
+/// one 100rel option tag, to a trusted peer (with the application/QSIG body) and otherwise.
+#[test]
+fn pbx_call_invite_has_one_supported_header_with_one_100rel() {
+    for config in [QSIG_CONFIG.to_string(), QsigRig::trusted_config()] {
+        let mut rig = QsigRig::new(&config);
+        pbx_call(&mut rig);
+        rig.settle();
+        let (_, invite) = rig.far_incoming();
+        let supported: Vec<&str> = invite.get_all("Supported").collect();
+        assert_eq!(supported.len(), 1, "{supported:?}");
+        let tags: Vec<&str> = supported
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        assert_eq!(
+            tags.iter()
+                .filter(|t| t.eq_ignore_ascii_case("100rel"))
+                .count(),
+            1,
+            "{tags:?}"
+        );
+        assert!(tags.contains(&"timer"), "{tags:?}");
+    }
+}
+
 #[test]
 fn pbx_call_rejected_gives_the_rfc4497_table2_causes() {
     // RFC 4497 8.4.4 Table 2 rows.

@@ -452,7 +452,10 @@ pub fn leg2_from_redirection(
 /// - divertingLegInformation2 (ECMA-174): History-Info, or Diversion when
 ///   `ctx.diversion_header`, as for ISUP ([`Redirection::history_info`],
 ///   [`Redirection::diversion`]).
-/// - `Supported: 100rel` (8.2.1.1: "SHALL include").
+/// - No Supported header: 8.2.1.1's `Supported: 100rel` ("SHALL include") is the one the
+///   user agent puts in every INVITE it sends (`Supported: 100rel, timer`), as for the ISUP
+///   path's [`crate::interwork::setup::iam_to_invite`]; a second header field would repeat
+///   the option tag.
 pub fn setup_to_invite(setup: &Message, ctx: &SetupContext) -> InviteHeaders {
     let cc = ctx.country_code;
     let mut headers = Vec::new();
@@ -490,7 +493,6 @@ pub fn setup_to_invite(setup: &Message, ctx: &SetupContext) -> InviteHeaders {
     if privacy {
         headers.push(("Privacy", "id".to_string()));
     }
-    headers.push(("Supported", "100rel".to_string()));
 
     if let Some(d) = message_diversion(setup) {
         let r = redirection_from_leg2(&d, cc);
