@@ -230,6 +230,25 @@ fn compatible(ours: CallState, theirs: CallStateValue) -> bool {
     ok.contains(&theirs)
 }
 
+/// The states in which FACILITY may be sent (Q.932 functional protocol; ECMA-165): the call's
+/// whole life from SETUP until the call reference is being released, all but Null and Release
+/// Request. A received one is reported in the same states ([`CallEvent::Facility`]); in
+/// Release Request it is ignored, as every message but the clearing ones (Q.931 5.3.3).
+const FACILITY_STATES: &[CallState] = &[
+    CallState::CallInitiated,
+    CallState::OverlapSending,
+    CallState::OutgoingCallProceeding,
+    CallState::CallDelivered,
+    CallState::CallPresent,
+    CallState::CallReceived,
+    CallState::ConnectRequest,
+    CallState::IncomingCallProceeding,
+    CallState::Active,
+    CallState::DisconnectRequest,
+    CallState::DisconnectIndication,
+    CallState::OverlapReceiving,
+];
+
 /// Where an element goes in a message (Q.931 4.5.1, 4.5.2).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -904,7 +923,7 @@ impl QsigCalls {
     }
 
     /// FACILITY with one or more Facility IEs (Q.932; ECMA-165), in any state of the call but
-    /// Release Request.
+    /// Null and Release Request (see [`FACILITY_STATES`]).
     pub fn facility(
         &mut self,
         _now: Instant,
@@ -919,19 +938,30 @@ impl QsigCalls {
             call,
             MessageType::Facility,
             "facility",
-            &[
-                CallState::CallInitiated,
-                CallState::OverlapSending,
-                CallState::OutgoingCallProceeding,
-                CallState::CallDelivered,
-                CallState::CallPresent,
-                CallState::CallReceived,
-                CallState::ConnectRequest,
-                CallState::IncomingCallProceeding,
-                CallState::Active,
-                CallState::DisconnectRequest,
-                CallState::OverlapReceiving,
-            ],
+            FACILITY_STATES,
+            ies,
+        )
+        .map(|_| ())
+    }
+
+    /// FACILITY with `facility` (the mandatory Facility IE, Q.932 table 4-1) and `extra`
+    /// elements (further Facility IEs, a Display, elements of other codesets...), e.g. those
+    /// of a FACILITY a bridged peer encapsulated (RFC 3204), in the states of
+    /// [`QsigCalls::facility`]. The elements are put in Q.931 4.5.1 order.
+    pub fn facility_with(
+        &mut self,
+        _now: Instant,
+        call: CallId,
+        facility: Facility,
+        extra: Vec<InformationElement>,
+    ) -> Result<(), Error> {
+        let mut ies = vec![InformationElement::Facility(facility)];
+        insert_ordered(&mut ies, extra);
+        self.send_in_call(
+            call,
+            MessageType::Facility,
+            "facility",
+            FACILITY_STATES,
             ies,
         )
         .map(|_| ())
