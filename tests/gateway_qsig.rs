@@ -1399,3 +1399,101 @@ fn info_with_a_required_part_the_gateway_cannot_use_gets_415_or_400() {
     rig.settle();
     rig.assert_clean();
 }
+
+/// Two gateways bridging two PBXs (issue 6: "facility information the mapping cannot express
+/// still arrives at the far PBX"): PBX A calls PBX B through gateway A, SIP and gateway B;
+/// FACILITY messages with an operation the mapping knows nothing of go from each PBX to the
+/// other, before the answer (over the early dialog of the 180) and after it.
+#[test]
+fn facility_crosses_two_gateways_both_ways_before_and_after_answer() {
+    let mut br = qsig_rig::QsigBridge::new();
+    let mut req = SetupRequest::new(Number::new(
+        TypeOfNumber::Unknown0,
+        NumberingPlan::Unknown0,
+        "4930123",
+    ));
+    req.calling_name = Some(Name::allowed("Alice"));
+    let now = br.now;
+    let a_call = br.a.pbx_do(now, |c, now| c.setup(now, req)).expect("SETUP");
+    br.settle();
+    let b_call = br.b.incoming().expect("the SETUP at PBX B").call;
+    let fac = |tag: u8| {
+        let InformationElement::Facility(f) = opaque_facility(tag) else {
+            unreachable!()
+        };
+        f
+    };
+    let got = |side: &qsig_rig::BridgeSide, call: CallId| -> Vec<Vec<InformationElement>> {
+        side.pbx_events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Facility { call: c, message } if *c == call => Some(facilities(message)),
+                _ => None,
+            })
+            .collect()
+    };
+
+    let now = br.now;
+    br.b.pbx_do(now, |c, now| c.alerting(now, b_call, Response::default()))
+        .expect("ALERTING");
+    br.settle();
+    assert!(br
+        .a
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Alerting { call, .. } if *call == a_call)));
+    // before the answer: A -> B and B -> A
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| c.facility(now, a_call, vec![fac(20)]))
+        .expect("FACILITY from A");
+    br.b.pbx_do(now, |c, now| c.facility(now, b_call, vec![fac(21)]))
+        .expect("FACILITY from B");
+    br.settle();
+    assert_eq!(got(&br.b, b_call), vec![vec![opaque_facility(20)]]);
+    assert_eq!(got(&br.a, a_call), vec![vec![opaque_facility(21)]]);
+
+    let now = br.now;
+    br.b.pbx_do(now, |c, now| {
+        c.connect(now, b_call, ConnectResponse::default())
+    })
+    .expect("CONNECT");
+    br.settle();
+    assert!(br
+        .a
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Connected { call, .. } if *call == a_call)));
+    // after it
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| {
+        c.facility(now, a_call, vec![fac(22), fac(23)])
+    })
+    .expect("FACILITY from A");
+    br.b.pbx_do(now, |c, now| c.facility(now, b_call, vec![fac(24)]))
+        .expect("FACILITY from B");
+    br.settle();
+    assert_eq!(
+        got(&br.b, b_call),
+        vec![
+            vec![opaque_facility(20)],
+            vec![opaque_facility(22), opaque_facility(23)]
+        ]
+    );
+    assert_eq!(
+        got(&br.a, a_call),
+        vec![vec![opaque_facility(21)], vec![opaque_facility(24)]]
+    );
+
+    // A hangs up; both sides end clean.
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| {
+        c.disconnect(now, a_call, CauseValue::NormalCallClearing)
+    })
+    .expect("DISCONNECT");
+    br.run_for(Duration::from_secs(40));
+    for s in [&mut br.a, &mut br.b] {
+        assert_eq!(s.gw.calls(), 0, "{:#?}", s.gw_events);
+        assert!(s.pbx.calls().calls().is_empty());
+        assert_eq!(s.gw.ua().calls(), 0);
+    }
+}
