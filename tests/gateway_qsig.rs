@@ -128,6 +128,34 @@ fn pbx_call_with_name_reaches_sip_with_display_name_and_is_answered() {
     rig.assert_clean();
 }
 
+/// RFC 4497 8.2.1.1: the INVITE supports 100rel — once. The mapping leaves Supported to the
+/// UA (`Supported: 100rel, timer`), as the ISUP path does, so there is one header field with
+/// one 100rel option tag, to a trusted peer (with the application/QSIG body) and otherwise.
+#[test]
+fn pbx_call_invite_has_one_supported_header_with_one_100rel() {
+    for config in [QSIG_CONFIG.to_string(), QsigRig::trusted_config()] {
+        let mut rig = QsigRig::new(&config);
+        pbx_call(&mut rig);
+        rig.settle();
+        let (_, invite) = rig.far_incoming();
+        let supported: Vec<&str> = invite.get_all("Supported").collect();
+        assert_eq!(supported.len(), 1, "{supported:?}");
+        let tags: Vec<&str> = supported
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        assert_eq!(
+            tags.iter()
+                .filter(|t| t.eq_ignore_ascii_case("100rel"))
+                .count(),
+            1,
+            "{tags:?}"
+        );
+        assert!(tags.contains(&"timer"), "{tags:?}");
+    }
+}
+
 #[test]
 fn pbx_call_rejected_gives_the_rfc4497_table2_causes() {
     // RFC 4497 8.4.4 Table 2 rows.
@@ -992,4 +1020,480 @@ fn overlap_t302_without_a_route_gives_cause_28() {
         .iter()
         .any(|e| matches!(e, UaEvent::Incoming { .. })));
     rig.assert_clean();
+}
+
+// ------------------------------------------------------------------ FACILITY within the call
+// (RFC 3204 application/QSIG in INFO, RFC 3372 6; Q.932 FACILITY)
+
+use sipt_mgc::sip::message::Method;
+
+/// The INFO requests that reached the far UA, each answered 200, in order.
+fn take_far_infos(rig: &mut QsigRig) -> Vec<sipt_mgc::sip::message::Message> {
+    let mut infos = Vec::new();
+    let mut kept = Vec::new();
+    for e in std::mem::take(&mut rig.far_events) {
+        match e {
+            UaEvent::Request { request, key, .. } if request.method() == Some(&Method::Info) => {
+                let now = rig.now;
+                rig.far
+                    .respond_request(now, &key, &request, 200, "OK", None)
+                    .expect("200 to the INFO");
+                infos.push(request);
+            }
+            e => kept.push(e),
+        }
+    }
+    rig.far_events = kept;
+    rig.settle();
+    infos
+}
+
+/// The FACILITY messages the PBX received on `call`.
+fn pbx_facilities(rig: &QsigRig, call: CallId) -> Vec<QsigMessage> {
+    rig.pbx_events
+        .iter()
+        .filter_map(|e| match e {
+            CallEvent::Facility { call: c, message } if *c == call => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The statuses of the final responses to the far UA's own INFO requests.
+fn far_info_statuses(rig: &QsigRig) -> Vec<u16> {
+    rig.far_events
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::RequestResponse { response, .. }
+                if response.cseq().is_ok_and(|c| c.method == Method::Info) =>
+            {
+                response.status()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A far PBX's FACILITY (as a far gateway encapsulates it) with `facility` elements.
+fn far_facility(elements: Vec<InformationElement>) -> QsigMessage {
+    let mut m = QsigMessage::new(MessageType::Facility, CallReference::new(9, true));
+    m.information_elements = elements;
+    m
+}
+
+fn far_info(rig: &mut QsigRig, h: sipt_mgc::sip::ua::CallHandle, m: &QsigMessage) {
+    let b = qsig_body(None, m);
+    let now = rig.now;
+    rig.far
+        .request(now, h, Method::Info, as_body(&b))
+        .expect("INFO");
+    rig.settle();
+}
+
+/// PBX -> SIP: a FACILITY the PBX sends right after its SETUP waits for the early dialog (no
+/// INFO without one, RFC 6086 4.2) and goes in an INFO once the 180 is in; one after the
+/// answer goes at once. Each INFO carries the FACILITY whole (application/QSIG,
+/// handling=required), its operations unknown to the mapping included. The far UA's INFO
+/// with a far PBX's FACILITY goes to the PBX as a FACILITY with its Facility IEs, before and
+/// after the answer.
+#[test]
+fn facility_travels_in_info_both_ways_on_a_pbx_call_to_a_trusted_peer() {
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let call = pbx_call(&mut rig);
+    rig.pbx_do(|c, now| {
+        c.facility(
+            now,
+            call,
+            vec![Facility::invoke(Invoke::new(
+                50,
+                99,
+                Some(Argument::Raw(Ber::primitive(
+                    TagClass::Universal,
+                    4,
+                    vec![1],
+                ))),
+            ))
+            .expect("facility")],
+        )
+    })
+    .expect("FACILITY in Call Initiated");
+    rig.settle();
+    let (h, _) = rig.far_incoming();
+    assert!(
+        take_far_infos(&mut rig).is_empty(),
+        "an INFO before a dialog"
+    );
+
+    let now = rig.now;
+    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
+    rig.settle();
+    let infos = take_far_infos(&mut rig);
+    assert_eq!(infos.len(), 1, "{:#?}", rig.gw_events);
+    let ct = infos[0].get("Content-Type").unwrap_or_default().to_string();
+    assert!(
+        ct.to_ascii_lowercase().starts_with("application/qsig"),
+        "{ct}"
+    );
+    let carried = qsig_part(&infos[0]).expect("the FACILITY");
+    assert_eq!(carried.message_type, MessageType::Facility);
+    assert_eq!(
+        facilities(&carried),
+        vec![facility_ie(Invoke::new(
+            50,
+            99,
+            Some(Argument::Raw(Ber::primitive(
+                TagClass::Universal,
+                4,
+                vec![1]
+            )))
+        ))]
+    );
+
+    // The far PBX's FACILITY in the early dialog reaches the PBX.
+    let early = far_facility(vec![opaque_facility(8), opaque_facility(9)]);
+    far_info(&mut rig, h, &early);
+    assert_eq!(far_info_statuses(&rig), vec![200]);
+    let got = pbx_facilities(&rig, call);
+    assert_eq!(got.len(), 1, "{:#?}", rig.pbx_events);
+    assert_eq!(facilities(&got[0]), facilities(&early));
+
+    let now = rig.now;
+    rig.far.respond(now, h, 200, "OK", None).expect("200");
+    rig.settle();
+    assert!(rig
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Connected { call: c, .. } if *c == call)));
+
+    // After the answer, both ways.
+    let f = opaque_facility(10);
+    let InformationElement::Facility(ff) = f.clone() else {
+        unreachable!()
+    };
+    rig.pbx_do(|c, now| c.facility(now, call, vec![ff]))
+        .expect("FACILITY in Active");
+    rig.settle();
+    let infos = take_far_infos(&mut rig);
+    assert_eq!(infos.len(), 1);
+    assert_eq!(
+        facilities(&qsig_part(&infos[0]).expect("FACILITY")),
+        vec![f]
+    );
+    let late = far_facility(vec![opaque_facility(11)]);
+    far_info(&mut rig, h, &late);
+    assert_eq!(far_info_statuses(&rig), vec![200, 200]);
+    let got = pbx_facilities(&rig, call);
+    assert_eq!(got.len(), 2);
+    assert_eq!(facilities(&got[1]), vec![opaque_facility(11)]);
+
+    rig.pbx_do(|c, now| c.disconnect(now, call, CauseValue::NormalCallClearing))
+        .expect("DISCONNECT");
+    rig.settle();
+    assert!(ended(&rig).0, "answered");
+    rig.assert_clean();
+}
+
+/// SIP -> PBX: the same on a call from a trusted peer (the gateway the UAS): the PBX's
+/// FACILITY after ALERTING goes in an INFO in the early dialog of the 180, and the peer's
+/// FACILITY, elements of codeset 5 behind a locking shift included, reaches the PBX.
+#[test]
+fn facility_travels_in_info_both_ways_on_a_call_from_a_trusted_peer() {
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let b = qsig_body(Some(SDP), &far_setup());
+    let h = rig.sip_call_with("7001", None, &[], as_body(&b));
+    rig.settle();
+    let call = rig.pbx_incoming().call;
+    rig.pbx_do(|c, now| c.alerting(now, call, Response::default()))
+        .expect("ALERTING");
+    rig.settle();
+    let InformationElement::Facility(f) = opaque_facility(12) else {
+        unreachable!()
+    };
+    rig.pbx_do(|c, now| c.facility(now, call, vec![f]))
+        .expect("FACILITY in Call Received");
+    rig.settle();
+    let infos = take_far_infos(&mut rig);
+    assert_eq!(infos.len(), 1, "{:#?}", rig.gw_events);
+    assert_eq!(
+        facilities(&qsig_part(&infos[0]).expect("FACILITY")),
+        vec![opaque_facility(12)]
+    );
+
+    let shift = InformationElement::Shift(sipt_codecs::q931::Shift {
+        locking: true,
+        codeset: 5,
+    });
+    let national = InformationElement::Raw {
+        codeset: 5,
+        identifier: 0x32,
+        contents: vec![0x81],
+    };
+    let m = far_facility(vec![
+        opaque_facility(13),
+        InformationElement::Display(sipt_codecs::q931::Display::new("x")),
+        shift.clone(),
+        national.clone(),
+    ]);
+    far_info(&mut rig, h, &m);
+    assert_eq!(far_info_statuses(&rig), vec![200]);
+    let got = pbx_facilities(&rig, call);
+    assert_eq!(got.len(), 1, "{:#?}", rig.pbx_events);
+    // Q.931 4.5.1 order; the codeset 5 element behind its shift.
+    assert_eq!(
+        got[0].information_elements,
+        vec![
+            opaque_facility(13),
+            InformationElement::Display(sipt_codecs::q931::Display::new("x")),
+            shift,
+            national
+        ]
+    );
+
+    rig.pbx_do(|c, now| c.connect(now, call, ConnectResponse::default()))
+        .expect("CONNECT");
+    rig.settle();
+    far_info(&mut rig, h, &far_facility(vec![opaque_facility(14)]));
+    let got = pbx_facilities(&rig, call);
+    assert_eq!(got.len(), 2);
+    assert_eq!(facilities(&got[1]), vec![opaque_facility(14)]);
+    let now = rig.now;
+    rig.far.hangup(now, h).expect("BYE");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// An untrusted peer: the PBX's FACILITY goes nowhere (no INFO), and the peer's INFO with a
+/// QSIG FACILITY (handling=required) is answered 200 and ignored, as the ISUP path does
+/// with ISUP from untrusted peers (RFC 3372; RFC 3398 15).
+#[test]
+fn untrusted_peers_get_no_facility_info_and_theirs_are_ignored() {
+    // PBX -> SIP
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let call = pbx_call(&mut rig);
+    rig.settle();
+    let (h, _) = rig.far_incoming();
+    let now = rig.now;
+    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
+    rig.settle();
+    let now = rig.now;
+    rig.far.respond(now, h, 200, "OK", None).expect("200");
+    rig.settle();
+    let InformationElement::Facility(f) = opaque_facility(15) else {
+        unreachable!()
+    };
+    rig.pbx_do(|c, now| c.facility(now, call, vec![f]))
+        .expect("FACILITY");
+    rig.settle();
+    assert!(take_far_infos(&mut rig).is_empty());
+    assert!(
+        !rig.sip_sent.iter().any(|b| b.starts_with(b"INFO ")),
+        "an INFO went to an untrusted peer"
+    );
+    far_info(&mut rig, h, &far_facility(vec![opaque_facility(16)]));
+    assert_eq!(far_info_statuses(&rig), vec![200]);
+    assert!(pbx_facilities(&rig, call).is_empty());
+    rig.pbx_do(|c, now| c.disconnect(now, call, CauseValue::NormalCallClearing))
+        .expect("DISCONNECT");
+    rig.settle();
+    rig.assert_clean();
+
+    // SIP -> PBX
+    let mut rig = QsigRig::new(QSIG_CONFIG);
+    let h = rig.sip_call("7001", None);
+    rig.settle();
+    let call = rig.pbx_incoming().call;
+    rig.pbx_do(|c, now| c.alerting(now, call, Response::default()))
+        .expect("ALERTING");
+    rig.settle();
+    far_info(&mut rig, h, &far_facility(vec![opaque_facility(17)]));
+    assert_eq!(far_info_statuses(&rig), vec![200]);
+    assert!(pbx_facilities(&rig, call).is_empty());
+    let InformationElement::Facility(f) = opaque_facility(18) else {
+        unreachable!()
+    };
+    rig.pbx_do(|c, now| c.facility(now, call, vec![f]))
+        .expect("FACILITY");
+    rig.settle();
+    assert!(take_far_infos(&mut rig).is_empty());
+    let now = rig.now;
+    rig.far.hangup(now, h).expect("CANCEL");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// A trusted peer's INFO whose required part the gateway cannot use (RFC 3204 6): a QSIG
+/// message that is no FACILITY, or an ISUP part: 415; QSIG octets that do not decode, or a
+/// FACILITY without a Facility IE: 400. Nothing reaches the PBX and the call goes on.
+#[test]
+fn info_with_a_required_part_the_gateway_cannot_use_gets_415_or_400() {
+    use sipt_codecs::rfc3204::{self, BodyPart, Handling, IsupBase};
+    let mut rig = QsigRig::new(&QsigRig::trusted_config());
+    let call = pbx_call(&mut rig);
+    rig.settle();
+    let (h, _) = rig.far_incoming();
+    let now = rig.now;
+    rig.far.respond(now, h, 200, "OK", None).expect("200");
+    rig.settle();
+    let notify = QsigMessage::new(MessageType::Notify, CallReference::new(1, false));
+    let cases: Vec<(Vec<BodyPart>, u16)> = vec![
+        (
+            vec![BodyPart::qsig(
+                notify.to_bytes().unwrap(),
+                Handling::Required,
+            )],
+            415,
+        ),
+        (
+            vec![BodyPart::isup(
+                IsupBase::ItuT92Plus,
+                hex_iam(),
+                Handling::Required,
+            )],
+            415,
+        ),
+        (
+            vec![BodyPart::qsig(vec![0x08, 0x02, 0x00], Handling::Required)],
+            400,
+        ),
+        (
+            vec![BodyPart::qsig(
+                far_facility(vec![InformationElement::Display(
+                    sipt_codecs::q931::Display::new("x"),
+                )])
+                .to_bytes()
+                .unwrap(),
+                Handling::Required,
+            )],
+            400,
+        ),
+        // optional (beside another part: a lone part's Content-Disposition is the INFO's
+        // header, which the UA's request() does not set): ignored
+        (
+            vec![
+                BodyPart::sdp(SDP),
+                BodyPart::qsig(notify.to_bytes().unwrap(), Handling::Optional),
+            ],
+            200,
+        ),
+    ];
+    let mut want = Vec::new();
+    for (parts, status) in cases {
+        let b = rfc3204::build(&parts);
+        let now = rig.now;
+        rig.far
+            .request(
+                now,
+                h,
+                Method::Info,
+                Some((b.content_type.as_str(), b.bytes.clone())),
+            )
+            .expect("INFO");
+        rig.settle();
+        want.push(status);
+        assert_eq!(far_info_statuses(&rig), want, "{parts:?}");
+    }
+    assert!(pbx_facilities(&rig, call).is_empty());
+    assert!(rig.ended().is_empty(), "the call goes on");
+    let now = rig.now;
+    rig.far.hangup(now, h).expect("BYE");
+    rig.settle();
+    rig.assert_clean();
+}
+
+/// Two gateways bridging two PBXs (issue 6: "facility information the mapping cannot express
+/// still arrives at the far PBX"): PBX A calls PBX B through gateway A, SIP and gateway B;
+/// FACILITY messages with an operation the mapping knows nothing of go from each PBX to the
+/// other, before the answer (over the early dialog of the 180) and after it.
+#[test]
+fn facility_crosses_two_gateways_both_ways_before_and_after_answer() {
+    let mut br = qsig_rig::QsigBridge::new();
+    let mut req = SetupRequest::new(Number::new(
+        TypeOfNumber::Unknown0,
+        NumberingPlan::Unknown0,
+        "4930123",
+    ));
+    req.calling_name = Some(Name::allowed("Alice"));
+    let now = br.now;
+    let a_call = br.a.pbx_do(now, |c, now| c.setup(now, req)).expect("SETUP");
+    br.settle();
+    let b_call = br.b.incoming().expect("the SETUP at PBX B").call;
+    let fac = |tag: u8| {
+        let InformationElement::Facility(f) = opaque_facility(tag) else {
+            unreachable!()
+        };
+        f
+    };
+    let got = |side: &qsig_rig::BridgeSide, call: CallId| -> Vec<Vec<InformationElement>> {
+        side.pbx_events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Facility { call: c, message } if *c == call => Some(facilities(message)),
+                _ => None,
+            })
+            .collect()
+    };
+
+    let now = br.now;
+    br.b.pbx_do(now, |c, now| c.alerting(now, b_call, Response::default()))
+        .expect("ALERTING");
+    br.settle();
+    assert!(br
+        .a
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Alerting { call, .. } if *call == a_call)));
+    // before the answer: A -> B and B -> A
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| c.facility(now, a_call, vec![fac(20)]))
+        .expect("FACILITY from A");
+    br.b.pbx_do(now, |c, now| c.facility(now, b_call, vec![fac(21)]))
+        .expect("FACILITY from B");
+    br.settle();
+    assert_eq!(got(&br.b, b_call), vec![vec![opaque_facility(20)]]);
+    assert_eq!(got(&br.a, a_call), vec![vec![opaque_facility(21)]]);
+
+    let now = br.now;
+    br.b.pbx_do(now, |c, now| {
+        c.connect(now, b_call, ConnectResponse::default())
+    })
+    .expect("CONNECT");
+    br.settle();
+    assert!(br
+        .a
+        .pbx_events
+        .iter()
+        .any(|e| matches!(e, CallEvent::Connected { call, .. } if *call == a_call)));
+    // after it
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| {
+        c.facility(now, a_call, vec![fac(22), fac(23)])
+    })
+    .expect("FACILITY from A");
+    br.b.pbx_do(now, |c, now| c.facility(now, b_call, vec![fac(24)]))
+        .expect("FACILITY from B");
+    br.settle();
+    assert_eq!(
+        got(&br.b, b_call),
+        vec![
+            vec![opaque_facility(20)],
+            vec![opaque_facility(22), opaque_facility(23)]
+        ]
+    );
+    assert_eq!(
+        got(&br.a, a_call),
+        vec![vec![opaque_facility(21)], vec![opaque_facility(24)]]
+    );
+
+    // A hangs up; both sides end clean.
+    let now = br.now;
+    br.a.pbx_do(now, |c, now| {
+        c.disconnect(now, a_call, CauseValue::NormalCallClearing)
+    })
+    .expect("DISCONNECT");
+    br.run_for(Duration::from_secs(40));
+    for s in [&mut br.a, &mut br.b] {
+        assert_eq!(s.gw.calls(), 0, "{:#?}", s.gw_events);
+        assert!(s.pbx.calls().calls().is_empty());
+        assert_eq!(s.gw.ua().calls(), 0);
+    }
 }

@@ -386,7 +386,8 @@ fn presentation_and_screening_combinations() {
                         assert_eq!(pai, None, "{label}");
                     }
                     assert!(h.to.is_none());
-                    assert_eq!(header(&h.headers, "Supported"), Some("100rel"));
+                    // the UA adds Supported: 100rel, timer itself
+                    assert_eq!(header(&h.headers, "Supported"), None, "{label}");
                 }
             }
         }
@@ -1837,4 +1838,79 @@ fn collected_digits_are_written_into_the_setup() {
         .contains(&InformationElement::SendingComplete));
     assert_eq!(QsigDigits::from_setup(&m).number(), "+4930123");
     assert!(QsigDigits::from_setup(&m).is_complete());
+}
+
+/// RFC 3204 bridging of FACILITY (in INFO): the first Facility IE is the mandatory one, every
+/// other element rides along in its order but the channel identification; a FACILITY without
+/// a Facility IE is no template.
+#[test]
+fn facility_from_template_keeps_every_facility_and_other_element() {
+    let f1 = Facility::invoke(calling_name(1, Name::allowed("A"))).unwrap();
+    let f2 = Facility::invoke(connected_name(2, Name::allowed("B"))).unwrap();
+    let shift = InformationElement::Shift(sipt_codecs::q931::Shift {
+        locking: true,
+        codeset: 6,
+    });
+    let other = InformationElement::Raw {
+        codeset: 6,
+        identifier: 0x01,
+        contents: vec![7],
+    };
+    let m = Message::new(MessageType::Facility, cr())
+        .with(InformationElement::ChannelIdentification(
+            sipt_codecs::q931::ChannelIdentification::primary_b_channel(3, true),
+        ))
+        .with(InformationElement::Facility(f1.clone()))
+        .with(InformationElement::Facility(f2.clone()))
+        .with(InformationElement::Display(
+            sipt_codecs::q931::Display::new("d"),
+        ))
+        .with(shift.clone())
+        .with(other.clone());
+    let (first, extra) = facility_from_template(&m).expect("a FACILITY");
+    assert_eq!(first, f1);
+    assert_eq!(
+        extra,
+        vec![
+            InformationElement::Facility(f2),
+            InformationElement::Display(sipt_codecs::q931::Display::new("d")),
+            shift,
+            other
+        ]
+    );
+    let none = Message::new(MessageType::Facility, cr()).with(InformationElement::Display(
+        sipt_codecs::q931::Display::new("d"),
+    ));
+    assert!(facility_from_template(&none).is_none());
+}
+
+/// The QSIG of an INFO (RFC 3204 6, RFC 3372): a trusted peer's FACILITY; nothing from an
+/// untrusted one; 415 for a required QSIG message of another type.
+#[test]
+fn info_message_reads_a_trusted_peers_facility_only() {
+    let fac = Message::new(MessageType::Facility, cr()).with(InformationElement::Facility(
+        Facility::invoke(calling_name(1, Name::allowed("A"))).unwrap(),
+    ));
+    let info = |m: &Message| {
+        let mut s = SipMessage::parse(
+            b"INFO sip:a@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:b@h>;tag=1\r\nTo: <sip:a@h>;tag=2\r\nCall-ID: c\r\nCSeq: 2 INFO\r\nContent-Length: 0\r\n\r\n",
+        )
+        .expect("INFO");
+        s.push_header("Content-Type", "application/QSIG; version=iso");
+        s.body = m.to_bytes().unwrap();
+        s
+    };
+    assert_eq!(
+        info_message(&info(&fac), true)
+            .unwrap()
+            .map(|m| m.message_type),
+        Some(MessageType::Facility)
+    );
+    assert_eq!(info_message(&info(&fac), false).unwrap(), None);
+    let connect = Message::new(MessageType::Connect, cr());
+    assert_eq!(
+        info_message(&info(&connect), true).map_err(|p| p.status()),
+        Err(415)
+    );
+    assert_eq!(info_message(&info(&connect), false).unwrap(), None);
 }

@@ -7,7 +7,7 @@ mod qsig_util;
 use qsig_util::*;
 use sipt_codecs::q931::{
     CauseValue, CodingStandard, InformationElement, Location, MessageType, NotificationDescription,
-    Presentation, ProgressDescription, ProgressIndicator, Screening,
+    Presentation, ProgressDescription, ProgressIndicator, Screening, Shift,
 };
 use sipt_codecs::qsig::{self, Facility, Name};
 use sipt_mgc::qsig::{
@@ -521,6 +521,108 @@ fn extra_elements_ride_in_ascending_order() {
     assert_eq!(
         setup.information_elements.last(),
         Some(&InformationElement::SendingComplete)
+    );
+}
+
+/// Q.931 4.5.1, 4.5.2: a bridged template's elements may end with a locking shift to codeset
+/// 5 and a codeset 5 element; Sending complete (0xa1) belongs to codeset 0, so it goes before
+/// the shift, and the peer's decoder reads it as codeset 0 (not as 0xa1 of codeset 5).
+#[test]
+fn sending_complete_stays_in_codeset_0_before_a_locking_shift() {
+    let mut p = Pair::new();
+    let mut req = setup_request("2");
+    let fac = Facility::invoke(qsig::calling_name(5, Name::allowed("Transit"))).unwrap();
+    let shift = InformationElement::Shift(Shift {
+        locking: true,
+        codeset: 5,
+    });
+    let national = InformationElement::Raw {
+        codeset: 5,
+        identifier: 0x32,
+        contents: vec![0x81],
+    };
+    req.extra = vec![
+        InformationElement::Facility(fac.clone()),
+        shift.clone(),
+        national.clone(),
+    ];
+    assert!(req.sending_complete);
+    p.a.setup(p.now, req).unwrap();
+    p.drive();
+    let setup = p.last(Dir::AtoB, MessageType::Setup).unwrap();
+    let ies = &setup.information_elements;
+    let at = |want: &InformationElement| ies.iter().position(|e| e == want);
+    let sc = at(&InformationElement::SendingComplete).expect("Sending complete in codeset 0");
+    let sh = at(&shift).expect("the shift");
+    assert!(sc < sh, "{ies:?}");
+    assert_eq!(at(&national), Some(sh + 1), "{ies:?}");
+    assert_eq!(sh + 2, ies.len(), "the codeset 5 element last: {ies:?}");
+    assert!(
+        !ies.iter().any(|e| matches!(
+            e,
+            InformationElement::SingleOctet {
+                codeset: 5,
+                value: 0xa1
+            }
+        )),
+        "{ies:?}"
+    );
+    // every element before the shift is codeset 0, variable ones in ascending order
+    let ids: Vec<u8> = ies[..sh].iter().filter_map(|e| e.identifier()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "{ies:x?}");
+    assert!(ies[..sh].contains(&InformationElement::Facility(fac)));
+    // the peer reads it so: no overlap receiving, the codeset 5 element kept
+    let CallEvent::IncomingCall(inc) = &p.b_events[0] else {
+        panic!("{:?}", p.b_events)
+    };
+    assert!(inc.sending_complete);
+    assert!(inc.message.information_elements.contains(&national));
+}
+
+/// The same for INFORMATION (Q.931 5.1.3 overlap sending): Sending complete before a shift of
+/// the extra elements.
+#[test]
+fn information_sending_complete_before_a_locking_shift() {
+    let mut p = Pair::new();
+    let mut req = setup_request("2");
+    req.sending_complete = false;
+    let a_call = p.a.setup(p.now, req).unwrap();
+    p.drive();
+    let b_call = incoming(&p.b_events);
+    p.b.setup_acknowledge(p.now, b_call, Response::default())
+        .unwrap();
+    p.drive();
+    let shift = InformationElement::Shift(Shift {
+        locking: true,
+        codeset: 6,
+    });
+    let extra = InformationElement::Raw {
+        codeset: 6,
+        identifier: 0x01,
+        contents: vec![0x42],
+    };
+    p.a.information(
+        p.now,
+        a_call,
+        InformationRequest {
+            called: Some(number("3")),
+            sending_complete: true,
+            extra: vec![shift.clone(), extra.clone()],
+        },
+    )
+    .unwrap();
+    p.drive();
+    let info = p.last(Dir::AtoB, MessageType::Information).unwrap();
+    assert_eq!(
+        info.information_elements,
+        vec![
+            InformationElement::CalledPartyNumber(number("3")),
+            InformationElement::SendingComplete,
+            shift,
+            extra
+        ]
     );
 }
 

@@ -30,6 +30,13 @@
 //!   template of ours ([`qsig::setup_from_template`] and the other `*_from_template`), so that
 //!   Facility IEs the mapping cannot express reach the PBX. An untrusted peer's bodies are
 //!   ignored. A part we cannot use with handling=required: 415 with Accept, or 400.
+//! - Within the call (RFC 3372 6, as the ISUP path's INFO): a FACILITY from the PBX, before
+//!   or after the answer, goes to a trusted peer in an INFO with the message as
+//!   application/QSIG (waiting for the early dialog of the first 18x when none exists yet);
+//!   a trusted peer's INFO with a FACILITY becomes a FACILITY to the PBX with its Facility IEs
+//!   and other elements ([`qsig::facility_from_template`]). An untrusted peer gets no INFO and
+//!   its INFO is answered 200 and ignored; a required part we cannot use: 415 (without Accept:
+//!   the UA's `respond_request` takes no headers) or 400.
 //! - Names (ECMA-164): callingName <-> From/P-Asserted-Identity display name,
 //!   connectedName <-> the 200's, calledName (ALERTING) <-> the 180's P-Asserted-Identity;
 //!   asserted identities only to and from trusted peers.
@@ -152,7 +159,14 @@ pub struct QsigCall {
     pub reliable: bool,
     /// Overlap receiving (RFC 4497 8.2.2.1): the digits so far, until the number is complete.
     pub digits: Option<qsig::QsigDigits>,
+    /// FACILITY messages from the PBX waiting for the SIP dialog their INFO needs (RFC 6086
+    /// 4.2: an early or confirmed dialog), at most [`MAX_PENDING_INFO`].
+    pub pending_info: Vec<QsigMessage>,
 }
+
+/// How many FACILITY messages wait for a dialog; more are dropped (a PBX that talks that much
+/// before an 18x is not bridged in full).
+pub const MAX_PENDING_INFO: usize = 8;
 
 impl QsigCall {
     fn new(id: CallId, from_pbx: bool, trunk: usize, called: String, now: Instant) -> Self {
@@ -178,6 +192,7 @@ impl QsigCall {
             setup: None,
             reliable: false,
             digits: None,
+            pending_info: Vec::new(),
         }
     }
 }
@@ -291,9 +306,13 @@ impl Gateway {
                     self.qsig_information(now, id, &message);
                 }
             }
+            CallEvent::Facility { call, message } => {
+                if let Some(id) = lookup(self, &call) {
+                    self.qsig_facility_to_sip(now, id, message);
+                }
+            }
             CallEvent::ConnectAcknowledged { .. }
             | CallEvent::Notify { .. }
-            | CallEvent::Facility { .. }
             | CallEvent::Status { .. }
             | CallEvent::Restarted { .. }
             | CallEvent::RestartFailed { .. }
@@ -614,7 +633,9 @@ impl Gateway {
                             (!sdp.is_empty()).then(|| ("application/sdp".to_string(), sdp)),
                         )
                     }
-                    (Some(crate::sip::message::Method::Info), Some(_)) => (200, None),
+                    (Some(crate::sip::message::Method::Info), Some(_)) => {
+                        (self.qsig_sip_info(now, id, request), None)
+                    }
                     _ => (501, None),
                 };
                 let _ = call;
@@ -650,6 +671,11 @@ impl Gateway {
         let inband = body::split(response, false)
             .ok()
             .is_some_and(|b| b.sdp.is_some());
+        // RFC 6086 4.2: the early dialog of this 18x can carry the FACILITY that waited.
+        self.qsig_flush_info(now, id);
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
         let Some(back) = qsig::backward_for_provisional(status, c.sent, inband) else {
             return;
         };
@@ -726,6 +752,7 @@ impl Gateway {
         if let Some(q) = q {
             self.dchannel_do(now, trunk, |calls| calls.connect(now, q, r));
         }
+        self.qsig_flush_info(now, id);
     }
 
     /// Our INVITE failed: the next target on 503/408/timeout, else DISCONNECT (8.4.4, 8.4.5).
@@ -980,6 +1007,8 @@ impl Gateway {
                 self.refused(id, format!("{status}: {e}"));
             }
         }
+        // RFC 6086 4.2: the 18x made the early dialog a waiting FACILITY's INFO needs.
+        self.qsig_flush_info(now, id);
     }
 
     /// CONNECT on a call from SIP: 200 with the connected identity (8.3.6, 9.1.3).
@@ -1016,6 +1045,7 @@ impl Gateway {
                 self.refused(id, format!("200: {e}"));
             }
         }
+        self.qsig_flush_info(now, id);
     }
 
     /// The first clearing from the QSIG side (DISCONNECT received, or the call layer cleared
@@ -1111,6 +1141,105 @@ impl Gateway {
             c.sip_done = true;
         }
         self.qsig_settle(now, id);
+    }
+
+    // ------------------------------------------------------------------ within the call
+
+    /// FACILITY from the PBX during the call, before or after the answer: to a trusted peer
+    /// the message itself in an INFO, as application/QSIG (RFC 3204; RFC 3372 6, as the ISUP
+    /// path sends mid-call ISUP), so that the operations the mapping cannot express reach the
+    /// far PBX. An untrusted peer gets nothing (RFC 3372: no bodies it cannot be trusted
+    /// with); nothing goes once either leg is clearing. Before the INVITE has gone or the
+    /// dialog exists (no 18x or 2xx yet) the message waits ([`Gateway::qsig_flush_info`]).
+    fn qsig_facility_to_sip(&mut self, now: Instant, id: CallId, message: QsigMessage) {
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.clearing || (c.sip.is_some() && (c.sip_done || !c.trusted)) {
+            return;
+        }
+        if c.pending_info.len() >= MAX_PENDING_INFO {
+            return self.refused(id, "FACILITY: too many waiting for a SIP dialog".into());
+        }
+        c.pending_info.push(message);
+        self.qsig_flush_info(now, id);
+    }
+
+    /// Sends the FACILITY messages that waited, in order, each in an INFO, once the SIP leg
+    /// has a dialog (RFC 6086 4.2). Those of a call whose peer is untrusted are dropped.
+    fn qsig_flush_info(&mut self, now: Instant, id: CallId) {
+        use crate::sip::message::Method;
+        use crate::sip::ua::UaError;
+        let Some(c) = self.qcalls.get_mut(&id) else {
+            return;
+        };
+        if c.pending_info.is_empty() {
+            return;
+        }
+        let Some(h) = c.sip.filter(|_| !c.sip_done && !c.clearing) else {
+            if c.sip.is_some() || c.clearing {
+                c.pending_info.clear();
+            }
+            return;
+        };
+        if !c.trusted {
+            c.pending_info.clear();
+            return;
+        }
+        let pending = std::mem::take(&mut c.pending_info);
+        let mut left = pending.into_iter();
+        for m in left.by_ref() {
+            let Some((ct, b)) = m
+                .to_bytes()
+                .ok()
+                .and_then(|o| body::build_qsig(None, Some(&o), true))
+            else {
+                continue;
+            };
+            match self
+                .ua
+                .request(now, h, Method::Info, Some((ct.as_str(), b)))
+            {
+                Ok(()) => {}
+                Err(UaError::WrongState) => {
+                    // no dialog yet: this one and the rest wait for the 18x or 2xx
+                    let rest: Vec<QsigMessage> = std::iter::once(m).chain(left).collect();
+                    if let Some(c) = self.qcalls.get_mut(&id) {
+                        c.pending_info = rest;
+                    }
+                    return;
+                }
+                Err(e) => self.refused(id, format!("INFO: {e}")),
+            }
+        }
+    }
+
+    /// An INFO within a QSIG call: a trusted peer's encapsulated FACILITY goes to the PBX as
+    /// a FACILITY with its Facility IEs and other elements ([`qsig::facility_from_template`];
+    /// RFC 3204, RFC 3372 6). An untrusted peer's bodies are ignored (200, as the ISUP path
+    /// does). A required part the gateway cannot use: 415 or 400 (RFC 3204 6). The status to
+    /// answer with.
+    fn qsig_sip_info(&mut self, now: Instant, id: CallId, info: &SipMessage) -> u16 {
+        let Some(c) = self.qcalls.get(&id) else {
+            return 481;
+        };
+        let (trusted, trunk, q) = (c.trusted, c.trunk, c.qsig);
+        let live = !(c.clearing || c.qsig_done);
+        let template = match qsig::info_message(info, trusted) {
+            Ok(t) => t,
+            Err(p) => return p.status(),
+        };
+        let (Some(t), Some(q), true) = (template, q, live) else {
+            return 200;
+        };
+        match qsig::facility_from_template(&t) {
+            Some((f, extra)) => {
+                self.dchannel_do(now, trunk, |calls| calls.facility_with(now, q, f, extra));
+                200
+            }
+            // Q.932: a FACILITY without a Facility IE is no message to pass on.
+            None => 400,
+        }
     }
 
     /// Forgets the call when both legs are over.

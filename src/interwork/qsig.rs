@@ -452,7 +452,10 @@ pub fn leg2_from_redirection(
 /// - divertingLegInformation2 (ECMA-174): History-Info, or Diversion when
 ///   `ctx.diversion_header`, as for ISUP ([`Redirection::history_info`],
 ///   [`Redirection::diversion`]).
-/// - `Supported: 100rel` (8.2.1.1: "SHALL include").
+/// - No Supported header: 8.2.1.1's `Supported: 100rel` ("SHALL include") is the one the
+///   user agent puts in every INVITE it sends (`Supported: 100rel, timer`), as for the ISUP
+///   path's [`crate::interwork::setup::iam_to_invite`]; a second header field would repeat
+///   the option tag.
 pub fn setup_to_invite(setup: &Message, ctx: &SetupContext) -> InviteHeaders {
     let cc = ctx.country_code;
     let mut headers = Vec::new();
@@ -490,7 +493,6 @@ pub fn setup_to_invite(setup: &Message, ctx: &SetupContext) -> InviteHeaders {
     if privacy {
         headers.push(("Privacy", "id".to_string()));
     }
-    headers.push(("Supported", "100rel".to_string()));
 
     if let Some(d) = message_diversion(setup) {
         let r = redirection_from_leg2(&d, cc);
@@ -1384,17 +1386,41 @@ pub fn invite_setup(
     invite: &SipMessage,
     trusted: bool,
 ) -> Result<Option<Message>, super::body::BodyProblem> {
+    encapsulated_of(invite, trusted, &[MessageType::Setup])
+}
+
+/// The QSIG messages an INFO carries within a call (RFC 3372 6 with RFC 3204 bodies): the
+/// FACILITY of a far PBX (Q.932; ECMA-165), whose operations the mapping cannot express.
+pub const INFO_TYPES: &[MessageType] = &[MessageType::Facility];
+
+/// The encapsulated QSIG message of an INFO from a peer (one of [`INFO_TYPES`]), with the
+/// checks of [`invite_setup`]: None from an untrusted peer (its bodies ignored, RFC 3372), or
+/// when an optional part is of another type; 415 for a required part of another type or an
+/// ISUP part, 400 for required QSIG octets that do not decode (RFC 3204 6).
+pub fn info_message(
+    info: &SipMessage,
+    trusted: bool,
+) -> Result<Option<Message>, super::body::BodyProblem> {
+    encapsulated_of(info, trusted, INFO_TYPES)
+}
+
+/// The first usable application/QSIG part of `m` of one of `types` (RFC 3204 6 handling).
+fn encapsulated_of(
+    m: &SipMessage,
+    trusted: bool,
+    types: &[MessageType],
+) -> Result<Option<Message>, super::body::BodyProblem> {
     use super::body::BodyProblem;
     use sipt_codecs::rfc3204::{Handling, PartType};
     // the generic checks (multipart, versions, untrusted parts ignored)
-    let body = super::body::split(invite, trusted)?;
+    let body = super::body::split(m, trusted)?;
     if !trusted {
         return Ok(None);
     }
-    let parts = invite
+    let parts = m
         .body_parts()
         .map_err(|e| BodyProblem::Malformed(format!("Malformed body: {e}")))?;
-    let mut setup = None;
+    let mut found = None;
     for part in &parts {
         let required = part.handling() != Handling::Optional;
         match part.part_type() {
@@ -1405,10 +1431,10 @@ pub fn invite_setup(
                 });
             }
             PartType::Qsig { .. }
-                if setup.is_none() && body.qsig.as_deref() == Some(&part.body) =>
+                if found.is_none() && body.qsig.as_deref() == Some(&part.body) =>
             {
                 match Message::decode(&part.body) {
-                    Ok(m) if m.message_type == MessageType::Setup => setup = Some(m),
+                    Ok(q) if types.contains(&q.message_type) => found = Some(q),
                     Ok(_) if required => {
                         return Err(BodyProblem::Unsupported {
                             content_type: part.content_type.clone(),
@@ -1423,7 +1449,7 @@ pub fn invite_setup(
             _ => {}
         }
     }
-    Ok(setup)
+    Ok(found)
 }
 
 /// The name operations of a message's Facility IEs (callingName, calledName, ...; ECMA-164).
@@ -1647,6 +1673,22 @@ pub fn disconnect_message(cause: &Cause) -> Message {
         sipt_codecs::q931::CallReference::new(0, false),
     )
     .with(InformationElement::Cause(cause.clone()))
+}
+
+/// The FACILITY to the PBX for an encapsulated FACILITY (RFC 3204, in an INFO: RFC 3372 6):
+/// its first Facility IE (mandatory, Q.932) and every other element but the channel
+/// identification, Facility IEs the mapping cannot read included, in their order; None when it
+/// has no Facility IE (the PBX would answer STATUS, Q.931 5.8.6).
+pub fn facility_from_template(template: &Message) -> Option<(Facility, Vec<InformationElement>)> {
+    let mut first = None;
+    let extra = carried(template, |e| match e {
+        InformationElement::Facility(f) if first.is_none() => {
+            first = Some(f.clone());
+            true
+        }
+        _ => false,
+    });
+    first.map(|f| (f, extra))
 }
 
 // ---------------------------------------------------------------------------------------------

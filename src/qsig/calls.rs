@@ -230,29 +230,74 @@ fn compatible(ours: CallState, theirs: CallStateValue) -> bool {
     ok.contains(&theirs)
 }
 
-/// Inserts `extra` into `ies` keeping codeset 0 variable-length elements in ascending order of
-/// identifier (Q.931 4.5.1); single-octet and other-codeset elements go at the end, in order.
-fn insert_ordered(ies: &mut Vec<InformationElement>, extra: Vec<InformationElement>) {
-    let key = |e: &InformationElement| match e {
-        InformationElement::Shift(_) | InformationElement::SingleOctet { .. } => None,
-        InformationElement::Raw { codeset, .. } if *codeset != 0 => None,
-        InformationElement::SendingComplete => Some(id::SENDING_COMPLETE),
-        e => e.identifier(),
-    };
-    let mut tail = Vec::new();
-    for e in extra {
-        match key(&e) {
-            Some(k) if k != id::SENDING_COMPLETE => {
-                let at = ies
-                    .iter()
-                    .position(|x| key(x).is_none_or(|xk| xk > k))
-                    .unwrap_or(ies.len());
-                ies.insert(at, e);
-            }
-            _ => tail.push(e),
+/// The states in which FACILITY may be sent (Q.932 functional protocol; ECMA-165): the call's
+/// whole life from SETUP until the call reference is being released, all but Null and Release
+/// Request. A received one is reported in the same states ([`CallEvent::Facility`]); in
+/// Release Request it is ignored, as every message but the clearing ones (Q.931 5.3.3).
+const FACILITY_STATES: &[CallState] = &[
+    CallState::CallInitiated,
+    CallState::OverlapSending,
+    CallState::OutgoingCallProceeding,
+    CallState::CallDelivered,
+    CallState::CallPresent,
+    CallState::CallReceived,
+    CallState::ConnectRequest,
+    CallState::IncomingCallProceeding,
+    CallState::Active,
+    CallState::DisconnectRequest,
+    CallState::DisconnectIndication,
+    CallState::OverlapReceiving,
+];
+
+/// Where an element goes in a message (Q.931 4.5.1, 4.5.2).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A codeset 0 variable-length element: ascending order of identifier.
+    Ordered(u8),
+    /// A codeset 0 single-octet element (Sending complete, 0xa1): anywhere among the
+    /// codeset 0 elements (4.5.1: single-octet elements "may appear at any point"), but before
+    /// any shift, or the receiver reads it in the shifted codeset.
+    Codeset0Single,
+    /// A shift or an element of another codeset: after every codeset 0 element (4.5.2: a
+    /// locking shift changes the codeset of every element that follows), in the given order.
+    Shifted,
+}
+
+fn place(e: &InformationElement) -> Place {
+    match e {
+        InformationElement::Shift(_) => Place::Shifted,
+        InformationElement::SingleOctet { codeset, .. }
+        | InformationElement::Raw { codeset, .. }
+            if *codeset != 0 =>
+        {
+            Place::Shifted
         }
+        InformationElement::SendingComplete | InformationElement::SingleOctet { .. } => {
+            Place::Codeset0Single
+        }
+        e => e.identifier().map_or(Place::Codeset0Single, Place::Ordered),
     }
-    ies.extend(tail);
+}
+
+/// Inserts `extra` into `ies` keeping codeset 0 variable-length elements in ascending order of
+/// identifier (Q.931 4.5.1) and every codeset 0 element, single-octet ones such as Sending
+/// complete included, before the first shift (4.5.2); shifts and other-codeset elements go
+/// at the end, in order.
+fn insert_ordered(ies: &mut Vec<InformationElement>, extra: Vec<InformationElement>) {
+    for e in extra {
+        let at = match place(&e) {
+            // after the codeset 0 single-octet elements wherever they stand
+            Place::Ordered(k) => ies.iter().position(|x| match place(x) {
+                Place::Ordered(xk) => xk > k,
+                Place::Codeset0Single => false,
+                Place::Shifted => true,
+            }),
+            // at the end of the codeset 0 elements
+            Place::Codeset0Single => ies.iter().position(|x| place(x) == Place::Shifted),
+            Place::Shifted => None,
+        };
+        ies.insert(at.unwrap_or(ies.len()), e);
+    }
 }
 
 impl QsigCalls {
@@ -622,8 +667,10 @@ impl QsigCalls {
         }
         ies.push(InformationElement::CalledPartyNumber(req.called));
         insert_ordered(&mut ies, req.extra);
+        // Q.931 4.5.1, 4.5.2: Sending complete is a codeset 0 element, so it goes before a
+        // shift the extra elements (a bridged template's) may carry.
         if req.sending_complete {
-            ies.push(InformationElement::SendingComplete);
+            insert_ordered(&mut ies, vec![InformationElement::SendingComplete]);
         }
         let msg = Message {
             protocol_discriminator: PROTOCOL_DISCRIMINATOR_Q931,
@@ -825,7 +872,7 @@ impl QsigCalls {
         }
         insert_ordered(&mut ies, r.extra);
         if r.sending_complete {
-            ies.push(InformationElement::SendingComplete);
+            insert_ordered(&mut ies, vec![InformationElement::SendingComplete]);
         }
         let idx = self.send_in_call(
             call,
@@ -876,7 +923,7 @@ impl QsigCalls {
     }
 
     /// FACILITY with one or more Facility IEs (Q.932; ECMA-165), in any state of the call but
-    /// Release Request.
+    /// Null and Release Request (see [`FACILITY_STATES`]).
     pub fn facility(
         &mut self,
         _now: Instant,
@@ -891,19 +938,30 @@ impl QsigCalls {
             call,
             MessageType::Facility,
             "facility",
-            &[
-                CallState::CallInitiated,
-                CallState::OverlapSending,
-                CallState::OutgoingCallProceeding,
-                CallState::CallDelivered,
-                CallState::CallPresent,
-                CallState::CallReceived,
-                CallState::ConnectRequest,
-                CallState::IncomingCallProceeding,
-                CallState::Active,
-                CallState::DisconnectRequest,
-                CallState::OverlapReceiving,
-            ],
+            FACILITY_STATES,
+            ies,
+        )
+        .map(|_| ())
+    }
+
+    /// FACILITY with `facility` (the mandatory Facility IE, Q.932 table 4-1) and `extra`
+    /// elements (further Facility IEs, a Display, elements of other codesets...), e.g. those
+    /// of a FACILITY a bridged peer encapsulated (RFC 3204), in the states of
+    /// [`QsigCalls::facility`]. The elements are put in Q.931 4.5.1 order.
+    pub fn facility_with(
+        &mut self,
+        _now: Instant,
+        call: CallId,
+        facility: Facility,
+        extra: Vec<InformationElement>,
+    ) -> Result<(), Error> {
+        let mut ies = vec![InformationElement::Facility(facility)];
+        insert_ordered(&mut ies, extra);
+        self.send_in_call(
+            call,
+            MessageType::Facility,
+            "facility",
+            FACILITY_STATES,
             ies,
         )
         .map(|_| ())

@@ -304,3 +304,197 @@ impl QsigRig {
         assert_eq!(self.gw.ua().transactions(), 0, "SIP transactions left");
     }
 }
+
+/// Gateway B of [`QsigBridge`]: at 192.0.2.9, trusting gateway A, its route "49" to its PBX.
+pub const BRIDGE_B_CONFIG: &str = r#"
+[sip]
+listen = ["udp:192.0.2.9:5060"]
+trusted = ["192.0.2.1"]
+
+[[link]]
+name = "pbx-2"
+protocol = "qsig"
+role = "network"
+transport = "frames"
+path = "unix:/nonexistent"
+channels = "1-15,17-31"
+trunk_group = "pbx"
+
+[[route]]
+prefix = "49"
+to = "trunk:pbx"
+"#;
+
+/// One side of a [`QsigBridge`]: a gateway and its PBX.
+pub struct BridgeSide {
+    pub gw: Gateway,
+    pub pbx: DChannel,
+    pub pbx_events: Vec<CallEvent>,
+    pub gw_events: Vec<GatewayEvent>,
+}
+
+impl BridgeSide {
+    fn new(config: &str, host: &str, seed: u64, now: Instant) -> BridgeSide {
+        let config = Config::parse(Path::new("gateway.toml"), config).expect("config");
+        let mut gw = Gateway::new(&config, UaConfig::new(host, 5060, TransportKind::Udp), seed)
+            .expect("gateway");
+        let mut l2 = q921::Config::new(LapdRole::User);
+        l2.keep_up = Some(Duration::from_secs(1));
+        l2.n201 = 1024;
+        let l3 = qsig::Config::new(Role::User, (1..=15).chain(17..=31));
+        let mut pbx = DChannel::new(l2, l3).expect("PBX");
+        gw.start_dchannels(now);
+        pbx.start(now);
+        BridgeSide {
+            gw,
+            pbx,
+            pbx_events: Vec::new(),
+            gw_events: Vec::new(),
+        }
+    }
+
+    /// Moves the D-channel frames and the events; true when anything moved.
+    fn deliver_local(&mut self, now: Instant) -> bool {
+        let mut moved = false;
+        while let Some((_, frame)) = self.gw.poll_dchannel_transmit() {
+            moved = true;
+            self.pbx.handle_frame(now, &frame);
+        }
+        let mut frame = Vec::new();
+        while self.pbx.poll_transmit(now, &mut frame) {
+            moved = true;
+            self.gw.handle_dchannel_frame(now, 0, &frame);
+            frame.clear();
+        }
+        while let Some(e) = self.pbx.poll_event() {
+            moved = true;
+            self.pbx_events.push(e);
+        }
+        while let Some(e) = self.gw.poll_event() {
+            moved = true;
+            self.gw_events.push(e);
+        }
+        moved
+    }
+
+    fn timers(&self) -> [Option<Instant>; 2] {
+        [self.gw.poll_timeout(), self.pbx.poll_timeout()]
+    }
+
+    fn fire(&mut self, now: Instant) {
+        if self.gw.poll_timeout().is_some_and(|x| x <= now) {
+            self.gw.handle_timeout(now);
+        }
+        if self.pbx.poll_timeout().is_some_and(|x| x <= now) {
+            self.pbx.handle_timeout(now);
+        }
+    }
+
+    /// Runs a command of this side's PBX.
+    pub fn pbx_do<R>(
+        &mut self,
+        now: Instant,
+        f: impl FnOnce(&mut qsig::QsigCalls, Instant) -> R,
+    ) -> R {
+        self.pbx.with_calls(now, |c| f(c, now))
+    }
+
+    /// The SETUP this side's PBX received.
+    pub fn incoming(&self) -> Option<qsig::IncomingCall> {
+        self.pbx_events.iter().find_map(|e| match e {
+            CallEvent::IncomingCall(i) => Some((**i).clone()),
+            _ => None,
+        })
+    }
+}
+
+/// Two gateways bridging two PBXs over SIP (RFC 3372 SIP bridging with RFC 3204 bodies): PBX
+/// A - gateway A (192.0.2.1, `trusted_config`, route "49" to 192.0.2.9) - gateway B
+/// (192.0.2.9, [`BRIDGE_B_CONFIG`]) - PBX B, each D-channel and the SIP between the gateways
+/// in memory, simulated time.
+pub struct QsigBridge {
+    pub now: Instant,
+    pub a: BridgeSide,
+    pub b: BridgeSide,
+}
+
+impl QsigBridge {
+    pub fn new() -> QsigBridge {
+        let now = Instant::ZERO;
+        let mut r = QsigBridge {
+            now,
+            a: BridgeSide::new(&QsigRig::trusted_config(), "192.0.2.1", 1, now),
+            b: BridgeSide::new(BRIDGE_B_CONFIG, "192.0.2.9", 2, now),
+        };
+        r.run_for(Duration::from_secs(2));
+        for s in [&r.a, &r.b] {
+            assert!(s.gw.qsig_trunks()[0]
+                .dchannel
+                .calls()
+                .data_link_established());
+        }
+        for s in [&mut r.a, &mut r.b] {
+            s.pbx_events.clear();
+            s.gw_events.clear();
+        }
+        r
+    }
+
+    pub fn deliver(&mut self) {
+        loop {
+            let mut moved = self.a.deliver_local(self.now) | self.b.deliver_local(self.now);
+            while let Some(o) = self.a.gw.poll_sip_transmit() {
+                moved = true;
+                if o.target.addr == far_addr() {
+                    self.b.gw.handle_sip(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, gw_addr()),
+                        None,
+                    );
+                }
+            }
+            while let Some(o) = self.b.gw.poll_sip_transmit() {
+                moved = true;
+                if o.target.addr == gw_addr() {
+                    self.a.gw.handle_sip(
+                        self.now,
+                        &o.bytes,
+                        Target::new(TransportKind::Udp, far_addr()),
+                        None,
+                    );
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    pub fn run_for(&mut self, d: Duration) {
+        let end = self.now + d;
+        loop {
+            self.deliver();
+            let next = self
+                .a
+                .timers()
+                .into_iter()
+                .chain(self.b.timers())
+                .flatten()
+                .filter(|t| *t <= end)
+                .min();
+            let Some(t) = next else {
+                self.now = end;
+                self.deliver();
+                return;
+            };
+            self.now = self.now.max(t);
+            self.a.fire(self.now);
+            self.b.fire(self.now);
+        }
+    }
+
+    pub fn settle(&mut self) {
+        self.run_for(Duration::from_millis(100));
+    }
+}
