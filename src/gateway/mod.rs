@@ -214,7 +214,9 @@ pub struct Gateway {
     settings: Settings,
     /// Where requests for a host name go (resolved by the shell before start).
     locations: HashMap<String, Vec<Target>>,
-    calls: HashMap<CallId, Call>,
+    /// Boxed: the map keeps room for more calls than it holds (up to half again after it
+    /// grows), and a slot is a pointer rather than a whole call.
+    calls: HashMap<CallId, Box<Call>>,
     by_circuit: HashMap<(usize, u16), CallId>,
     by_sip: HashMap<crate::sip::ua::CallHandle, CallId>,
     next_call: u64,
@@ -689,7 +691,7 @@ impl Gateway {
         if let Some(h) = call.sip {
             self.by_sip.insert(h, call.id);
         }
-        self.calls.insert(call.id, call);
+        self.calls.insert(call.id, Box::new(call));
     }
 
     /// Forgets the call when both legs are over.
