@@ -34,6 +34,10 @@ pub struct SipConfig {
     /// The cause mapping profile the routes' overrides apply to (`causes = "rfc3398"` or
     /// `"q1912.5"`).
     pub causes: CauseProfile,
+    /// How redirection (ISUP redirection information, QSIG divertingLegInformation2) is
+    /// written into SIP (`redirection = "history-info"`, the default, RFC 7044; or
+    /// `"diversion"`, RFC 5806, for peers that know only Diversion). Both are read.
+    pub diversion_header: bool,
 }
 
 /// A cause <-> status mapping profile (`[sip] causes`).
@@ -208,6 +212,7 @@ struct RawSip {
     #[serde(default)]
     trusted: Vec<String>,
     causes: Option<Spanned<String>>,
+    redirection: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -369,10 +374,28 @@ impl Validator<'_> {
                         }
                     },
                 };
+                let diversion_header = match &s.redirection {
+                    None => false,
+                    Some(r) => match r.get_ref().as_str() {
+                        "history-info" => false,
+                        "diversion" => true,
+                        other => {
+                            return Err(self.error(
+                                Some(r.span()),
+                                Some("sip.redirection".into()),
+                                format!(
+                                    "\"{other}\": \"history-info\" (RFC 7044) or \"diversion\" \
+                                     (RFC 5806)"
+                                ),
+                            ))
+                        }
+                    },
+                };
                 Some(SipConfig {
                     listen: s.listen,
                     trusted: s.trusted,
                     causes,
+                    diversion_header,
                 })
             }
         };
@@ -851,6 +874,25 @@ to = "sip:{number}@127.0.0.1:5070"
         assert_eq!(c.links[1].role, Some(Role::User));
         assert_eq!(c.links[1].channels.len(), 30);
         assert_eq!(c.routes[0].prefix, "+4930");
+    }
+
+    #[test]
+    fn redirection_is_history_info_or_diversion() {
+        let with = |v: &str| {
+            DESIGN_EXAMPLE.replacen("[sip]\n", &format!("[sip]\nredirection = \"{v}\"\n"), 1)
+        };
+        assert!(DESIGN_EXAMPLE.contains("[sip]\n"));
+        let default = parse(DESIGN_EXAMPLE).unwrap();
+        assert_eq!(default.sip.map(|s| s.diversion_header), Some(false));
+        let hi = parse(&with("history-info")).unwrap();
+        assert_eq!(hi.sip.map(|s| s.diversion_header), Some(false));
+        let div = parse(&with("diversion")).unwrap();
+        assert_eq!(div.sip.map(|s| s.diversion_header), Some(true));
+        let err = parse(&with("both")).unwrap_err().to_string();
+        assert!(
+            err.contains("sip.redirection") && err.contains("\"both\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1893,3 +1893,67 @@ fn transit_dual_seizure_repeats_the_iam_on_another_circuit() {
     rig.assert_clean();
     assert_eq!(rig.ended().len(), 2);
 }
+
+/// `[sip] redirection = "diversion"`: a redirected call's INVITE carries Diversion (RFC 5806)
+/// instead of History-Info (RFC 7044, the default): the redirecting number with the reason
+/// "user-busy", the original called number last with the original reason "no-answer", the
+/// IAM's redirection counter of 2 as one entry per diversion (RFC 3398 8.2.1.1 for the
+/// parameters, RFC 5806 for the header).
+#[test]
+fn redirection_as_diversion_when_configured() {
+    use sipt_codecs::isup::{
+        AddressPresentation, NumberingPlan, RedirectingIndicator, RedirectingNumberIndicators,
+        RedirectionInformation, RedirectionReason,
+    };
+    let redirecting = |digits: &str| {
+        sipt_codecs::isup::Number::from_digits(
+            NatureOfAddress::InternationalNumber,
+            RedirectingNumberIndicators::default()
+                .with_numbering_plan(NumberingPlan::IsdnTelephony)
+                .with_address_presentation_restricted(AddressPresentation::Allowed),
+            digits,
+        )
+        .expect("number")
+    };
+    let diverted = || {
+        iam("4930123456")
+            .with(Parameter::RedirectingNumber(redirecting("4930222")))
+            .with(Parameter::OriginalCalledNumber(redirecting("4930111")))
+            .with(Parameter::RedirectionInformation(
+                RedirectionInformation::default()
+                    .with_redirecting_indicator(RedirectingIndicator::CallDiverted)
+                    .with_original_redirection_reason(RedirectionReason::NoReply)
+                    .with_redirection_counter(2)
+                    .with_redirection_reason(RedirectionReason::UserBusy),
+            ))
+    };
+    for (config, diversion) in [
+        (CONFIG.to_string(), false),
+        (
+            CONFIG.replace("trusted = []", "trusted = []\nredirection = \"diversion\""),
+            true,
+        ),
+    ] {
+        let mut rig = Rig::new(&config);
+        rig.pstn.setup(rig.now, 3, diverted()).expect("IAM");
+        rig.settle();
+        let (_, invite) = rig.far_incoming();
+        let div: Vec<&str> = invite.get_all("Diversion").collect();
+        let hi: Vec<&str> = invite.get_all("History-Info").collect();
+        if diversion {
+            assert!(hi.is_empty(), "{invite:?}");
+            let all = div.join(",");
+            let first = all.find("4930222").expect("the redirecting number");
+            let last = all.find("4930111").expect("the original called number");
+            assert!(first < last, "most recent first (RFC 5806 3): {all}");
+            // One entry per diversion (the IAM's counter of 2), each with its reason.
+            let entries: Vec<&str> = all.split(", ").collect();
+            assert_eq!(entries.len(), 2, "{all}");
+            assert!(entries[0].ends_with(";reason=user-busy;counter=1"), "{all}");
+            assert!(entries[1].ends_with(";reason=no-answer;counter=1"), "{all}");
+        } else {
+            assert!(div.is_empty(), "{invite:?}");
+            assert!(hi.join(",").contains("4930222"), "{invite:?}");
+        }
+    }
+}

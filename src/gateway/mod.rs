@@ -269,7 +269,7 @@ impl Gateway {
             t11: Some(std::time::Duration::from_secs(15)),
             host: format!("{}:{}", ua.host, ua.port),
             country_code: None,
-            diversion_header: false,
+            diversion_header: config.sip.as_ref().is_some_and(|s| s.diversion_header),
         };
         let profile = config.sip.as_ref().map(|s| s.causes).unwrap_or_default();
         let default_causes = crate::interwork::causes::CauseMap::profile(profile.name())
