@@ -67,7 +67,8 @@ impl Route {
         self
     }
 
-    fn toml(&self) -> String {
+    /// The route as one `[[route]]` table of the configuration.
+    pub fn toml(&self) -> String {
         let mut s = format!(
             "\n[[route]]\nprefix = \"{}\"\nto = \"{}\"\n",
             self.prefix, self.to

@@ -36,19 +36,6 @@ pub fn to_pbx(prefix: &str) -> Route {
     }
 }
 
-/// One `[[route]]` as TOML (the same schema as `support::gateway`'s routes).
-fn route_toml(r: &Route) -> String {
-    let mut s = format!(
-        "\n[[route]]\nprefix = \"{}\"\nto = \"{}\"\n",
-        r.prefix, r.to
-    );
-    if !r.alternates.is_empty() {
-        let list: Vec<String> = r.alternates.iter().map(|a| format!("\"{a}\"")).collect();
-        s.push_str(&format!("alternates = [{}]\n", list.join(", ")));
-    }
-    s
-}
-
 /// The configuration of one gateway: SIP on 127.0.0.1:`sip_port` (UDP), one QSIG link of
 /// [`GATEWAY_ROLE`] with B-channels [`CHANNELS`] (trunk group "pbx") listening on `link`,
 /// the `trusted` peers and the `routes`.
@@ -85,7 +72,7 @@ trunk_group = "pbx"
         trusted = trusted.join(", "),
     );
     for r in routes {
-        text.push_str(&route_toml(r));
+        text.push_str(&r.toml());
     }
     text
 }
