@@ -1497,3 +1497,109 @@ fn facility_crosses_two_gateways_both_ways_before_and_after_answer() {
         assert_eq!(s.gw.ua().calls(), 0);
     }
 }
+
+/// RFC 4497 8.3.9 (overlap sending) on a link with overlap signalling: the SETUP goes
+/// without Sending complete (8.3.1) and the PBX answers SETUP ACKNOWLEDGE; a second INVITE of
+/// the same call (same Call-ID and From tag, no To tag) with more digits becomes an
+/// INFORMATION carrying only the additional digits, with the SETUP's type of number and
+/// numbering plan; the first INVITE is answered 484 and the call goes on with the second (the
+/// PBX's CONNECT answers it). A third INVITE whose number does not extend the call's gets 485
+/// Ambiguous and changes nothing.
+#[test]
+fn a_longer_invite_of_the_same_call_becomes_an_information() {
+    use sipt_mgc::sip::message::Uri;
+    use sipt_mgc::sip::transport::{Target, TransportKind};
+    let config = QSIG_CONFIG.replace(
+        "trunk_group = \"pbx\"",
+        "trunk_group = \"pbx\"\noverlap = \"en-bloc\"",
+    );
+    assert_ne!(config, QSIG_CONFIG);
+    let mut rig = QsigRig::new(&config);
+    let first = rig.sip_call("700", None);
+    rig.settle();
+    let inc = rig
+        .pbx_events
+        .iter()
+        .find_map(|e| match e {
+            CallEvent::IncomingCall(i) => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no SETUP at the PBX: {:#?}", rig.gw_events));
+    assert_eq!(inc.called.as_ref().map(|n| n.digits.as_str()), Some("700"));
+    assert!(
+        !inc.sending_complete,
+        "no Sending complete on an overlap link"
+    );
+    let call = inc.call;
+    rig.pbx_do(|c, now| c.setup_acknowledge(now, call, Response::default()))
+        .expect("SETUP ACKNOWLEDGE");
+    rig.settle();
+    let sibling = |rig: &mut QsigRig, number: &str| {
+        let gw = Target::new(
+            TransportKind::Udp,
+            "192.0.2.1:5060".parse().expect("gateway address"),
+        );
+        let now = rig.now;
+        rig.far
+            .invite_sibling(
+                now,
+                first,
+                Uri::parse(&format!("sip:{number}@192.0.2.1")).expect("uri"),
+                vec![gw],
+                &[],
+                None,
+            )
+            .expect("the INVITE again")
+    };
+    let second = sibling(&mut rig, "70012");
+    rig.settle();
+    let info: Vec<(String, TypeOfNumber)> = rig
+        .pbx_events
+        .iter()
+        .filter_map(|e| match e {
+            CallEvent::Information {
+                call,
+                called: Some(n),
+                ..
+            } if *call == inc.call => Some((n.digits.to_string(), n.type_of_number)),
+            _ => None,
+        })
+        .collect();
+    let setup_type = inc.called.as_ref().map(|n| n.type_of_number);
+    assert_eq!(
+        info.iter().map(|(d, _)| d.as_str()).collect::<Vec<_>>(),
+        ["12"],
+        "only the additional digits: {:#?}",
+        rig.pbx_events
+    );
+    assert_eq!(Some(info[0].1), setup_type);
+    let rejected = |rig: &QsigRig, h| {
+        rig.far_events.iter().find_map(|e| match e {
+            UaEvent::Rejected { call, response } if *call == h => response.status(),
+            _ => None,
+        })
+    };
+    assert_eq!(rejected(&rig, first), Some(484));
+
+    // Not an extension of 70012: 485 to the new INVITE, the call untouched.
+    let third = sibling(&mut rig, "71");
+    rig.settle();
+    assert_eq!(rejected(&rig, third), Some(485));
+    assert_eq!(rejected(&rig, second), None);
+
+    rig.pbx_do(|c, now| c.connect(now, call, ConnectResponse::default()))
+        .expect("CONNECT");
+    rig.settle();
+    assert!(
+        rig.far_events
+            .iter()
+            .any(|e| matches!(e, UaEvent::Answered { call: c, .. } if *c == second)),
+        "the second INVITE is answered: {:#?}",
+        rig.far_events
+    );
+    let now = rig.now;
+    rig.far.hangup(now, second).expect("BYE");
+    rig.settle();
+    assert_eq!(pbx_disconnect_cause(&rig, call), Some(16));
+    rig.assert_clean();
+}

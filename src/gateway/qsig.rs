@@ -162,6 +162,12 @@ pub struct QsigCall {
     /// FACILITY messages from the PBX waiting for the SIP dialog their INFO needs (RFC 6086
     /// 4.2: an early or confirmed dialog), at most [`MAX_PENDING_INFO`].
     pub pending_info: Vec<QsigMessage>,
+    /// A call from SIP: its INVITE's Call-ID and From tag, by which a later INVITE with more
+    /// digits is known (RFC 4497 8.3.9).
+    pub invite_key: Option<(String, String)>,
+    /// The called party number of the SETUP sent (to the PBX): the type of number and
+    /// numbering plan of an INFORMATION's further digits (RFC 4497 8.3.9).
+    pub called_number: Option<sipt_codecs::q931::Number>,
 }
 
 /// How many FACILITY messages wait for a dialog; more are dropped (a PBX that talks that much
@@ -193,6 +199,8 @@ impl QsigCall {
             reliable: false,
             digits: None,
             pending_info: Vec::new(),
+            invite_key: None,
+            called_number: None,
         }
     }
 }
@@ -842,6 +850,15 @@ impl Gateway {
         else {
             return false;
         };
+        let key = invite.call_id().ok().zip(invite.from_tag().ok().flatten());
+        if let Some(id) = key.as_ref().and_then(|k| self.by_invite.get(k)).copied() {
+            if self.qcalls.contains_key(&id) {
+                self.qsig_overlap_invite(now, id, h, &number);
+                return true;
+            }
+            // A call of the ISUP path: its overlap (RFC 3578 3.5) is that path's.
+            return false;
+        }
         let Some(decision) = self.routes.lookup(&number) else {
             return false;
         };
@@ -852,14 +869,6 @@ impl Gateway {
         let Some(group) = group.filter(|g| self.is_qsig_group(g)) else {
             return false;
         };
-        if invite
-            .call_id()
-            .ok()
-            .zip(invite.from_tag().ok().flatten())
-            .is_some_and(|k| self.by_invite.contains_key(&k))
-        {
-            return false;
-        }
         let trusted = invite
             .top_via()
             .ok()
@@ -889,6 +898,52 @@ impl Gateway {
         true
     }
 
+    /// RFC 4497 8.3.9: an INVITE with the Call-ID and From tag (and no To tag) of a call to
+    /// the PBX still in its address phase, whose number extends the call's: an INFORMATION
+    /// with only the additional digits, and 484 to the earlier INVITE; the call goes on with
+    /// the new one. A number that is not an extension: 485 Ambiguous to the new INVITE. After
+    /// the address phase (a final response sent, the PBX alerting or answering, clearing):
+    /// 484, as the ISUP path does (RFC 3578 3.5).
+    fn qsig_overlap_invite(&mut self, now: Instant, id: CallId, h: CallHandle, number: &str) {
+        let refuse = |gw: &mut Gateway, status: u16, phrase: &str| {
+            let _ = gw.ua.respond_with(now, h, status, phrase, &[], None);
+            gw.ua.forget(h);
+        };
+        let Some(c) = self.qcalls.get(&id) else {
+            return refuse(self, 484, "Address Incomplete");
+        };
+        // "the gateway has not yet sent a final response other than 484 to the previously
+        // received SIP INVITE request" (8.3.9).
+        let in_setup = !c.from_pbx && !c.answered && !c.clearing && !c.qsig_done && !c.sip_done;
+        let (Some(q), Some(old_h), Some(template), true) =
+            (c.qsig, c.sip, c.called_number.clone(), in_setup)
+        else {
+            return refuse(self, 484, "Call Past Its Address Phase");
+        };
+        let trunk = c.trunk;
+        let info = match qsig::overlap_invite(&c.called, number, &template) {
+            qsig::OverlapInvite::Information(info) => info,
+            qsig::OverlapInvite::Ambiguous => return refuse(self, 485, "Ambiguous"),
+        };
+        let sent = self
+            .qsig_trunks
+            .get_mut(trunk)
+            .map(|t| t.dchannel.with_calls(now, |c| c.information(now, q, info)));
+        if !matches!(sent, Some(Ok(()))) {
+            return refuse(self, 484, "Address Incomplete");
+        }
+        let _ = self
+            .ua
+            .respond_with(now, old_h, 484, "Address Incomplete", &[], None);
+        self.by_sip.remove(&old_h);
+        self.ua.forget(old_h);
+        self.by_sip.insert(h, id);
+        if let Some(c) = self.qcalls.get_mut(&id) {
+            c.sip = Some(h);
+            c.called = number.to_string();
+        }
+    }
+
     /// An INVITE routed to a trunk group with QSIG links (RFC 4497 8.3.1): SETUP on a free
     /// B-channel of the first QSIG trunk of the group whose data link is up.
     pub(super) fn qsig_incoming_invite(
@@ -915,6 +970,10 @@ impl Gateway {
         call.trusted = trusted;
         call.reliable = qsig::wants_100rel(invite);
         call.qsig_done = true; // no QSIG call yet
+        if let (Ok(call_id), Ok(Some(tag))) = (invite.call_id(), invite.from_tag()) {
+            self.by_invite.insert((call_id.clone(), tag.clone()), id);
+            call.invite_key = Some((call_id, tag));
+        }
         self.by_sip.insert(h, id);
         self.qcalls.insert(id, call);
         let d = self.qsig_defaults(trusted);
@@ -940,6 +999,14 @@ impl Gateway {
             let Some(t) = self.qsig_trunks.get_mut(trunk) else {
                 continue;
             };
+            // 8.3.1: Sending complete MAY be included when the gateway can tell the number is
+            // complete. On a link with overlap signalling (`overlap` other than "none") it is
+            // left out, so that a later INVITE with more digits can go on in INFORMATION
+            // (8.3.9); elsewhere an INVITE carries the whole number.
+            let mut req = req.clone();
+            if t.link.overlap != crate::interwork::overlap::Overlap::None {
+                req.sending_complete = false;
+            }
             let r = t.dchannel.with_calls(now, |c| c.setup(now, req.clone()));
             let Ok(q) = r else {
                 continue;
@@ -950,6 +1017,7 @@ impl Gateway {
                 c.qsig = Some(q);
                 c.channel = channel;
                 c.qsig_done = false;
+                c.called_number = Some(req.called.clone());
             }
             self.by_qsig.insert((trunk, q), id);
             self.events.push_back(GatewayEvent::CallRouted {
@@ -1253,6 +1321,11 @@ impl Gateway {
         let Some(c) = self.qcalls.remove(&id) else {
             return;
         };
+        if let Some(k) = &c.invite_key {
+            if self.by_invite.get(k) == Some(&id) {
+                self.by_invite.remove(k);
+            }
+        }
         if let Some(q) = c.qsig {
             if self.by_qsig.get(&(c.trunk, q)) == Some(&id) {
                 self.by_qsig.remove(&(c.trunk, q));
