@@ -172,8 +172,9 @@ struct Call {
     local_tag: String,
     /// A 2xx we retransmit until its ACK (13.3.1.4): response, next send, interval, end.
     pending_2xx: Option<Box<(Message, Instant, Duration, Instant)>>,
-    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx: kept encoded, as it
-    /// is only ever sent again.
+    /// The ACK we sent for the 2xx, repeated on retransmitted 2xx: kept encoded, as it is
+    /// only ever sent again; emptied when the INVITE's transaction ends (timer M), when no
+    /// more retransmissions come. `Some` (even empty): the INVITE was answered.
     ack: Option<Vec<u8>>,
     ended: bool,
     /// RFC 3262, UAS side: our reliable provisional responses (when the INVITE supports or
@@ -1602,6 +1603,19 @@ impl UserAgent {
                     }
                 }
                 Event::Transaction(key, Output::Terminated) => {
+                    // Our INVITE's transaction ends when timer M has run since its 2xx (RFC
+                    // 6026 7.2): 64·T1, as long as the far end retransmits that 2xx (RFC 3261
+                    // 13.3.1.4), so the ACK kept to answer the retransmissions goes (only
+                    // that it was sent stays: an empty ACK).
+                    if let Some(call) = self.routes.get(&key).and_then(|r| r.call) {
+                        if let Some(c) = self.calls.get_mut(&call) {
+                            if key == c.invite_key {
+                                if let Some(ack) = c.ack.as_mut() {
+                                    *ack = Vec::new();
+                                }
+                            }
+                        }
+                    }
                     self.routes.remove(&key);
                     crate::sip::shrink_sparse(&mut self.routes);
                 }
@@ -2012,7 +2026,7 @@ impl UserAgent {
         if m.status().is_some_and(|s| (200..300).contains(&s)) {
             if let Some(call) = self.find_call(&m) {
                 if let Some(c) = self.calls.get(&call) {
-                    if let Some(ack) = &c.ack {
+                    if let Some(ack) = c.ack.as_ref().filter(|a| !a.is_empty()) {
                         self.out.push_back(Outgoing {
                             target: c
                                 .dialog

@@ -252,10 +252,9 @@ pub enum TxError {
 #[derive(Debug)]
 pub struct TransactionLayer<M> {
     timers: Timers,
-    /// Boxed: a transaction is large, and the map keeps the room of its busiest moment.
-    transactions: HashMap<Key, Box<Transaction<M>>>,
-    /// Each transaction's next deadline as filed in `queue`.
-    scheduled: HashMap<Key, (Instant, u64)>,
+    /// Each transaction with its next deadline as filed in `queue` (one map, so that a
+    /// transaction lingering for timer J, K, L or M costs one copy of its key here).
+    transactions: HashMap<Key, Entry<M>>,
     /// Every transaction's next deadline, earliest first, so that timers cost O(log n) and
     /// not a scan of every transaction (tens of thousands live on UDP: timers J, K, L, M).
     queue: BTreeMap<(Instant, u64), Key>,
@@ -264,12 +263,29 @@ pub struct TransactionLayer<M> {
     scratch: VecDeque<Output<M>>,
 }
 
+/// A transaction in the layer's map.
+#[derive(Debug)]
+struct Entry<M> {
+    /// Boxed: a transaction is large, and the map keeps the room of its busiest moment.
+    tx: Box<Transaction<M>>,
+    /// Its next deadline as filed in `queue`.
+    filed: Option<(Instant, u64)>,
+}
+
+impl<M> Entry<M> {
+    fn new(tx: Transaction<M>) -> Self {
+        Entry {
+            tx: Box::new(tx),
+            filed: None,
+        }
+    }
+}
+
 impl<M: TxMessage> TransactionLayer<M> {
     pub fn new(timers: Timers) -> Self {
         TransactionLayer {
             timers,
             transactions: HashMap::new(),
-            scheduled: HashMap::new(),
             queue: BTreeMap::new(),
             seq: 0,
             events: VecDeque::new(),
@@ -277,23 +293,39 @@ impl<M: TxMessage> TransactionLayer<M> {
         }
     }
 
-    /// Files the next deadline of transaction `key` (or forgets it when it has none or is
-    /// gone).
+    /// Files the next deadline of transaction `key` (or takes it out of the queue when it
+    /// has none).
     fn reschedule(&mut self, key: &Key) {
-        let next = self.transactions.get(key).and_then(|t| t.poll_timeout());
-        match (self.scheduled.get(key).copied(), next) {
+        let Some(e) = self.transactions.get_mut(key) else {
+            return;
+        };
+        let next = e.tx.poll_timeout();
+        match (e.filed, next) {
             (Some((at, _)), Some(n)) if at == n => {}
             (old, next) => {
                 if let Some(old) = old {
                     self.queue.remove(&old);
-                    self.scheduled.remove(key);
                 }
+                e.filed = None;
                 if let Some(n) = next {
                     self.seq += 1;
                     self.queue.insert((n, self.seq), key.clone());
-                    self.scheduled.insert(key.clone(), (n, self.seq));
+                    e.filed = Some((n, self.seq));
                 }
             }
+        }
+    }
+
+    /// Removes transaction `key` and its filed deadline; whether it was there.
+    fn forget(&mut self, key: &Key) -> bool {
+        match self.transactions.remove(key) {
+            Some(e) => {
+                if let Some(f) = e.filed {
+                    self.queue.remove(&f);
+                }
+                true
+            }
+            None => false,
         }
     }
 
@@ -346,7 +378,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                 &mut out,
             ))
         };
-        self.transactions.insert(key.clone(), Box::new(t));
+        self.transactions.insert(key.clone(), Entry::new(t));
         self.drain(&key, &mut out);
         self.scratch = out;
         Ok(key)
@@ -359,7 +391,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key).map(|t| &mut **t) {
+        match self.transactions.get_mut(&key).map(|e| &mut *e.tx) {
             Some(Transaction::ClientInvite(t)) => t.handle_response(now, response, &mut out),
             Some(Transaction::ClientNonInvite(t)) => t.handle_response(now, response, &mut out),
             _ => self.events.push_back(Event::StrayResponse(response)),
@@ -390,7 +422,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return;
         };
         let mut out = std::mem::take(&mut self.scratch);
-        match self.transactions.get_mut(&key).map(|t| &mut **t) {
+        match self.transactions.get_mut(&key).map(|e| &mut *e.tx) {
             Some(Transaction::ServerInvite(t)) => t.handle_request(now, request, &mut out),
             Some(Transaction::ServerNonInvite(t)) => t.handle_request(now, request, &mut out),
             Some(_) => {}
@@ -414,7 +446,7 @@ impl<M: TxMessage> TransactionLayer<M> {
                         &mut out,
                     ))
                 };
-                self.transactions.insert(key.clone(), Box::new(t));
+                self.transactions.insert(key.clone(), Entry::new(t));
             }
         }
         self.drain(&key, &mut out);
@@ -427,7 +459,7 @@ impl<M: TxMessage> TransactionLayer<M> {
             return Err(TxError::NotAResponse);
         }
         let mut out = std::mem::take(&mut self.scratch);
-        let r = match self.transactions.get_mut(key).map(|t| &mut **t) {
+        let r = match self.transactions.get_mut(key).map(|e| &mut *e.tx) {
             Some(Transaction::ServerInvite(t)) => {
                 t.send_response(now, response, &mut out);
                 Ok(())
@@ -446,8 +478,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// The transport reported a failure sending for `key` (RFC 3261 17.1.4, 17.2.4): the
     /// transaction ends and the TU is told (as a timeout: it answers 503 or gives up).
     pub fn transport_error(&mut self, key: &Key) {
-        if self.transactions.remove(key).is_some() {
-            self.reschedule(key);
+        if self.forget(key) {
             self.events
                 .push_back(Event::Transaction(key.clone(), Output::Timeout));
             self.events
@@ -458,7 +489,7 @@ impl<M: TxMessage> TransactionLayer<M> {
     /// The state of the server INVITE transaction `key`, to decide on a CANCEL (RFC 3261 9.2:
     /// a CANCEL has effect only while no final response was sent).
     pub fn server_invite_state(&self, key: &Key) -> Option<ServerState> {
-        match self.transactions.get(key).map(|t| &**t) {
+        match self.transactions.get(key).map(|e| &*e.tx) {
             Some(Transaction::ServerInvite(t)) => Some(t.state()),
             _ => None,
         }
@@ -466,7 +497,7 @@ impl<M: TxMessage> TransactionLayer<M> {
 
     /// The state of the client transaction `key`.
     pub fn client_state(&self, key: &Key) -> Option<ClientState> {
-        match self.transactions.get(key).map(|t| &**t) {
+        match self.transactions.get(key).map(|e| &*e.tx) {
             Some(Transaction::ClientInvite(t)) => Some(t.state()),
             Some(Transaction::ClientNonInvite(t)) => Some(t.state()),
             _ => None,
@@ -482,8 +513,8 @@ impl<M: TxMessage> TransactionLayer<M> {
             .collect();
         let mut out = std::mem::take(&mut self.scratch);
         for key in due {
-            if let Some(t) = self.transactions.get_mut(&key) {
-                t.handle_timeout(now, &mut out);
+            if let Some(e) = self.transactions.get_mut(&key) {
+                e.tx.handle_timeout(now, &mut out);
             }
             self.drain(&key, &mut out);
         }
@@ -507,13 +538,13 @@ impl<M: TxMessage> TransactionLayer<M> {
         if self
             .transactions
             .get(key)
-            .is_some_and(|t| t.is_terminated())
+            .is_some_and(|e| e.tx.is_terminated())
         {
-            self.transactions.remove(key);
+            self.forget(key);
+        } else {
+            self.reschedule(key);
         }
-        self.reschedule(key);
         crate::sip::shrink_sparse(&mut self.transactions);
-        crate::sip::shrink_sparse(&mut self.scheduled);
     }
 }
 
