@@ -161,7 +161,8 @@ enum Role {
 #[derive(Debug)]
 struct Call {
     role: Role,
-    /// The INVITE (sent or received).
+    /// The INVITE (sent or received); a UAC's keeps only its start line once answered and
+    /// its transaction is over.
     invite: Message,
     invite_key: Key,
     /// Where our requests go (the next hop of the INVITE; for a UAS, the INVITE's source).
@@ -1607,11 +1608,16 @@ impl UserAgent {
                     // 6026 7.2): 64·T1, as long as the far end retransmits that 2xx (RFC 3261
                     // 13.3.1.4), so the ACK kept to answer the retransmissions goes (only
                     // that it was sent stays: an empty ACK).
+                    // Nor is our INVITE looked at again once answered (a new INVITE, CANCEL,
+                    // sibling or response to it is of the call set-up only): its header
+                    // fields go too; the dialog has what the call needs.
                     if let Some(call) = self.routes.get(&key).and_then(|r| r.call) {
                         if let Some(c) = self.calls.get_mut(&call) {
                             if key == c.invite_key {
                                 if let Some(ack) = c.ack.as_mut() {
                                     *ack = Vec::new();
+                                    c.invite.headers = Vec::new();
+                                    c.invite.body = Vec::new();
                                 }
                             }
                         }
