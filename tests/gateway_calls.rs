@@ -1957,3 +1957,82 @@ fn redirection_as_diversion_when_configured() {
         }
     }
 }
+
+/// RFC 3204 6 / RFC 3261 21.4.13: a trusted peer's INFO with a required ISUP part the gateway
+/// cannot use (an ISUP version it does not know) is answered 415 with Accept, nothing reaches
+/// the PSTN and the call goes on; the same part marked optional is ignored (200).
+#[test]
+fn info_with_a_required_part_the_gateway_cannot_use_gets_415() {
+    use sipt_mgc::sip::message::Method;
+    let mut rig = Rig::new(&trusted_config());
+    rig.pstn.setup(rig.now, 6, iam("4930123456")).expect("IAM");
+    rig.settle();
+    let (call, _) = rig.far_incoming();
+    rig.far
+        .respond(rig.now, call, 200, "OK", None)
+        .expect("200");
+    rig.settle();
+    // A SUS (Q.763 Table 4: type 0x0d; suspend/resume indicators 0: subscriber initiated).
+    let sus = [0x0d, 0x00];
+    let statuses = |rig: &Rig| -> Vec<(u16, String)> {
+        rig.far_events
+            .iter()
+            .filter_map(|e| match e {
+                UaEvent::RequestResponse { response, .. }
+                    if response.cseq().is_ok_and(|c| c.method == Method::Info) =>
+                {
+                    Some((
+                        response.status().unwrap_or(0),
+                        response.get("Accept").unwrap_or_default().to_string(),
+                    ))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for (handling, want) in [("required", 415), ("optional", 200)] {
+        let ct = "application/ISUP;version=nonsense-99";
+        let body = format!(
+            "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--b\r\nContent-Type: {ct}\r\n\
+             Content-Disposition: signal;handling={handling}\r\n\r\n"
+        );
+        let mut bytes = body.into_bytes();
+        bytes.extend_from_slice(&sus);
+        bytes.extend_from_slice(b"\r\n--b--\r\n");
+        let now = rig.now;
+        rig.far
+            .request(
+                now,
+                call,
+                Method::Info,
+                Some(("multipart/mixed;boundary=b", bytes)),
+            )
+            .expect("INFO");
+        rig.settle();
+        let got = statuses(&rig);
+        let last = got.last().expect("a response to the INFO");
+        assert_eq!(last.0, want, "{handling}: {got:?}");
+        if want == 415 {
+            assert!(
+                last.1.to_ascii_lowercase().contains("application/isup"),
+                "Accept: {got:?}"
+            );
+        }
+    }
+    assert!(
+        rig.pstn_saw(|e| matches!(e, IsupEvent::Suspend { .. }))
+            .is_none(),
+        "{:#?}",
+        rig.pstn_events
+    );
+    assert!(rig.ended().is_empty(), "the call goes on");
+    rig.pstn
+        .release(
+            rig.now,
+            6,
+            CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+        )
+        .expect("REL");
+    rig.settle();
+    rig.assert_clean();
+}

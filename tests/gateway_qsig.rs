@@ -1392,6 +1392,18 @@ fn info_with_a_required_part_the_gateway_cannot_use_gets_415_or_400() {
         want.push(status);
         assert_eq!(far_info_statuses(&rig), want, "{parts:?}");
     }
+    // RFC 3261 21.4.13: each 415 says what the gateway accepts.
+    for e in &rig.far_events {
+        if let UaEvent::RequestResponse { response, .. } = e {
+            if response.status() == Some(415) {
+                let accept = response.get("Accept").unwrap_or_default();
+                assert!(
+                    accept.to_ascii_lowercase().contains("application/qsig"),
+                    "{response:?}"
+                );
+            }
+        }
+    }
     assert!(pbx_facilities(&rig, call).is_empty());
     assert!(rig.ended().is_empty(), "the call goes on");
     let now = rig.now;

@@ -1259,7 +1259,16 @@ impl Gateway {
         let id = self.by_sip.get(&h).copied();
         let call = id.and_then(|id| self.calls.get(&id));
         let method = request.method().cloned();
+        // RFC 3204 6 / RFC 3261 21.4.13: an INFO with a part we must understand and cannot (a
+        // trusted peer's required part of another type or version): 415 with Accept, or 400.
+        let unusable = match (&method, call) {
+            (Some(Method::Info), Some(c)) => {
+                body::split(&request, c.trusted).err().map(|p| p.status())
+            }
+            _ => None,
+        };
         let (status, body) = match (&method, call) {
+            (Some(Method::Info), Some(_)) if unusable.is_some() => (unusable.unwrap_or(400), None),
             (Some(Method::Info), Some(c)) => {
                 if let (Some(m), Some(cic)) = (
                     encapsulated(
@@ -1342,12 +1351,15 @@ impl Gateway {
             _ => (481, None),
         };
         let phrase = reason_phrase(status);
-        let _ = self.ua.respond_request(
+        let accept = [("Accept", body::accept().to_string())];
+        let headers: &[(&str, String)] = if status == 415 { &accept } else { &[] };
+        let _ = self.ua.respond_request_with(
             now,
             &key,
             &request,
             status,
             phrase,
+            headers,
             body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
         );
     }

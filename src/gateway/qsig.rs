@@ -35,8 +35,8 @@
 //!   application/QSIG (waiting for the early dialog of the first 18x when none exists yet);
 //!   a trusted peer's INFO with a FACILITY becomes a FACILITY to the PBX with its Facility IEs
 //!   and other elements ([`qsig::facility_from_template`]). An untrusted peer gets no INFO and
-//!   its INFO is answered 200 and ignored; a required part we cannot use: 415 (without Accept:
-//!   the UA's `respond_request` takes no headers) or 400.
+//!   its INFO is answered 200 and ignored; a required part we cannot use: 415 with Accept,
+//!   or 400.
 //! - Names (ECMA-164): callingName <-> From/P-Asserted-Identity display name,
 //!   connectedName <-> the 200's, calledName (ALERTING) <-> the 180's P-Asserted-Identity;
 //!   asserted identities only to and from trusted peers.
@@ -647,12 +647,16 @@ impl Gateway {
                     _ => (501, None),
                 };
                 let _ = call;
-                let _ = self.ua.respond_request(
+                // RFC 3261 21.4.13: a 415 says what we accept.
+                let accept = [("Accept", body::accept().to_string())];
+                let headers: &[(&str, String)] = if status == 415 { &accept } else { &[] };
+                let _ = self.ua.respond_request_with(
                     now,
                     key,
                     request,
                     status,
                     reason_phrase(status),
+                    headers,
                     body.as_ref().map(|(ct, b)| (ct.as_str(), b.clone())),
                 );
             }

@@ -1183,6 +1183,22 @@ impl UserAgent {
         reason: &str,
         body: Option<(&str, Vec<u8>)>,
     ) -> Result<(), UaError> {
+        self.respond_request_with(now, key, request, status, reason, &[], body)
+    }
+
+    /// [`UserAgent::respond_request`] with header fields of the caller's (an Accept with a
+    /// 415, RFC 3261 21.4.13).
+    #[allow(clippy::too_many_arguments)]
+    pub fn respond_request_with(
+        &mut self,
+        now: Instant,
+        key: &Key,
+        request: &Message,
+        status: u16,
+        reason: &str,
+        headers: &[(&str, String)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), UaError> {
         let call = self
             .routes
             .get(key)
@@ -1191,6 +1207,9 @@ impl UserAgent {
         let contact = self.contact();
         let c = self.calls.get_mut(&call).ok_or(UaError::NoSuchCall)?;
         let mut r = request.response(status, reason, Some(&c.local_tag));
+        for (name, value) in headers {
+            r.push_header(name, value.clone());
+        }
         if (200..300).contains(&status)
             && matches!(
                 request.method(),
