@@ -352,6 +352,13 @@ impl Rig {
     pub fn assert_clean(&mut self) {
         self.run_for(Duration::from_secs(40));
         assert_eq!(self.gw.calls(), 0, "calls left: {:#?}", self.gw_events);
+        for i in 0..self.gw.trunks().len() {
+            assert_eq!(
+                self.gw.circuits_in_use(i),
+                0,
+                "trunk {i}: circuits counted in use"
+            );
+        }
         for t in self.gw.trunks() {
             for cic in t.isup.cics() {
                 let s = t.isup.circuit_status(cic).expect("status");
