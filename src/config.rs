@@ -147,6 +147,11 @@ pub struct LinkConfig {
     /// The codec of the circuits' RTP. Default PCMA (G.711 A-law, the E1 law); the config
     /// has no span profile, so a T1 (mu-law) link says `codec = "pcmu"`.
     pub codec: Codec,
+    /// ISUP: the exchange type of the compatibility procedures (Q.764 2.9.5.2), `"A"`
+    /// (default: an end node, which cannot pass unrecognised information on) or `"B"` (a
+    /// transit node: unrecognised messages and parameters pass on as their instructions say,
+    /// to the other circuit of a transit call or in the encapsulated ISUP of SIP-T).
+    pub exchange_type: crate::isup::ExchangeType,
 }
 
 /// One `[[route]]`.
@@ -236,6 +241,7 @@ struct RawLink {
     overlap: Option<Spanned<String>>,
     media: Option<Spanned<String>>,
     codec: Option<Spanned<String>>,
+    exchange_type: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -583,7 +589,21 @@ impl Validator<'_> {
             overlap: crate::interwork::overlap::Overlap::None,
             media: None,
             codec: Codec::Pcma,
+            exchange_type: crate::isup::ExchangeType::A,
         };
+        if let Some(x) = &l.exchange_type {
+            out.exchange_type = match x.get_ref().as_str() {
+                "A" | "a" => crate::isup::ExchangeType::A,
+                "B" | "b" => crate::isup::ExchangeType::B,
+                other => {
+                    return Err(bad(
+                        x.span(),
+                        "exchange_type",
+                        format!("\"{other}\": expected \"A\" or \"B\" (Q.764 2.9.5.2)"),
+                    ))
+                }
+            };
+        }
         if let Some(o) = &l.overlap {
             out.overlap =
                 crate::interwork::overlap::Overlap::from_name(o.get_ref()).ok_or_else(|| {
@@ -874,6 +894,27 @@ to = "sip:{number}@127.0.0.1:5070"
         assert_eq!(c.links[1].role, Some(Role::User));
         assert_eq!(c.links[1].channels.len(), 30);
         assert_eq!(c.routes[0].prefix, "+4930");
+    }
+
+    #[test]
+    fn exchange_type_is_a_or_b() {
+        use crate::isup::ExchangeType;
+        let c = parse(DESIGN_EXAMPLE).unwrap();
+        assert!(c.links.iter().all(|l| l.exchange_type == ExchangeType::A));
+        let with = |v: &str| {
+            DESIGN_EXAMPLE.replacen(
+                "[[link]]\n",
+                &format!("[[link]]\nexchange_type = \"{v}\"\n"),
+                1,
+            )
+        };
+        let b = parse(&with("B")).unwrap();
+        assert_eq!(b.links[0].exchange_type, ExchangeType::B);
+        let err = parse(&with("C")).unwrap_err().to_string();
+        assert!(
+            err.contains("exchange_type") && err.contains("\"C\""),
+            "{err}"
+        );
     }
 
     #[test]

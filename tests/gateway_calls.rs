@@ -2036,3 +2036,69 @@ fn info_with_a_required_part_the_gateway_cannot_use_gets_415() {
     rig.settle();
     rig.assert_clean();
 }
+
+/// Q.764 2.9.5: a parameter this exchange does not know (code 0xfa, no compatibility
+/// information) in an IAM for a transit call. With `exchange_type = "B"` on the links (a
+/// transit node) it is passed on: the second exchange's IAM has it, octet for octet, and no
+/// CFN goes back. With the default type A (an end node) it is discarded and the caller is
+/// told with a CFN (cause 99, the parameter's code as diagnostic: 2.9.5.3.2).
+#[test]
+fn transit_passes_an_unrecognised_parameter_on_as_a_type_b_exchange() {
+    use sipt_codecs::isup::HopCounter;
+    let unknown = |m: &Message| {
+        m.parameters().iter().find_map(|p| match p {
+            Parameter::Unknown(u) if u.code == 0xfa => Some(u.value.to_vec()),
+            _ => None,
+        })
+    };
+    for (config, passed) in [
+        (
+            TRANSIT_CONFIG.replace("cics = ", "exchange_type = \"B\"\ncics = "),
+            true,
+        ),
+        (TRANSIT_CONFIG.to_string(), false),
+    ] {
+        assert_eq!(
+            config.matches("exchange_type").count(),
+            if passed { 2 } else { 0 }
+        );
+        let mut rig = Rig::new(&config);
+        let sent = transit_iam("8123456", 20).with(Parameter::unknown(0xfa, &[0xde, 0xad]));
+        rig.pstn.setup(rig.now, 5, sent.clone()).expect("IAM");
+        rig.settle();
+        rig.setup_cic2().expect("IAM on trunk 1");
+        let iam = sent_on(&rig.isup_sent2, MessageType::Iam).expect("IAM sent on trunk 1");
+        let cfn = sent_on(&rig.isup_sent, MessageType::Cfn);
+        if passed {
+            assert_eq!(unknown(&iam), Some(vec![0xde, 0xad]));
+            // Octet for octet but the hop counter (Q.764 2.1.12: one less).
+            let mut want = sent.clone();
+            for p in want.parameters_mut().expect("parameters") {
+                if let Parameter::HopCounter(h) = p {
+                    *h = HopCounter::default().with_hop_counter(19);
+                }
+            }
+            assert_eq!(encoded(&iam), encoded(&want));
+            assert!(cfn.is_none(), "no CFN from a transit node: {cfn:?}");
+        } else {
+            assert_eq!(unknown(&iam), None, "an end node discards it");
+            let cfn = cfn.expect("a CFN to the caller");
+            let cause = cfn.parameters().iter().find_map(|p| match p {
+                Parameter::CauseIndicators(c) => Some(c.clone()),
+                _ => None,
+            });
+            let cause = cause.expect("cause");
+            assert_eq!(cause.cause_value().code(), 99, "{cause:?}");
+            assert!(cause.diagnostics.contains(&0xfa), "{cause:?}");
+        }
+        rig.pstn
+            .release(
+                rig.now,
+                5,
+                CauseIndicators::new(Location::User, CauseValue::from_code(16)),
+            )
+            .expect("REL");
+        rig.settle();
+        rig.assert_clean();
+    }
+}

@@ -808,8 +808,9 @@ fn trunk_for(link: &LinkConfig) -> Result<Trunk, GatewayError> {
     if cics.is_empty() {
         return Err(bad("an ISUP link needs cics".into()));
     }
-    let isup =
-        Isup::new(IsupConfig::new(opc, dpc, cics.clone())).map_err(|e| bad(e.to_string()))?;
+    let mut config = IsupConfig::new(opc, dpc, cics.clone());
+    config.exchange_type = link.exchange_type;
+    let isup = Isup::new(config).map_err(|e| bad(e.to_string()))?;
     Ok(Trunk {
         link: link.clone(),
         isup,
