@@ -461,7 +461,9 @@ fn digest_with_a_wrong_password_fails() {
 /// 200), so 20 calls pass without one with a chance of 0.9^80 (2e-4). A call fails only if
 /// its BYE exchange fails 5 times running (0.19^5 = 2.5e-4 a call): the callee keeps the
 /// call 8 s after its 200 (Timer J stand-in), over the BYE retransmissions at 0.5, 1.5, 3.5
-/// and 7.5 s.
+/// and 7.5 s. When the caller loses the 100, 180 and 200 together (1e-3 a call) its INVITE
+/// comes again, and uas_basic.xml answers it with the 200 again (it once dropped the call
+/// as an unexpected message, and this test with it).
 #[test]
 fn udp_loss_recovered_by_retransmission() {
     let Some(_) = sipp::require() else { return };
