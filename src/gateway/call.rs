@@ -281,19 +281,12 @@ impl Gateway {
         iam: Message,
         continuity_check: bool,
     ) {
-        let id = self.new_call_id();
-        self.stats.calls_started += 1;
         let called = match iam.parameter(sipt_codecs::isup::code::CALLED_PARTY_NUMBER) {
             Some(Parameter::CalledPartyNumber(n)) => numbers::called_number_text(n),
             _ => String::new(),
         };
-        self.events.push_back(GatewayEvent::CallStarted {
-            call: id.0,
-            from_pstn: true,
-            trunk: self.trunks.get(trunk).map_or("", |t| t.name()).to_string(),
-            cic: Some(cic),
-            called: called.clone(),
-        });
+        let name = self.trunks.get(trunk).map_or("", |t| t.name()).to_string();
+        let id = self.start_call(true, name, Some(cic), &called);
         let overlap = self
             .trunks
             .get(trunk)
@@ -1368,16 +1361,7 @@ impl Gateway {
 
     /// INVITE received (RFC 3398 7.2.1.1): routed to a trunk group, an IAM on a free circuit.
     pub(super) fn incoming_invite(&mut self, now: Instant, h: CallHandle, invite: SipMessage) {
-        let trusted = invite
-            .top_via()
-            .ok()
-            .and_then(|v| {
-                v.received()
-                    .or_else(|| Some(v.sent_by()))
-                    .map(|s| s.rsplit_once(':').map_or(s.clone(), |(a, _)| a.to_string()))
-            })
-            .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
-            .is_some_and(|ip| self.trusted.contains(ip));
+        let trusted = self.request_trusted(&invite);
         let reject = |gw: &mut Gateway, status: u16, phrase: &str, headers: &[(&str, String)]| {
             let _ = gw.ua.respond_with(now, h, status, phrase, headers, None);
             gw.ua.forget(h);
@@ -1410,15 +1394,7 @@ impl Gateway {
         {
             return self.overlap_invite(now, old, h, &number);
         }
-        let id = self.new_call_id();
-        self.stats.calls_started += 1;
-        self.events.push_back(GatewayEvent::CallStarted {
-            call: id.0,
-            from_pstn: false,
-            trunk: String::new(),
-            cic: None,
-            called: number.clone(),
-        });
+        let id = self.start_call(false, String::new(), None, &number);
         let mut call = Call::new(id, false, 0, number.clone(), now);
         call.sip = Some(h);
         call.trusted = trusted;

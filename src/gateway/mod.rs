@@ -410,6 +410,21 @@ impl Gateway {
         self.trusted.contains(target.addr.ip())
     }
 
+    /// Whether a request comes from a trusted peer: the address its top Via says it came
+    /// from (`received`, else sent-by: RFC 3261 18.2.1).
+    fn request_trusted(&self, request: &crate::sip::message::Message) -> bool {
+        request
+            .top_via()
+            .ok()
+            .and_then(|v| {
+                v.received()
+                    .or_else(|| Some(v.sent_by()))
+                    .map(|s| s.rsplit_once(':').map_or(s.clone(), |(a, _)| a.to_string()))
+            })
+            .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
+            .is_some_and(|ip| self.trusted.contains(ip))
+    }
+
     // ------------------------------------------------------------------ inputs
 
     /// An ISUP message MTP delivered on trunk `trunk`.
@@ -600,9 +615,26 @@ impl Gateway {
         }
     }
 
-    fn new_call_id(&mut self) -> CallId {
+    /// A new call: its id, counted and announced (`call_started`). `trunk` and `cic`: where a
+    /// call from the PSTN or a PBX came in (a CIC or a B-channel); none for a call from SIP.
+    fn start_call(
+        &mut self,
+        from_pstn: bool,
+        trunk: String,
+        cic: Option<u16>,
+        called: &str,
+    ) -> CallId {
         self.next_call += 1;
-        CallId(self.next_call)
+        let id = CallId(self.next_call);
+        self.stats.calls_started += 1;
+        self.events.push_back(GatewayEvent::CallStarted {
+            call: id.0,
+            from_pstn,
+            trunk,
+            cic,
+            called: called.to_string(),
+        });
+        id
     }
 
     fn ua_event(&mut self, now: Instant, e: UaEvent) {

@@ -351,20 +351,13 @@ impl Gateway {
 
     /// SETUP received (RFC 4497 8.2.1.1).
     fn incoming_setup(&mut self, now: Instant, trunk: usize, ic: crate::qsig::IncomingCall) {
-        let id = self.new_call_id();
-        self.stats.calls_started += 1;
         let called = qsig::called_text(&ic.message).unwrap_or_default();
-        self.events.push_back(GatewayEvent::CallStarted {
-            call: id.0,
-            from_pstn: true,
-            trunk: self
-                .qsig_trunks
-                .get(trunk)
-                .map_or("", |t| t.name())
-                .to_string(),
-            cic: Some(u16::from(ic.channel)),
-            called: called.clone(),
-        });
+        let name = self
+            .qsig_trunks
+            .get(trunk)
+            .map_or("", |t| t.name())
+            .to_string();
+        let id = self.start_call(true, name, Some(u16::from(ic.channel)), &called);
         let mut call = QsigCall::new(id, true, trunk, called.clone(), now);
         call.qsig = Some(ic.call);
         call.channel = Some(ic.channel);
@@ -873,16 +866,7 @@ impl Gateway {
         let Some(group) = group.filter(|g| self.is_qsig_group(g)) else {
             return false;
         };
-        let trusted = invite
-            .top_via()
-            .ok()
-            .and_then(|v| {
-                v.received()
-                    .or_else(|| Some(v.sent_by()))
-                    .map(|s| s.rsplit_once(':').map_or(s.clone(), |(a, _)| a.to_string()))
-            })
-            .and_then(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
-            .is_some_and(|ip| self.trusted.contains(ip));
+        let trusted = self.request_trusted(invite);
         // RFC 3204 6: a part we cannot use with handling=required: 415 (with Accept, RFC
         // 3261 21.4.13) or 400; the SETUP of a trusted peer is the template of ours.
         let template = match qsig::invite_setup(invite, trusted) {
@@ -960,15 +944,7 @@ impl Gateway {
         peer: SipPeer,
     ) {
         let SipPeer { trusted, template } = peer;
-        let id = self.new_call_id();
-        self.stats.calls_started += 1;
-        self.events.push_back(GatewayEvent::CallStarted {
-            call: id.0,
-            from_pstn: false,
-            trunk: String::new(),
-            cic: None,
-            called: number.to_string(),
-        });
+        let id = self.start_call(false, String::new(), None, number);
         let mut call = QsigCall::new(id, false, 0, number.to_string(), now);
         call.sip = Some(h);
         call.trusted = trusted;

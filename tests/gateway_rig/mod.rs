@@ -32,6 +32,54 @@ pub fn far_addr() -> SocketAddr {
     SocketAddr::from(FAR)
 }
 
+/// Moves the SIP between the gateway and the far UA, both ways unless the far end is `down`,
+/// a copy of what the gateway sent it into `sent`; true when anything moved. Shared by the
+/// ISUP and QSIG rigs.
+pub fn move_sip(
+    now: Instant,
+    gw: &mut Gateway,
+    far: &mut UserAgent,
+    down: bool,
+    sent: &mut Vec<Vec<u8>>,
+) -> bool {
+    let mut moved = false;
+    while let Some(o) = gw.poll_sip_transmit() {
+        moved = true;
+        if o.target.addr == far_addr() {
+            sent.push(o.bytes.clone());
+            if !down {
+                far.handle_received(
+                    now,
+                    &o.bytes,
+                    Target::new(TransportKind::Udp, gw_addr()),
+                    None,
+                );
+            }
+        }
+    }
+    while let Some(o) = far.poll_transmit() {
+        moved = true;
+        if o.target.addr == gw_addr() && !down {
+            gw.handle_sip(
+                now,
+                &o.bytes,
+                Target::new(TransportKind::Udp, far_addr()),
+                None,
+            );
+        }
+    }
+    moved
+}
+
+/// Takes every event `poll` has into `into`; true when there was one.
+pub fn take_events<T>(into: &mut Vec<T>, mut poll: impl FnMut() -> Option<T>) -> bool {
+    let before = into.len();
+    while let Some(e) = poll() {
+        into.push(e);
+    }
+    into.len() > before
+}
+
 pub const CONFIG: &str = r#"
 [sip]
 listen = ["udp:192.0.2.1:5060"]
@@ -194,47 +242,19 @@ impl Rig {
                 moved = true;
                 self.gw.handle_isup(self.now, 1, m);
             }
-            while let Some(e) = self.pstn2.as_mut().and_then(|p| p.poll_event()) {
-                moved = true;
-                self.pstn2_events.push(e);
+            if let Some(p) = self.pstn2.as_mut() {
+                moved |= take_events(&mut self.pstn2_events, || p.poll_event());
             }
-            while let Some(o) = self.gw.poll_sip_transmit() {
-                moved = true;
-                if o.target.addr == far_addr() {
-                    self.sip_sent.push(o.bytes.clone());
-                }
-                if o.target.addr == far_addr() && !self.far_down {
-                    self.far.handle_received(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, gw_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(o) = self.far.poll_transmit() {
-                moved = true;
-                if o.target.addr == gw_addr() && !self.far_down {
-                    self.gw.handle_sip(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, far_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(e) = self.pstn.poll_event() {
-                moved = true;
-                self.pstn_events.push(e);
-            }
-            while let Some(e) = self.far.poll_event() {
-                moved = true;
-                self.far_events.push(e);
-            }
-            while let Some(e) = self.gw.poll_event() {
-                moved = true;
-                self.gw_events.push(e);
-            }
+            moved |= move_sip(
+                self.now,
+                &mut self.gw,
+                &mut self.far,
+                self.far_down,
+                &mut self.sip_sent,
+            );
+            moved |= take_events(&mut self.pstn_events, || self.pstn.poll_event());
+            moved |= take_events(&mut self.far_events, || self.far.poll_event());
+            moved |= take_events(&mut self.gw_events, || self.gw.poll_event());
             if !moved {
                 return;
             }

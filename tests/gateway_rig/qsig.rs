@@ -17,7 +17,7 @@ use sipt_mgc::sip::transport::{Target, TransportKind};
 use sipt_mgc::sip::ua::{CallHandle, UaConfig, UaEvent, UserAgent};
 use sipt_mgc::time::Instant;
 
-use crate::gateway_rig::{far_addr, gw_addr};
+use crate::gateway_rig::{far_addr, gw_addr, move_sip, take_events};
 
 pub const QSIG_CONFIG: &str = r#"
 [sip]
@@ -117,41 +117,16 @@ impl QsigRig {
                 }
                 frame.clear();
             }
-            while let Some(o) = self.gw.poll_sip_transmit() {
-                moved = true;
-                self.sip_sent.push(o.bytes.clone());
-                if o.target.addr == far_addr() {
-                    self.far.handle_received(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, gw_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(o) = self.far.poll_transmit() {
-                moved = true;
-                if o.target.addr == gw_addr() {
-                    self.gw.handle_sip(
-                        self.now,
-                        &o.bytes,
-                        Target::new(TransportKind::Udp, far_addr()),
-                        None,
-                    );
-                }
-            }
-            while let Some(e) = self.pbx.poll_event() {
-                moved = true;
-                self.pbx_events.push(e);
-            }
-            while let Some(e) = self.far.poll_event() {
-                moved = true;
-                self.far_events.push(e);
-            }
-            while let Some(e) = self.gw.poll_event() {
-                moved = true;
-                self.gw_events.push(e);
-            }
+            moved |= move_sip(
+                self.now,
+                &mut self.gw,
+                &mut self.far,
+                false,
+                &mut self.sip_sent,
+            );
+            moved |= take_events(&mut self.pbx_events, || self.pbx.poll_event());
+            moved |= take_events(&mut self.far_events, || self.far.poll_event());
+            moved |= take_events(&mut self.gw_events, || self.gw.poll_event());
             if !moved {
                 return;
             }
@@ -366,14 +341,8 @@ impl BridgeSide {
             self.gw.handle_dchannel_frame(now, 0, &frame);
             frame.clear();
         }
-        while let Some(e) = self.pbx.poll_event() {
-            moved = true;
-            self.pbx_events.push(e);
-        }
-        while let Some(e) = self.gw.poll_event() {
-            moved = true;
-            self.gw_events.push(e);
-        }
+        moved |= take_events(&mut self.pbx_events, || self.pbx.poll_event());
+        moved |= take_events(&mut self.gw_events, || self.gw.poll_event());
         moved
     }
 
