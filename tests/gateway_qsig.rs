@@ -94,16 +94,12 @@ fn pbx_call_with_name_reaches_sip_with_display_name_and_is_answered() {
         .iter()
         .any(|e| matches!(e, CallEvent::Proceeding { call: c, .. } if *c == call)));
 
-    let now = rig.now;
-    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
-    rig.settle();
+    rig.far_responds(h, 180);
     assert!(rig
         .pbx_events
         .iter()
         .any(|e| matches!(e, CallEvent::Alerting { call: c, .. } if *c == call)));
-    let now = rig.now;
-    rig.far.respond(now, h, 200, "OK", None).expect("200");
-    rig.settle();
+    rig.far_responds(h, 200);
     assert!(rig
         .pbx_events
         .iter()
@@ -187,9 +183,7 @@ fn pbx_call_abandoned_before_answer_is_cancelled() {
     let call = pbx_call(&mut rig);
     rig.settle();
     let (h, _) = rig.far_incoming();
-    let now = rig.now;
-    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
-    rig.settle();
+    rig.far_responds(h, 180);
     rig.pbx_do(|c, now| c.disconnect(now, call, sipt_codecs::q931::CauseValue::NormalCallClearing))
         .expect("DISCONNECT");
     rig.settle();
@@ -294,9 +288,7 @@ fn dchannel_lost_mid_call_clears_the_sip_leg_and_channels_restart_when_it_return
     let call = pbx_call(&mut rig);
     rig.settle();
     let (h, _) = rig.far_incoming();
-    let now = rig.now;
-    rig.far.respond(now, h, 200, "OK", None).expect("200");
-    rig.settle();
+    rig.far_responds(h, 200);
     assert!(rig
         .pbx_events
         .iter()
@@ -1124,9 +1116,7 @@ fn facility_travels_in_info_both_ways_on_a_pbx_call_to_a_trusted_peer() {
         "an INFO before a dialog"
     );
 
-    let now = rig.now;
-    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
-    rig.settle();
+    rig.far_responds(h, 180);
     let infos = take_far_infos(&mut rig);
     assert_eq!(infos.len(), 1, "{:#?}", rig.gw_events);
     let ct = infos[0].get("Content-Type").unwrap_or_default().to_string();
@@ -1157,9 +1147,7 @@ fn facility_travels_in_info_both_ways_on_a_pbx_call_to_a_trusted_peer() {
     assert_eq!(got.len(), 1, "{:#?}", rig.pbx_events);
     assert_eq!(facilities(&got[0]), facilities(&early));
 
-    let now = rig.now;
-    rig.far.respond(now, h, 200, "OK", None).expect("200");
-    rig.settle();
+    rig.far_responds(h, 200);
     assert!(rig
         .pbx_events
         .iter()
@@ -1272,12 +1260,8 @@ fn untrusted_peers_get_no_facility_info_and_theirs_are_ignored() {
     let call = pbx_call(&mut rig);
     rig.settle();
     let (h, _) = rig.far_incoming();
-    let now = rig.now;
-    rig.far.respond(now, h, 180, "Ringing", None).expect("180");
-    rig.settle();
-    let now = rig.now;
-    rig.far.respond(now, h, 200, "OK", None).expect("200");
-    rig.settle();
+    rig.far_responds(h, 180);
+    rig.far_responds(h, 200);
     let InformationElement::Facility(f) = opaque_facility(15) else {
         unreachable!()
     };
@@ -1331,9 +1315,7 @@ fn info_with_a_required_part_the_gateway_cannot_use_gets_415_or_400() {
     let call = pbx_call(&mut rig);
     rig.settle();
     let (h, _) = rig.far_incoming();
-    let now = rig.now;
-    rig.far.respond(now, h, 200, "OK", None).expect("200");
-    rig.settle();
+    rig.far_responds(h, 200);
     let notify = QsigMessage::new(MessageType::Notify, CallReference::new(1, false));
     let cases: Vec<(Vec<BodyPart>, u16)> = vec![
         (

@@ -114,8 +114,7 @@ fn pbx_call_with_a_name_reaches_sip_and_is_cleared_by_the_pbx() {
     assert_eq!(bye.len(), 1, "{out}");
     let reason = bye[0].header("Reason").unwrap_or_default();
     assert!(reason.contains("cause=16"), "Reason of the BYE: {out}");
-    let ended = rig.gateway.call_ended(secs(5));
-    assert_eq!(ended["answered"], true, "{ended}");
+    let ended = rig.gateway.answered_call_ended(secs(5));
     assert_eq!(ended["cause"], 16, "{ended}");
     rig.gateway.assert_no_refusals();
 }
@@ -145,8 +144,7 @@ fn pbx_call_answered_by_sip_is_cleared_by_sip() {
     let out = uas.wait();
     out.assert_success(1);
     assert_eq!(out.received("200 BYE").len(), 1, "{out}");
-    let ended = rig.gateway.call_ended(secs(5));
-    assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.answered_call_ended(secs(5));
     rig.gateway.assert_no_refusals();
 }
 
@@ -511,8 +509,7 @@ fn sip_call_with_a_name_reaches_the_pbx_and_is_answered() {
     assert!(ladder.contains(&"< 180 INVITE".to_owned()), "{out}");
     assert!(ladder.contains(&"< 200 INVITE".to_owned()), "{out}");
     assert!(ladder.contains(&"< 200 BYE".to_owned()), "{out}");
-    let ended = rig.gateway.call_ended(secs(5));
-    assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.answered_call_ended(secs(5));
     rig.gateway.assert_no_refusals();
 }
 
@@ -546,8 +543,7 @@ fn sip_call_with_diversion_reaches_the_pbx() {
     assert_eq!(setup["redirecting_reason"], 1, "user-busy -> cfb: {setup}");
     assert_eq!(setup["redirecting_count"], 1, "diversionCounter: {setup}");
     assert_eq!(setup["orig_called"], "", "one diversion: {setup}");
-    let ended = rig.gateway.call_ended(secs(5));
-    assert_eq!(ended["answered"], true, "{ended}");
+    rig.gateway.answered_call_ended(secs(5));
     rig.gateway.assert_no_refusals();
 }
 
@@ -669,8 +665,7 @@ fn qsig_link_on_a_pty_carries_a_call_to_the_builtin_pbx() {
         .run();
     out.assert_success(1);
     sim.expect("incoming_call", secs(5));
-    let ended = gateway.call_ended(secs(5));
-    assert_eq!(ended["answered"], true, "{ended}");
+    gateway.answered_call_ended(secs(5));
     gateway.assert_no_refusals();
 }
 
@@ -695,8 +690,7 @@ fn dchannel_lost_and_back_at_once_clears_the_stale_call() {
     first.expect_with("connect", &json!({"channel": 1}), secs(5));
     drop(first);
     let mut second = pbx("libpri-at-once", &gateway.link, &[]);
-    let ended = gateway.call_ended(secs(12));
-    assert_eq!(ended["answered"], true, "{ended}");
+    gateway.answered_call_ended(secs(12));
     second.send("call 1 4930123456 2001 Alice Smith");
     second.expect_with("connect", &json!({"channel": 1}), secs(5));
     second.send("hangup 1 16");
@@ -804,8 +798,7 @@ fn two_gateways_bridge_libpri_to_libpri_with_the_name_and_the_diversion() {
         String::from_utf8_lossy(&invite.bytes)
     );
     for gw in [&mut gw_a, &mut gw_b] {
-        let ended = gw.call_ended(secs(5));
-        assert_eq!(ended["answered"], true, "{ended}");
+        gw.answered_call_ended(secs(5));
         gw.assert_no_refusals();
     }
     assert!(

@@ -231,6 +231,21 @@ impl QsigRig {
             .expect("INVITE")
     }
 
+    /// The far UA answers its call `h` with `status` (reason phrase "Ringing" for 180,
+    /// "Session Progress" for 183, else "OK"), no body; then the rig settles.
+    pub fn far_responds(&mut self, h: CallHandle, status: u16) {
+        let reason = match status {
+            180 => "Ringing",
+            183 => "Session Progress",
+            _ => "OK",
+        };
+        let now = self.now;
+        self.far
+            .respond(now, h, status, reason, None)
+            .unwrap_or_else(|e| panic!("{status}: {e:?}"));
+        self.settle();
+    }
+
     /// The SETUP the PBX received (its call and the message).
     pub fn pbx_incoming(&self) -> qsig::IncomingCall {
         self.pbx_events

@@ -154,6 +154,13 @@ impl GatewayProcess {
             .expect_event(|e| e["event"] == "call_ended", timeout)
             .unwrap_or_else(|e| panic!("{e}"))
     }
+
+    /// The next `call_ended` event, which must be of an answered call.
+    pub fn answered_call_ended(&mut self, timeout: Duration) -> Value {
+        let ended = self.call_ended(timeout);
+        assert_eq!(ended["answered"], true, "{ended}");
+        ended
+    }
 }
 
 /// libss7 as the PSTN switch on the gateway's link (OPC 2, DPC 1, CICs 1-31), with `extra`
