@@ -398,8 +398,9 @@ fn overlap_sending_with_information_and_sending_complete() {
     assert_eq!(p.a.statistics().expiries(Timer::T304), 0);
 }
 
-#[test]
-fn t302_expiry_asks_the_user_which_clears_with_cause_28() {
+/// A call from A to B with the number "2" and no Sending complete, which B has acknowledged
+/// (SETUP ACKNOWLEDGE: overlap sending, Q.931 5.1.3): the pair and both ends' calls.
+fn overlap_sending_pair() -> (Pair, sipt_mgc::qsig::CallId, sipt_mgc::qsig::CallId) {
     let mut p = Pair::new();
     let mut req = setup_request("2");
     req.sending_complete = false;
@@ -409,6 +410,12 @@ fn t302_expiry_asks_the_user_which_clears_with_cause_28() {
     p.b.setup_acknowledge(p.now, b_call, Response::default())
         .unwrap();
     p.drive();
+    (p, a_call, b_call)
+}
+
+#[test]
+fn t302_expiry_asks_the_user_which_clears_with_cause_28() {
+    let (mut p, a_call, b_call) = overlap_sending_pair();
     let t0 = p.now;
     p.advance(secs(14));
     assert!(!p
@@ -433,15 +440,7 @@ fn t302_expiry_asks_the_user_which_clears_with_cause_28() {
 
 #[test]
 fn t304_expiry_clears_overlap_sending_with_cause_102() {
-    let mut p = Pair::new();
-    let mut req = setup_request("2");
-    req.sending_complete = false;
-    let a_call = p.a.setup(p.now, req).unwrap();
-    p.drive();
-    let b_call = incoming(&p.b_events);
-    p.b.setup_acknowledge(p.now, b_call, Response::default())
-        .unwrap();
-    p.drive();
+    let (mut p, a_call, _) = overlap_sending_pair();
     p.clear_logs();
     // B's T302 (15 s) fires first; B's user waits. A's T304 (20 s) clears.
     p.advance(secs(20));
@@ -585,15 +584,7 @@ fn sending_complete_stays_in_codeset_0_before_a_locking_shift() {
 /// the extra elements.
 #[test]
 fn information_sending_complete_before_a_locking_shift() {
-    let mut p = Pair::new();
-    let mut req = setup_request("2");
-    req.sending_complete = false;
-    let a_call = p.a.setup(p.now, req).unwrap();
-    p.drive();
-    let b_call = incoming(&p.b_events);
-    p.b.setup_acknowledge(p.now, b_call, Response::default())
-        .unwrap();
-    p.drive();
+    let (mut p, a_call, _) = overlap_sending_pair();
     let shift = InformationElement::Shift(Shift {
         locking: true,
         codeset: 6,
