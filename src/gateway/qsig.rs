@@ -52,7 +52,7 @@ use std::collections::VecDeque;
 use sipt_codecs::q931::{Cause, CauseValue, Location, Message as QsigMessage};
 
 use super::{Gateway, GatewayError, GatewayEvent};
-use crate::config::{LinkConfig, Role};
+use crate::config::LinkConfig;
 use crate::interwork::body;
 use crate::interwork::progress;
 use crate::interwork::qsig::{
@@ -60,7 +60,6 @@ use crate::interwork::qsig::{
 };
 use crate::interwork::setup::SetupContext;
 use crate::isdn::dchannel::DChannel;
-use crate::isdn::q921;
 use crate::qsig::{CallEvent, CallId as QsigCallId, ChannelState, ClearReason};
 use crate::route::Target as RouteTarget;
 use crate::sip::message::{Message as SipMessage, Uri};
@@ -84,32 +83,11 @@ impl QsigTrunk {
     /// A trunk for a `protocol = "qsig"` link: the Q.921 role and the QSIG side both the
     /// link's `role` (ECMA-143 uses the designation only for channel collisions).
     pub fn for_link(link: &LinkConfig) -> Result<QsigTrunk, GatewayError> {
-        let bad = |message: String| GatewayError::Link {
-            link: link.name.clone(),
-            message,
-        };
-        let role = link
-            .role
-            .ok_or_else(|| bad("a QSIG link needs role".into()))?;
-        let channels: Vec<u8> = link
-            .channels
-            .iter()
-            .filter_map(|&c| u8::try_from(c).ok())
-            .collect();
-        if channels.is_empty() {
-            return Err(bad("a QSIG link needs channels".into()));
-        }
-        let mut l2 = q921::Config::new(match role {
-            Role::User => sipt_codecs::q921::Role::User,
-            Role::Network => sipt_codecs::q921::Role::Network,
-        });
-        // As the PBX simulator: the data link is brought up again after it went down
-        // (libpri keeps its end up the same way), and libpri's I frames may be longer than
-        // Q.921's default N201 of 260 octets (a SETUP with facility elements).
-        l2.keep_up = Some(std::time::Duration::from_secs(1));
-        l2.n201 = 1024;
-        let l3 = crate::qsig::Config::new(role, channels);
-        let dchannel = DChannel::new(l2, l3).map_err(|e| bad(e.to_string()))?;
+        let (dchannel, _, _) =
+            crate::shell::qsig_dchannel(link).map_err(|message| GatewayError::Link {
+                link: link.name.clone(),
+                message,
+            })?;
         Ok(QsigTrunk {
             link: link.clone(),
             dchannel,

@@ -132,6 +132,45 @@ pub struct IsupRelation {
     pub transports: Vec<(u8, sipt_hardware::TransportConfig)>,
 }
 
+/// The D-channel of a `protocol = "qsig"` link (not yet started): Q.921 and the QSIG call
+/// layer both in the link's `role` (ECMA-143 uses the designation only for channel
+/// collisions), its B-channels; the error names what is missing. Shared by the PBX simulator
+/// and the gateway.
+pub fn qsig_dchannel(
+    link: &LinkConfig,
+) -> Result<
+    (
+        crate::isdn::dchannel::DChannel,
+        crate::config::Role,
+        Vec<u8>,
+    ),
+    String,
+> {
+    /// libpri sends I frames longer than the 260 octets of Q.921's default N201 (a SETUP
+    /// with facility elements can be): accept up to a full HDLC buffer.
+    const N201: usize = 1024;
+    /// Re-establishment after the data link went down (libpri keeps its end up the same way).
+    const KEEP_UP: Duration = Duration::from_secs(1);
+    let role = link.role.ok_or("a QSIG link needs role")?;
+    let channels: Vec<u8> = link
+        .channels
+        .iter()
+        .filter_map(|&c| u8::try_from(c).ok())
+        .collect();
+    if channels.is_empty() {
+        return Err("a QSIG link needs channels".into());
+    }
+    let mut l2 = crate::isdn::q921::Config::new(match role {
+        crate::config::Role::User => sipt_codecs::q921::Role::User,
+        crate::config::Role::Network => sipt_codecs::q921::Role::Network,
+    });
+    l2.keep_up = Some(KEEP_UP);
+    l2.n201 = N201;
+    let l3 = crate::qsig::Config::new(role, channels.iter().copied());
+    let dchannel = crate::isdn::dchannel::DChannel::new(l2, l3).map_err(|e| e.to_string())?;
+    Ok((dchannel, role, channels))
+}
+
 /// The relation of `linkset` (its first link first); the error names what is missing.
 pub fn isup_relation(linkset: &[&LinkConfig]) -> Result<IsupRelation, String> {
     let first = linkset.first().ok_or("no link")?;

@@ -29,7 +29,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sipt_codecs::q921::Role as LapdRole;
 use sipt_codecs::q931::{
     CauseValue, Message, Number, NumberingPlan, Presentation as Q931Presentation, Screening,
     TypeOfNumber,
@@ -42,8 +41,7 @@ use super::{
     Start, Summary,
 };
 use crate::config::{LinkConfig, Role};
-use crate::isdn::dchannel::{DChannel, TraceDirection};
-use crate::isdn::q921;
+use crate::isdn::dchannel::TraceDirection;
 use crate::qsig::{
     self, CallEvent, CallId, CallState, ChannelRequest, ClearReason, ConnectResponse, Error,
     Initiator, Response, RestartScope, SetupRequest,
@@ -57,11 +55,6 @@ const NO_CHANNEL_ATTEMPTS: u32 = 250;
 /// At the end, how long the calls still up get to clear (T305 and T308 are longer: a peer
 /// that does not answer is left to them after the simulator has gone).
 const CLEARING: Duration = Duration::from_secs(3);
-/// libpri sends I frames longer than the 260 octets of Q.921's default N201 (a SETUP with
-/// facility elements can be); accept up to a full HDLC buffer.
-const N201: usize = 1024;
-/// Re-establishment after the data link went down (libpri keeps its end up the same way).
-const KEEP_UP: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 enum Task {
@@ -162,25 +155,7 @@ pub(super) async fn run(
         link: link.name.clone(),
         message,
     };
-    let role = link
-        .role
-        .ok_or_else(|| bad("a QSIG link needs role".into()))?;
-    let channels: Vec<u8> = link
-        .channels
-        .iter()
-        .filter_map(|&c| u8::try_from(c).ok())
-        .collect();
-    if channels.is_empty() {
-        return Err(bad("a QSIG link needs channels".into()));
-    }
-    let mut l2 = q921::Config::new(match role {
-        Role::User => LapdRole::User,
-        Role::Network => LapdRole::Network,
-    });
-    l2.keep_up = Some(KEEP_UP);
-    l2.n201 = N201;
-    let l3 = qsig::Config::new(role, channels.iter().copied());
-    let mut dchannel = DChannel::new(l2, l3).map_err(|e| bad(e.to_string()))?;
+    let (mut dchannel, role, channels) = crate::shell::qsig_dchannel(link).map_err(bad)?;
     dchannel.set_trace(true);
     let shell =
         DChannelShell::spawn(out.clock(), dchannel, &transport_config(link)).map_err(|source| {
