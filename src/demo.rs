@@ -1307,16 +1307,7 @@ async fn round(
             &[("4940", "trunk:pstn-b".into())],
         ),
     )?;
-    let mut gw_b = GatewayShell::start(clock, &config_b, None)
-        .await
-        .map_err(|source| DemoError::Gateway { name: "B", source })?;
-    let b_sip = gw_b
-        .sip_addr(TransportKind::Udp)
-        .ok_or_else(|| DemoError::Setup("gateway B has no UDP address".into()))?;
-    let b_tty = gw_b
-        .pty_path(0)
-        .ok_or_else(|| DemoError::Setup("gateway B's link has no PTY".into()))?
-        .to_path_buf();
+    let (mut gw_b, b_sip, b_tty) = start_gateway(clock, &config_b, "B").await?;
 
     // Gateway A: 4930 to the endpoint, 4940 to gateway B (SIP-T), 4989 to its trunk.
     let config_a = dir.config(
@@ -1332,16 +1323,7 @@ async fn round(
             ],
         ),
     )?;
-    let mut gw_a = GatewayShell::start(clock, &config_a, None)
-        .await
-        .map_err(|source| DemoError::Gateway { name: "A", source })?;
-    let a_sip = gw_a
-        .sip_addr(TransportKind::Udp)
-        .ok_or_else(|| DemoError::Setup("gateway A has no UDP address".into()))?;
-    let a_tty = gw_a
-        .pty_path(0)
-        .ok_or_else(|| DemoError::Setup("gateway A's link has no PTY".into()))?
-        .to_path_buf();
+    let (mut gw_a, a_sip, a_tty) = start_gateway(clock, &config_a, "A").await?;
 
     let calls = plan(opts.calls, pace);
     let sim1_config = dir.config("sim-1.toml", &sim_config("sim-1", &a_tty))?;
@@ -1749,6 +1731,25 @@ async fn rounds(
         }
     }
     Ok(false)
+}
+
+/// Gateway `name` started on `config`: the shell, its SIP (UDP) address and its link's PTY.
+async fn start_gateway(
+    clock: Clock,
+    config: &Config,
+    name: &'static str,
+) -> Result<(GatewayShell, std::net::SocketAddr, std::path::PathBuf), DemoError> {
+    let gw = GatewayShell::start(clock, config, None)
+        .await
+        .map_err(|source| DemoError::Gateway { name, source })?;
+    let sip = gw
+        .sip_addr(TransportKind::Udp)
+        .ok_or_else(|| DemoError::Setup(format!("gateway {name} has no UDP address")))?;
+    let tty = gw
+        .pty_path(0)
+        .ok_or_else(|| DemoError::Setup(format!("gateway {name}'s link has no PTY")))?
+        .to_path_buf();
+    Ok((gw, sip, tty))
 }
 
 #[cfg(test)]
